@@ -1,0 +1,177 @@
+//! The engine: a compiled policy that verifies tokens and decides requests.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::claims;
+use crate::decision::{self, Decision};
+use crate::error::{AuthError, ConfigError, Reason};
+use crate::lint::{self, Warning};
+use crate::policy::Policy;
+use crate::principal::Principal;
+use crate::request::Request;
+use crate::time::UnixTime;
+use crate::token;
+
+/// A loaded policy: verifies tokens and decides requests. Cheap to share between
+/// threads (`Send + Sync`); every call takes the time from its `now` argument.
+///
+/// ```
+/// use portcullis::{Engine, Reason, Request};
+/// use serde_json::json;
+///
+/// let engine = Engine::from_value(&json!({
+///     "token": { "algorithms": ["HS256"], "issuer": "https://app.example.com" },
+///     "keys": { "secret": "an example secret of at least 32 bytes!" },
+///     "rules": [{ "id": "own", "effect": "permit", "resource": "todo",
+///                 "actions": ["read"], "when": "resource.owner_id == principal.id" }]
+/// })).unwrap();
+///
+/// // A token that is not a JWS is refused before anything else is looked at.
+/// let err = engine.verify("not-a-token", 1_764_000_000).unwrap_err();
+/// assert_eq!(err.reason(), Reason::Malformed);
+///
+/// // Authorization on a principal you already have:
+/// let alice = portcullis::Principal::new("alice", vec![], None, json!({"sub": "alice"}));
+/// let mine = Request::new("read", json!({"type": "todo", "owner_id": "alice"}));
+/// let theirs = Request::new("read", json!({"type": "todo", "owner_id": "bob"}));
+/// assert!(engine.authorize(&alice, &mine).allowed);
+/// assert_eq!(engine.authorize(&alice, &theirs).reason, Some(Reason::Denied));
+/// ```
+#[derive(Debug)]
+pub struct Engine {
+    policy: Policy,
+}
+
+impl Engine {
+    /// Loads a policy document given as JSON text.
+    ///
+    /// ```
+    /// let err = portcullis::Engine::from_json("{").unwrap_err();
+    /// assert!(err.to_string().starts_with("the policy is not valid JSON"));
+    /// ```
+    pub fn from_json(text: &str) -> Result<Engine, ConfigError> {
+        let doc: Value = serde_json::from_str(text)
+            .map_err(|e| ConfigError::new("", format!("the policy is not valid JSON (line {}, column {})", e.line(), e.column())))?;
+        Engine::from_value(&doc)
+    }
+
+    /// Loads a policy document given as a JSON value.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let err = portcullis::Engine::from_value(&json!({"token": {"algorithms": []}, "keys": {}})).unwrap_err();
+    /// assert_eq!(err.path(), "token.algorithms");
+    /// ```
+    pub fn from_value(doc: &Value) -> Result<Engine, ConfigError> {
+        Ok(Engine { policy: Policy::from_value(doc)? })
+    }
+
+    /// Loads a policy document from a JSON file.
+    ///
+    /// ```
+    /// let err = portcullis::Engine::from_file("/nonexistent/policy.json").unwrap_err();
+    /// assert!(err.to_string().contains("cannot read"));
+    /// ```
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Engine, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new("", format!("cannot read {}: {e}", path.display())))?;
+        Engine::from_json(&text)
+    }
+
+    /// Verifies a compact JWS and maps its claims to a [`Principal`].
+    ///
+    /// Checks run in the contract's order: length, structure, header, key selection,
+    /// signature, then claims. An empty token is [`Reason::Missing`].
+    ///
+    /// ```
+    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
+    /// let err = engine.verify("", 1_764_000_000).unwrap_err();
+    /// assert_eq!(err.code().as_str(), "TOKEN_MISSING");
+    /// ```
+    pub fn verify(&self, token: &str, now: impl Into<UnixTime>) -> Result<Principal, AuthError> {
+        if token.is_empty() {
+            return Err(AuthError::new(Reason::Missing, "no token was presented"));
+        }
+        let policy = &self.policy;
+        let parsed = token::parse(token, &policy.header)?;
+        let fit = policy.keys.fit(parsed.kid.as_deref(), parsed.alg);
+        if fit == Err(Reason::AlgorithmNotAllowed) {
+            return Err(AuthError::new(Reason::AlgorithmNotAllowed, "the token's alg does not fit the selected key"));
+        }
+        parsed.check_header(&policy.header)?;
+        if fit == Err(Reason::UnknownKey) {
+            return Err(AuthError::new(Reason::UnknownKey, "no configured key fits the token"));
+        }
+        if !policy.keys.verify(parsed.kid.as_deref(), parsed.alg, parsed.signing_input, &parsed.signature) {
+            return Err(AuthError::new(Reason::BadSignature, "the token's signature does not verify"));
+        }
+        claims::check(&parsed.payload, &policy.claims, &policy.principal, now.into())?;
+        Ok(policy.principal.principal(parsed.payload))
+    }
+
+    /// Verifies the token in a raw `Authorization` header value (`Bearer <token>`, the
+    /// scheme in any case). Anything else, including an empty value, is [`Reason::Missing`].
+    ///
+    /// ```
+    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
+    /// let err = engine.verify_authorization("Basic dXNlcjpwYXNz", 1_764_000_000).unwrap_err();
+    /// assert_eq!(err.reason(), portcullis::Reason::Missing);
+    /// ```
+    pub fn verify_authorization(&self, header: &str, now: impl Into<UnixTime>) -> Result<Principal, AuthError> {
+        self.verify(bearer_token(header)?, now)
+    }
+
+    /// Decides `request` for `principal`. Never fails: a condition that cannot be
+    /// evaluated is reported in [`Decision::errors`] and counts against the request.
+    pub fn authorize(&self, principal: &Principal, request: &Request) -> Decision {
+        decision::decide(&self.policy.rules, principal, request)
+    }
+
+    /// [`Engine::verify`] then [`Engine::authorize`].
+    ///
+    /// ```
+    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
+    /// let request = portcullis::Request::new("read", serde_json::json!({"type": "todo"}));
+    /// assert!(engine.check("a.b", &request, 1_764_000_000).is_err());
+    /// ```
+    pub fn check(&self, token: &str, request: &Request, now: impl Into<UnixTime>) -> Result<Decision, AuthError> {
+        let principal = self.verify(token, now)?;
+        Ok(self.authorize(&principal, request))
+    }
+
+    /// [`Engine::verify_authorization`] then [`Engine::authorize`].
+    pub fn check_authorization(&self, header: &str, request: &Request, now: impl Into<UnixTime>) -> Result<Decision, AuthError> {
+        self.check(bearer_token(header)?, request, now)
+    }
+
+    /// Things in the policy that are valid but suspicious: rules that can never apply,
+    /// forbid rules that read an attribute without a `has` guard, algorithms with no key.
+    pub fn warnings(&self) -> Vec<Warning> {
+        lint::warnings(&self.policy)
+    }
+}
+
+/// The token of a `Bearer` `Authorization` value.
+///
+/// ```
+/// use portcullis::bearer_token;
+/// assert_eq!(bearer_token("bearer  abc.def.ghi ").unwrap(), "abc.def.ghi");
+/// assert!(bearer_token("Bearer").is_err());
+/// assert!(bearer_token("Basic abc").is_err());
+/// ```
+pub fn bearer_token(header: &str) -> Result<&str, AuthError> {
+    let missing = || AuthError::new(Reason::Missing, "the Authorization header does not carry a Bearer token");
+    let header = header.trim();
+    let (scheme, rest) = header.split_once(' ').ok_or_else(missing)?;
+    let token = rest.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(missing());
+    }
+    Ok(token)
+}

@@ -1,0 +1,441 @@
+//! Verification keys: the policy's `keys` section (`jwks`, `jwk`, `pem` or `secret`),
+//! validated, with a verifier prepared for every configured algorithm each key can
+//! serve; and the choice of keys for a token.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::DecodingKey;
+use serde_json::Value;
+
+use crate::algorithm::{Algorithm, KeyFamily};
+use crate::crypto::Verifier;
+use crate::der::{self, Curve, SpkiKey};
+use crate::doc::{item, type_name, Fields};
+use crate::error::{ConfigError, Reason};
+
+/// JWK members that carry private or symmetric key material.
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// RSA modulus sizes accepted, in bits.
+const RSA_BITS: std::ops::RangeInclusive<usize> = 2048..=8192;
+
+/// The configured keys.
+#[derive(Debug)]
+pub(crate) struct KeySet {
+    keys: Vec<Key>,
+    /// A JWK Set: a token's `kid` must name a key. Single keys ignore an absent kid.
+    by_kid: bool,
+}
+
+/// One key: its id and a verifier per algorithm it may be used with.
+pub(crate) struct Key {
+    kid: Option<String>,
+    verifiers: Vec<(Algorithm, Verifier)>,
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let algs: Vec<_> = self.verifiers.iter().map(|(a, _)| a.as_str()).collect();
+        f.debug_struct("Key").field("kid", &self.kid).field("algorithms", &algs).finish_non_exhaustive()
+    }
+}
+
+impl Key {
+    fn verifier(&self, alg: Algorithm) -> Option<&Verifier> {
+        self.verifiers.iter().find(|(a, _)| *a == alg).map(|(_, v)| v)
+    }
+
+    fn selected_by(&self, kid: Option<&str>, by_kid: bool) -> bool {
+        match (kid, self.kid.as_deref()) {
+            (Some(wanted), Some(own)) => wanted == own,
+            (Some(_), None) => !by_kid,
+            (None, _) => true,
+        }
+    }
+}
+
+impl KeySet {
+    /// Whether some key fits the token's `kid` and `alg`: `UnknownKey` when none is
+    /// selected, `AlgorithmNotAllowed` when the selected keys cannot serve `alg`.
+    ///
+    /// With a JWK Set, a `kid` selects the keys of that id; without one, every key usable
+    /// with `alg` is a candidate. A single key (`jwk`, `pem`, `secret`) is always selected
+    /// unless both it and the token name different ids.
+    pub(crate) fn fit(&self, kid: Option<&str>, alg: Algorithm) -> Result<(), Reason> {
+        let mut selected = false;
+        for key in self.candidates(kid) {
+            if key.verifier(alg).is_some() {
+                return Ok(());
+            }
+            selected = true;
+        }
+        let choosing_by_kid_or_single = kid.is_some() || !self.by_kid;
+        Err(if selected && choosing_by_kid_or_single { Reason::AlgorithmNotAllowed } else { Reason::UnknownKey })
+    }
+
+    /// Whether `signature` over `message` verifies with any key that fits `kid` and `alg`.
+    pub(crate) fn verify(&self, kid: Option<&str>, alg: Algorithm, message: &[u8], signature: &Vec<u8>) -> bool {
+        self.candidates(kid).filter_map(|k| k.verifier(alg)).any(|v| v.verify(message, signature))
+    }
+
+    fn candidates<'a>(&'a self, kid: Option<&'a str>) -> impl Iterator<Item = &'a Key> + 'a {
+        self.keys.iter().filter(move |k| k.selected_by(kid, self.by_kid))
+    }
+
+    /// The configured algorithms that no key can verify.
+    pub(crate) fn algorithms_without_key(&self, algorithms: &[Algorithm]) -> Vec<Algorithm> {
+        algorithms
+            .iter()
+            .copied()
+            .filter(|a| !self.keys.iter().any(|k| k.verifier(*a).is_some()))
+            .collect()
+    }
+}
+
+/// Reads the `keys` section for the configured `algorithms`.
+pub(crate) fn parse(value: &Value, algorithms: &[Algorithm]) -> Result<KeySet, ConfigError> {
+    let fields = Fields::new(value, "keys", &["jwks", "jwk", "pem", "secret"])?;
+    let sources: Vec<&str> = ["jwks", "jwk", "pem", "secret"].into_iter().filter(|s| fields.has(s)).collect();
+    let source = match sources.as_slice() {
+        [one] => *one,
+        [] => return Err(ConfigError::new("keys", "needs exactly one of jwks, jwk, pem or secret")),
+        _ => {
+            return Err(ConfigError::new(
+                "keys",
+                format!("needs exactly one of jwks, jwk, pem or secret, not {}", sources.join(" and ")),
+            ))
+        }
+    };
+    check_families(source, algorithms)?;
+    let path = fields.path_of(source);
+    let value = fields.required(source)?;
+    let (materials, by_kid) = match source {
+        "secret" => (vec![secret(value, &path, algorithms)?], false),
+        "pem" => (vec![pem(value, &path)?], false),
+        "jwk" => (vec![jwk(value, &path)?], false),
+        _ => (jwks(value, &path)?, true),
+    };
+    let keys = materials
+        .into_iter()
+        .map(|m| m.prepare(algorithms))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(KeySet { keys, by_kid })
+}
+
+/// `HS*` needs `keys.secret`, and a secret serves nothing but `HS*`.
+fn check_families(source: &str, algorithms: &[Algorithm]) -> Result<(), ConfigError> {
+    let is_secret = source == "secret";
+    match algorithms.iter().find(|a| (a.family() == KeyFamily::Hmac) != is_secret) {
+        Some(alg) if is_secret => Err(ConfigError::new(
+            "token.algorithms",
+            format!("{alg} needs a public key, but keys.secret is a shared secret"),
+        )),
+        Some(alg) => Err(ConfigError::new(
+            "token.algorithms",
+            format!("{alg} needs keys.secret and cannot be mixed with public keys (keys.{source})"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Key material before verifiers are prepared.
+struct Material {
+    path: String,
+    kid: Option<String>,
+    kind: Kind,
+    /// A JWK's `alg` member: the only algorithm the key may serve.
+    only: Option<Algorithm>,
+}
+
+enum Kind {
+    Secret(Vec<u8>),
+    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Ec(Curve, Vec<u8>),
+    Ed25519(Vec<u8>),
+}
+
+impl Kind {
+    fn family(&self) -> KeyFamily {
+        match self {
+            Kind::Secret(_) => KeyFamily::Hmac,
+            Kind::Rsa { .. } => KeyFamily::Rsa,
+            Kind::Ec(..) => KeyFamily::Ec,
+            Kind::Ed25519(_) => KeyFamily::Okp,
+        }
+    }
+
+    /// Whether the key can serve `alg` at all (family and, for EC keys, curve).
+    fn fits(&self, alg: Algorithm) -> bool {
+        match self {
+            Kind::Ec(curve, _) => curve_algorithm(*curve) == alg,
+            _ => alg.family() == self.family(),
+        }
+    }
+
+    fn decoding_key(&self) -> DecodingKey {
+        match self {
+            Kind::Secret(s) => DecodingKey::from_secret(s),
+            Kind::Rsa { n, e } => DecodingKey::from_rsa_raw_components(n, e),
+            Kind::Ec(_, point) => DecodingKey::from_ec_der(point),
+            Kind::Ed25519(x) => DecodingKey::from_ed_der(x),
+        }
+    }
+}
+
+fn curve_algorithm(curve: Curve) -> Algorithm {
+    match curve {
+        Curve::P256 => Algorithm::ES256,
+        Curve::P384 => Algorithm::ES384,
+        Curve::P521 => Algorithm::ES512,
+    }
+}
+
+impl Material {
+    fn prepare(self, algorithms: &[Algorithm]) -> Result<Key, ConfigError> {
+        let decoding = self.kind.decoding_key();
+        let mut verifiers = Vec::new();
+        for &alg in algorithms {
+            if !self.kind.fits(alg) || self.only.is_some_and(|only| only != alg) {
+                continue;
+            }
+            let verifier = Verifier::new(alg, &decoding)
+                .ok_or_else(|| ConfigError::new(&self.path, format!("is not a valid key for {alg}")))?;
+            verifiers.push((alg, verifier));
+        }
+        Ok(Key { kid: self.kid, verifiers })
+    }
+}
+
+fn secret(value: &Value, path: &str, algorithms: &[Algorithm]) -> Result<Material, ConfigError> {
+    let Value::String(text) = value else {
+        return Err(ConfigError::new(path, format!("must be a string, not {}", type_name(value))));
+    };
+    let needed = algorithms.iter().filter_map(|a| a.min_secret_len()).max().unwrap_or(0);
+    if text.is_empty() || text.len() < needed {
+        return Err(ConfigError::new(
+            path,
+            format!("is {} bytes long; the configured HS algorithms need at least {needed}", text.len()),
+        ));
+    }
+    Ok(Material { path: path.into(), kid: None, kind: Kind::Secret(text.as_bytes().to_vec()), only: None })
+}
+
+fn pem(value: &Value, path: &str) -> Result<Material, ConfigError> {
+    let Value::String(text) = value else {
+        return Err(ConfigError::new(path, format!("must be a PEM string, not {}", type_name(value))));
+    };
+    let err = |m: &str| ConfigError::new(path, m.to_owned());
+    let (label, der) = der::pem(text).ok_or_else(|| err("is not a PEM block"))?;
+    let kind = match label {
+        "PUBLIC KEY" => match der::spki(&der).ok_or_else(|| err("is not a supported public key (RSA, EC P-256/P-384/P-521 or Ed25519)"))? {
+            SpkiKey::Rsa(pkcs1) => rsa_from_pkcs1(pkcs1, path)?,
+            SpkiKey::Ec(curve, point) => ec(curve, point.to_vec(), path)?,
+            SpkiKey::Ed25519(x) => ed25519(x.to_vec(), path)?,
+        },
+        "RSA PUBLIC KEY" => rsa_from_pkcs1(&der, path)?,
+        l if l.contains("PRIVATE") => return Err(err("holds a private key; give the public key (BEGIN PUBLIC KEY)")),
+        _ => return Err(err("must be a BEGIN PUBLIC KEY or BEGIN RSA PUBLIC KEY block")),
+    };
+    Ok(Material { path: path.into(), kid: None, kind, only: None })
+}
+
+fn rsa_from_pkcs1(der: &[u8], path: &str) -> Result<Kind, ConfigError> {
+    let (n, e) = der::rsa_public_key(der).ok_or_else(|| ConfigError::new(path, "is not a valid RSA public key"))?;
+    rsa(n, e, path)
+}
+
+fn rsa(n: &[u8], e: &[u8], path: &str) -> Result<Kind, ConfigError> {
+    let n = strip_zeros(n);
+    let e = strip_zeros(e);
+    let bits = n.first().map_or(0, |b| n.len() * 8 - b.leading_zeros() as usize);
+    if !RSA_BITS.contains(&bits) {
+        return Err(ConfigError::new(
+            path,
+            format!("is a {bits}-bit RSA key; keys of {} to {} bits are accepted", RSA_BITS.start(), RSA_BITS.end()),
+        ));
+    }
+    let exponent_ok = e.len() <= 4 && e.last().is_some_and(|b| b & 1 == 1) && e != [1];
+    if !exponent_ok {
+        return Err(ConfigError::new(path, "has an unusable RSA public exponent"));
+    }
+    Ok(Kind::Rsa { n: n.to_vec(), e: e.to_vec() })
+}
+
+fn strip_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
+}
+
+fn ec(curve: Curve, point: Vec<u8>, path: &str) -> Result<Kind, ConfigError> {
+    let expected = 1 + 2 * curve.coordinate_len();
+    if point.len() != expected || point.first() != Some(&4) {
+        return Err(ConfigError::new(path, format!("is not an uncompressed {} point", curve.name())));
+    }
+    if curve == Curve::P521 && crate::crypto::P521Verifier::from_sec1(&point).is_none() {
+        return Err(ConfigError::new(path, "is not a point on P-521"));
+    }
+    Ok(Kind::Ec(curve, point))
+}
+
+fn ed25519(x: Vec<u8>, path: &str) -> Result<Kind, ConfigError> {
+    if x.len() != 32 {
+        return Err(ConfigError::new(path, "is not a 32-byte Ed25519 public key"));
+    }
+    Ok(Kind::Ed25519(x))
+}
+
+fn jwks(value: &Value, path: &str) -> Result<Vec<Material>, ConfigError> {
+    let set = Fields::open_any(value, path)?;
+    let keys_path = set.path_of("keys");
+    match set.required("keys")? {
+        Value::Array(items) if !items.is_empty() => {
+            items.iter().enumerate().map(|(i, v)| jwk(v, &item(&keys_path, i))).collect()
+        }
+        Value::Array(_) => Err(ConfigError::new(keys_path, "must list at least one key")),
+        other => Err(ConfigError::new(keys_path, format!("must be a list of JWKs, not {}", type_name(other)))),
+    }
+}
+
+/// Reads one JWK. Unknown members are kept (ignored); private members are refused.
+fn jwk(value: &Value, path: &str) -> Result<Material, ConfigError> {
+    let fields = Fields::open_any(value, path)?;
+    if let Some(private) = PRIVATE_MEMBERS.iter().find(|m| fields.has(m)) {
+        let what = if *private == "k" { "symmetric key material; shared secrets go in keys.secret" } else { "private key material; give only the public key" };
+        return Err(fields.error(private, format!("is {what}")));
+    }
+    if let Some(usage) = fields.string("use")? {
+        if usage != "sig" {
+            return Err(fields.error("use", format!("is {usage:?}; only signature keys (\"sig\") verify tokens")));
+        }
+    }
+    if let Some(ops) = fields.get("key_ops") {
+        let ok = ops.as_array().is_some_and(|ops| ops.iter().any(|op| op == "verify"));
+        if !ok {
+            return Err(fields.error("key_ops", "must be a list that includes \"verify\""));
+        }
+    }
+    let kid = match fields.get("kid") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => return Err(fields.error("kid", format!("must be a string, not {}", type_name(other)))),
+    };
+    let only = match fields.string("alg")? {
+        None => None,
+        Some(name) => Some(Algorithm::from_name(name).ok_or_else(|| fields.error("alg", format!("{name:?} is not a supported JWS algorithm")))?),
+    };
+    let kty = fields.string("kty")?.ok_or_else(|| fields.error("kty", "is required"))?;
+    let coordinate = |name: &str| -> Result<Vec<u8>, ConfigError> {
+        let text = fields.string(name)?.ok_or_else(|| fields.error(name, "is required"))?;
+        URL_SAFE_NO_PAD.decode(text).map_err(|_| fields.error(name, "is not base64url without padding"))
+    };
+    let kind = match kty {
+        "RSA" => rsa(&coordinate("n")?, &coordinate("e")?, path)?,
+        "EC" => {
+            let crv = fields.string("crv")?.ok_or_else(|| fields.error("crv", "is required"))?;
+            let curve = Curve::from_name(crv).ok_or_else(|| fields.error("crv", format!("{crv:?} is not supported (P-256, P-384, P-521)")))?;
+            let (x, y) = (coordinate("x")?, coordinate("y")?);
+            let len = curve.coordinate_len();
+            if x.len() != len || y.len() != len {
+                return Err(ConfigError::new(path, format!("{crv} coordinates must be {len} bytes each")));
+            }
+            let mut point = Vec::with_capacity(1 + 2 * len);
+            point.push(4);
+            point.extend_from_slice(&x);
+            point.extend_from_slice(&y);
+            ec(curve, point, path)?
+        }
+        "OKP" => {
+            let crv = fields.string("crv")?.ok_or_else(|| fields.error("crv", "is required"))?;
+            if crv != "Ed25519" {
+                return Err(fields.error("crv", format!("{crv:?} is not supported (Ed25519)")));
+            }
+            ed25519(coordinate("x")?, path)?
+        }
+        "oct" => return Err(fields.error("kty", "\"oct\" keys are shared secrets; put the secret in keys.secret")),
+        other => return Err(fields.error("kty", format!("{other:?} is not supported (RSA, EC, OKP)"))),
+    };
+    if let Some(alg) = only {
+        if !kind.fits(alg) {
+            return Err(fields.error("alg", format!("{alg} does not fit this {kty} key")));
+        }
+    }
+    Ok(Material { path: path.into(), kid, kind, only })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ED_X: &str = "-3z149NlsNza22pAkoz_xbjF_4tnSVkehwZNrHFNB04";
+
+    fn parse_err(keys: Value, algs: &[Algorithm]) -> String {
+        parse(&keys, algs).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn exactly_one_source() {
+        assert!(parse_err(json!({}), &[Algorithm::EdDSA]).starts_with("keys: needs exactly one"));
+        let two = json!({"pem": "x", "secret": "y"});
+        assert!(parse_err(two, &[Algorithm::EdDSA]).contains("not pem and secret"));
+    }
+
+    #[test]
+    fn families_do_not_mix() {
+        let jwk = json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X}});
+        assert!(parse_err(jwk, &[Algorithm::EdDSA, Algorithm::HS256]).starts_with("token.algorithms: HS256"));
+        let secret = json!({"secret": "s".repeat(64)});
+        assert!(parse_err(secret, &[Algorithm::HS256, Algorithm::RS256]).contains("RS256 needs a public key"));
+    }
+
+    #[test]
+    fn secret_length_follows_the_strongest_hs() {
+        let s40 = json!({"secret": "s".repeat(40)});
+        assert!(parse(&s40, &[Algorithm::HS256]).is_ok());
+        assert!(parse_err(s40, &[Algorithm::HS256, Algorithm::HS384]).contains("at least 48"));
+    }
+
+    #[test]
+    fn jwk_members_are_checked_with_paths() {
+        let private = json!({"jwks": {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": ED_X, "d": "AAAA"}]}});
+        assert!(parse_err(private, &[Algorithm::EdDSA]).starts_with("keys.jwks.keys[0].d: is private"));
+        let enc = json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X, "use": "enc"}});
+        assert!(parse_err(enc, &[Algorithm::EdDSA]).starts_with("keys.jwk.use"));
+        let oct = json!({"jwk": {"kty": "oct", "x": "AAAA"}});
+        assert!(parse_err(oct, &[Algorithm::EdDSA]).starts_with("keys.jwk.kty"));
+        let bad_alg = json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X, "alg": "ES256"}});
+        assert!(parse_err(bad_alg, &[Algorithm::EdDSA]).starts_with("keys.jwk.alg: ES256 does not fit"));
+        let unknown_member = json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X, "x5t": "zzz", "extra": 1}});
+        assert!(parse(&unknown_member, &[Algorithm::EdDSA]).is_ok());
+    }
+
+    #[test]
+    fn kid_selection_and_algorithm_fit() {
+        let set = parse(
+            &json!({"jwks": {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": ED_X, "kid": "a"}]}}),
+            &[Algorithm::EdDSA, Algorithm::ES256],
+        )
+        .unwrap();
+        assert_eq!(set.fit(Some("a"), Algorithm::EdDSA), Ok(()));
+        assert!(!set.verify(Some("a"), Algorithm::EdDSA, b"m", &vec![0u8; 64]));
+        assert_eq!(set.fit(Some("b"), Algorithm::EdDSA), Err(Reason::UnknownKey));
+        assert_eq!(set.fit(Some("a"), Algorithm::ES256), Err(Reason::AlgorithmNotAllowed));
+        assert_eq!(set.fit(None, Algorithm::ES256), Err(Reason::UnknownKey));
+        assert_eq!(set.algorithms_without_key(&[Algorithm::EdDSA, Algorithm::ES256]), vec![Algorithm::ES256]);
+    }
+
+    #[test]
+    fn single_keys_ignore_the_token_kid() {
+        let set = parse(&json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X}}), &[Algorithm::EdDSA]).unwrap();
+        assert_eq!(set.fit(Some("whatever"), Algorithm::EdDSA), Ok(()));
+        let named = parse(&json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X, "kid": "k"}}), &[Algorithm::EdDSA]).unwrap();
+        assert_eq!(named.fit(Some("other"), Algorithm::EdDSA), Err(Reason::UnknownKey));
+    }
+
+    #[test]
+    fn pem_private_keys_are_refused_without_echoing_them() {
+        let pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIG9vb2I=\n-----END PRIVATE KEY-----";
+        let msg = parse_err(json!({"pem": pem}), &[Algorithm::EdDSA]);
+        assert!(msg.contains("private key") && !msg.contains("MC4C"), "{msg}");
+    }
+}

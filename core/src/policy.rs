@@ -1,0 +1,179 @@
+//! The policy document (v1): reading, validating and compiling it.
+
+use serde_json::Value;
+
+use crate::algorithm::Algorithm;
+use crate::claims::ClaimRules;
+use crate::doc::{item, strings, type_name, Fields};
+use crate::error::ConfigError;
+use crate::expr::Expr;
+use crate::keys::{self, KeySet};
+use crate::principal::PrincipalMapping;
+use crate::token::{normalize_typ, HeaderRules};
+
+/// `token.max_length` when the document gives none.
+pub const DEFAULT_MAX_LENGTH: u64 = 8192;
+/// The largest `token.max_length` accepted.
+pub const MAX_MAX_LENGTH: u64 = 1024 * 1024;
+/// The largest `token.leeway` and `token.max_age` accepted (one year).
+const MAX_SECONDS: u64 = 366 * 24 * 3600;
+/// `token.required_claims` when the document gives none.
+const DEFAULT_REQUIRED: [&str; 2] = ["sub", "exp"];
+
+/// A compiled policy document.
+#[derive(Debug)]
+pub(crate) struct Policy {
+    pub header: HeaderRules,
+    pub claims: ClaimRules,
+    pub keys: KeySet,
+    pub principal: PrincipalMapping,
+    pub rules: Vec<Rule>,
+}
+
+/// Whether a rule grants or refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Effect {
+    Permit,
+    Forbid,
+}
+
+/// One compiled rule.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub id: String,
+    pub effect: Effect,
+    /// `None` for `"*"`.
+    pub resource: Option<String>,
+    /// `None` for `"*"`.
+    pub actions: Option<Vec<String>>,
+    pub when: Option<Expr>,
+}
+
+impl Rule {
+    /// Whether the rule's resource type and actions cover the request.
+    pub(crate) fn targets(&self, resource_type: &str, action: &str) -> bool {
+        self.resource.as_deref().is_none_or(|r| r == resource_type)
+            && self.actions.as_ref().is_none_or(|a| a.iter().any(|x| x == action))
+    }
+}
+
+impl Policy {
+    /// Reads and validates a whole document.
+    pub(crate) fn from_value(doc: &Value) -> Result<Policy, ConfigError> {
+        let top = Fields::new(doc, "", &["token", "keys", "principal", "rules"])?;
+        let token = Fields::new(top.required("token")?, "token", &[
+            "issuer", "audience", "algorithms", "leeway", "max_age", "required_claims", "typ", "max_length",
+        ])?;
+        let algorithms = algorithms(&token)?;
+        let header = HeaderRules {
+            typ: token.string("typ")?.map(normalize_typ),
+            max_length: token.non_negative("max_length", MAX_MAX_LENGTH)?.unwrap_or(DEFAULT_MAX_LENGTH) as usize,
+            algorithms,
+        };
+        if header.max_length == 0 {
+            return Err(token.error("max_length", "must be at least 1"));
+        }
+        let claims = ClaimRules {
+            issuers: token.one_or_many("issuer")?,
+            audiences: token.one_or_many("audience")?,
+            leeway: token.non_negative("leeway", MAX_SECONDS)?.unwrap_or(0) as f64,
+            max_age: token.non_negative("max_age", MAX_SECONDS)?.map(|s| s as f64),
+            required: match token.get("required_claims") {
+                None => DEFAULT_REQUIRED.map(String::from).to_vec(),
+                Some(Value::Array(items)) => strings(items, &token.path_of("required_claims"), true)?,
+                Some(other) => return Err(token.error("required_claims", format!("must be a list of claim names, not {}", type_name(other)))),
+            },
+        };
+        let keys = keys::parse(top.required("keys")?, &header.algorithms)?;
+        let principal = match top.get("principal") {
+            None => PrincipalMapping::default(),
+            Some(value) => principal(value)?,
+        };
+        let rules = match top.get("rules") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => rules(items)?,
+            Some(other) => return Err(top.error("rules", format!("must be a list of rules, not {}", type_name(other)))),
+        };
+        Ok(Policy { header, claims, keys, principal, rules })
+    }
+}
+
+fn algorithms(token: &Fields<'_>) -> Result<Vec<Algorithm>, ConfigError> {
+    let path = token.path_of("algorithms");
+    let items = match token.required("algorithms")? {
+        Value::Array(items) if !items.is_empty() => items,
+        Value::Array(_) => return Err(ConfigError::new(path, "must list at least one algorithm")),
+        other => return Err(ConfigError::new(path, format!("must be a list of algorithm names, not {}", type_name(other)))),
+    };
+    let mut algorithms = Vec::with_capacity(items.len());
+    for (i, v) in items.iter().enumerate() {
+        let here = item(&path, i);
+        let name = v.as_str().ok_or_else(|| ConfigError::new(&here, format!("must be an algorithm name, not {}", type_name(v))))?;
+        if name.eq_ignore_ascii_case("none") {
+            return Err(ConfigError::new(here, "\"none\" (unsigned tokens) is never allowed"));
+        }
+        let alg = Algorithm::from_name(name).ok_or_else(|| {
+            ConfigError::new(&here, format!("{name:?} is not a supported algorithm (HS256 HS384 HS512 RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA)"))
+        })?;
+        if !algorithms.contains(&alg) {
+            algorithms.push(alg);
+        }
+    }
+    Ok(algorithms)
+}
+
+fn principal(value: &Value) -> Result<PrincipalMapping, ConfigError> {
+    let fields = Fields::new(value, "principal", &["id", "roles", "tenant"])?;
+    let defaults = PrincipalMapping::default();
+    let tenant = match fields.get("tenant") {
+        Some(Value::Null) => None,
+        _ => fields.string("tenant")?.map(str::to_owned),
+    };
+    Ok(PrincipalMapping {
+        id: fields.string("id")?.map_or(defaults.id, str::to_owned),
+        roles: fields.string("roles")?.map_or(defaults.roles, str::to_owned),
+        tenant,
+    })
+}
+
+fn rules(items: &[Value]) -> Result<Vec<Rule>, ConfigError> {
+    let mut rules: Vec<Rule> = Vec::with_capacity(items.len());
+    for (i, value) in items.iter().enumerate() {
+        let path = item("rules", i);
+        let f = Fields::new(value, &path, &["id", "effect", "resource", "actions", "when"])?;
+        let id = f.string("id")?.ok_or_else(|| f.error("id", "is required"))?.to_owned();
+        if rules.iter().any(|r| r.id == id) {
+            return Err(f.error("id", format!("{id:?} is already the id of another rule")));
+        }
+        let effect = match f.string("effect")?.ok_or_else(|| f.error("effect", "is required"))? {
+            "permit" => Effect::Permit,
+            "forbid" => Effect::Forbid,
+            other => return Err(f.error("effect", format!("{other:?} is not an effect (permit or forbid)"))),
+        };
+        let resource = match f.string("resource")?.ok_or_else(|| f.error("resource", "is required (a resource type or \"*\")"))? {
+            "*" => None,
+            t => Some(t.to_owned()),
+        };
+        let actions = match f.required("actions")? {
+            Value::String(s) if s == "*" => None,
+            Value::Array(items) => Some(strings(items, &f.path_of("actions"), true)?),
+            other => return Err(f.error("actions", format!("must be \"*\" or a list of actions, not {}", describe(other)))),
+        };
+        let when = match f.get("when") {
+            None => None,
+            Some(Value::String(source)) => Some(Expr::parse(source).map_err(|e| {
+                f.error("when", format!("rule {id:?}, column {}: {}", e.column, e.message))
+            })?),
+            Some(other) => return Err(f.error("when", format!("must be an expression string, not {}", type_name(other)))),
+        };
+        rules.push(Rule { id, effect, resource, actions, when });
+    }
+    Ok(rules)
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("the string {s:?}"),
+        other => type_name(other).to_owned(),
+    }
+}

@@ -1,0 +1,149 @@
+//! The verified identity that rules see.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Who a verified token speaks for, as the policy's `principal` section maps it.
+///
+/// `claims` always holds the whole verified payload, so rules can read any
+/// claim through `principal.claims.NAME`.
+///
+/// ```
+/// use portcullis::Principal;
+/// use serde_json::json;
+///
+/// let p = Principal::new("user_1", vec!["admin".into()], None, json!({"sub": "user_1"}));
+/// assert_eq!(p.id, "user_1");
+/// assert!(p.has_role("admin"));
+/// assert_eq!(p.claims["sub"], "user_1");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Principal {
+    /// The principal's id (by default the `sub` claim); never empty.
+    pub id: String,
+    /// Roles (by default from the `role` claim); empty when the claim is absent.
+    pub roles: Vec<String>,
+    /// The tenant (organisation), when the policy names a tenant claim and the token carries it.
+    pub tenant: Option<String>,
+    /// The whole verified payload.
+    pub claims: Map<String, Value>,
+}
+
+impl Principal {
+    /// Builds a principal by hand, for `authorize` calls that do not start from a token.
+    ///
+    /// `claims` should be a JSON object; anything else gives an empty claim set.
+    ///
+    /// ```
+    /// use portcullis::Principal;
+    /// let p = Principal::new("u1", vec![], Some("org_1".into()), serde_json::json!({}));
+    /// assert_eq!(p.tenant.as_deref(), Some("org_1"));
+    /// ```
+    pub fn new(
+        id: impl Into<String>,
+        roles: Vec<String>,
+        tenant: Option<String>,
+        claims: Value,
+    ) -> Self {
+        let claims = match claims {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        Principal { id: id.into(), roles, tenant, claims }
+    }
+
+    /// Whether `role` is one of the principal's roles.
+    ///
+    /// ```
+    /// # use portcullis::Principal;
+    /// let p = Principal::new("u1", vec!["user".into()], None, serde_json::json!({}));
+    /// assert!(p.has_role("user") && !p.has_role("admin"));
+    /// ```
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+}
+
+/// The policy's `principal` section: which claims hold the id, the roles and the tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PrincipalMapping {
+    pub id: String,
+    pub roles: String,
+    pub tenant: Option<String>,
+}
+
+impl Default for PrincipalMapping {
+    fn default() -> Self {
+        PrincipalMapping { id: "sub".into(), roles: "role".into(), tenant: None }
+    }
+}
+
+impl PrincipalMapping {
+    /// The mapped claims are present (the id) and of usable types.
+    pub(crate) fn check(&self, claims: &Map<String, Value>) -> Result<(), crate::AuthError> {
+        use crate::error::{AuthError, Reason};
+        match claims.get(&self.id) {
+            None => return Err(AuthError::new(Reason::MissingClaim, format!("the token has no {} claim for the principal id", self.id))),
+            Some(Value::String(s)) if !s.is_empty() => {}
+            Some(_) => return Err(AuthError::new(Reason::InvalidClaim, format!("the {} claim (principal id) is not a non-empty string", self.id))),
+        }
+        let roles_ok = match claims.get(&self.roles) {
+            None | Some(Value::Null) | Some(Value::String(_)) => true,
+            Some(Value::Array(items)) => items.iter().all(Value::is_string),
+            Some(_) => false,
+        };
+        if !roles_ok {
+            return Err(AuthError::new(Reason::InvalidClaim, format!("the {} claim (roles) is neither a string nor a list of strings", self.roles)));
+        }
+        if let Some(tenant) = &self.tenant {
+            if !matches!(claims.get(tenant), None | Some(Value::Null) | Some(Value::String(_))) {
+                return Err(AuthError::new(Reason::InvalidClaim, format!("the {tenant} claim (tenant) is not a string")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds the principal from claims that passed [`PrincipalMapping::check`].
+    pub(crate) fn principal(&self, claims: Map<String, Value>) -> Principal {
+        let id = claims.get(&self.id).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let roles = match claims.get(&self.roles) {
+            Some(Value::String(s)) => s.split(',').map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned).collect(),
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            _ => Vec::new(),
+        };
+        let tenant = self.tenant.as_ref().and_then(|t| claims.get(t)).and_then(Value::as_str).map(str::to_owned);
+        Principal { id, roles, tenant, claims }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn roles_from_a_comma_string_or_a_list() {
+        let m = PrincipalMapping::default();
+        let p = m.principal(map(json!({"sub": "u", "role": " user, admin ,,"})));
+        assert_eq!(p.roles, vec!["user", "admin"]);
+        let p = m.principal(map(json!({"sub": "u", "role": ["a", "b"]})));
+        assert_eq!(p.roles, vec!["a", "b"]);
+        let p = m.principal(map(json!({"sub": "u"})));
+        assert!(p.roles.is_empty() && p.tenant.is_none());
+    }
+
+    #[test]
+    fn tenant_and_types() {
+        let m = PrincipalMapping { tenant: Some("org".into()), ..Default::default() };
+        assert_eq!(m.principal(map(json!({"sub": "u", "org": "o1"}))).tenant.as_deref(), Some("o1"));
+        assert!(m.check(&map(json!({"sub": "u", "org": 5}))).is_err());
+        assert!(m.check(&map(json!({"sub": "u", "role": {"x": 1}}))).is_err());
+        assert!(m.check(&map(json!({"sub": 7}))).is_err());
+        assert!(m.check(&map(json!({}))).is_err());
+        assert!(m.check(&map(json!({"sub": "u", "org": null, "role": null}))).is_ok());
+    }
+}
