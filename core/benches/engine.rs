@@ -1,1 +1,99 @@
-fn main() {}
+//! `cargo bench -p portcullis`: verification against raw ring, and authorization.
+//!
+//! Each `verify/<alg>` group holds `portcullis` (the whole `Engine::verify`: parsing,
+//! header checks, key selection, signature, iss/aud/exp checks, principal) beside
+//! `ring` (the bare signature check of the same message with the same key), so their
+//! ratio is the engine's overhead. `bench/core` prints the medians and ratios.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use portcullis::{Engine, Request};
+use ring::signature::{self, UnparsedPublicKey};
+use serde_json::json;
+use std::hint::black_box;
+use support::{claims, four_rules, policy, Signer, HMAC_SECRET, NOW};
+
+/// The raw ring check of `token`'s signature with `signer`'s public key.
+fn raw_ring(signer: &Signer) -> Box<dyn Fn(&[u8], &[u8]) -> bool> {
+    match signer {
+        Signer::Ed25519(k) => {
+            let key = UnparsedPublicKey::new(&signature::ED25519, k.public_key_bytes());
+            Box::new(move |m, s| key.verify(m, s).is_ok())
+        }
+        Signer::Ecdsa(k, _) => {
+            let key = UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, k.public_key_bytes());
+            Box::new(move |m, s| key.verify(m, s).is_ok())
+        }
+        Signer::Rsa(k, _, _) => {
+            let c = signature::RsaPublicKeyComponents::<Vec<u8>>::from(k.public());
+            Box::new(move |m, s| c.verify(&signature::RSA_PKCS1_2048_8192_SHA256, m, s).is_ok())
+        }
+        Signer::Hmac(k, _) => {
+            let key = k.clone();
+            Box::new(move |m, s| ring::hmac::verify(&key, m, s).is_ok())
+        }
+    }
+}
+
+trait PublicBytes {
+    fn public_key_bytes(&self) -> Vec<u8>;
+}
+impl PublicBytes for ring::signature::Ed25519KeyPair {
+    fn public_key_bytes(&self) -> Vec<u8> {
+        use ring::signature::KeyPair;
+        self.public_key().as_ref().to_vec()
+    }
+}
+impl PublicBytes for ring::signature::EcdsaKeyPair {
+    fn public_key_bytes(&self) -> Vec<u8> {
+        use ring::signature::KeyPair;
+        self.public_key().as_ref().to_vec()
+    }
+}
+
+fn verify(c: &mut Criterion) {
+    for signer in [Signer::ed25519(), Signer::es256(), Signer::rs256(), Signer::hs256(HMAC_SECRET)] {
+        let alg = signer.alg();
+        let engine = Engine::from_value(&policy(&signer, "k1", json!([]))).unwrap();
+        let token = signer.sign("k1", &claims("user_1"));
+        let (input, sig_b64) = token.rsplit_once('.').unwrap();
+        use base64::Engine as _;
+        let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sig_b64).unwrap();
+        let raw = raw_ring(&signer);
+        assert!(raw(input.as_bytes(), &sig));
+        assert!(engine.verify(&token, NOW).is_ok());
+
+        let mut group = c.benchmark_group(format!("verify/{alg}"));
+        group.bench_function(BenchmarkId::from_parameter("portcullis"), |b| {
+            b.iter(|| engine.verify(black_box(&token), NOW).unwrap())
+        });
+        group.bench_function(BenchmarkId::from_parameter("ring"), |b| {
+            b.iter(|| assert!(raw(black_box(input.as_bytes()), black_box(&sig))))
+        });
+        group.finish();
+    }
+}
+
+fn authorize(c: &mut Criterion) {
+    let signer = Signer::ed25519();
+    let engine = Engine::from_value(&policy(&signer, "k1", four_rules())).unwrap();
+    let principal = engine.verify(&signer.sign("k1", &claims("user_1")), NOW).unwrap();
+    let own = Request::new("read", json!({"type": "todo", "owner_id": "user_1"}));
+    let other = Request::new("delete", json!({"type": "todo", "owner_id": "user_2"}));
+    assert!(engine.authorize(&principal, &own).allowed);
+    assert!(!engine.authorize(&principal, &other).allowed);
+
+    let mut group = c.benchmark_group("authorize/four-rules");
+    group.bench_function(BenchmarkId::from_parameter("allow-owner"), |b| {
+        b.iter(|| engine.authorize(black_box(&principal), black_box(&own)))
+    });
+    group.bench_function(BenchmarkId::from_parameter("deny-other"), |b| {
+        b.iter(|| engine.authorize(black_box(&principal), black_box(&other)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, verify, authorize);
+criterion_main!(benches);

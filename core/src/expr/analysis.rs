@@ -113,9 +113,11 @@ fn abs(node: &Node) -> Abs {
         Node::And(operands) => chain(operands, false),
         Node::Or(operands) => chain(operands, true),
         Node::Cmp(op, left, right) => binary(left, right, |a, b| match (a, b) {
-            (Abs::Known(Ok(a)), Abs::Known(Ok(b))) => {
-                Abs::Known(compare(*op, &Val::from_json(a), &Val::from_json(b)).map(Value::Bool).map_err(|_| ()))
-            }
+            (Abs::Known(Ok(a)), Abs::Known(Ok(b))) => Abs::Known(
+                compare(*op, &Val::from_json(a), &Val::from_json(b))
+                    .map(Value::Bool)
+                    .map_err(|_| ()),
+            ),
             _ => Abs::Unknown(compare_outcomes(*op, a, b)),
         }),
         Node::In(needle, haystack) => binary(needle, haystack, |a, b| match (a, b) {
@@ -180,26 +182,22 @@ fn membership_outcomes(needle: &Abs, haystack: &Abs) -> Outcomes {
     if values == 0 {
         return errors;
     }
-    match haystack {
-        Abs::Known(Ok(Value::Array(items))) => {
-            let mut result = errors | FALSE;
-            if items.iter().any(|item| outcome_of(item) & values != 0) {
-                result |= TRUE;
-            }
-            result
+    if let Abs::Known(Ok(Value::Array(items))) = haystack {
+        let mut result = errors | FALSE;
+        if items.iter().any(|item| outcome_of(item) & values != 0) {
+            result |= TRUE;
         }
-        _ => {
-            let haystack = haystack.outcomes();
-            let mut result = errors;
-            if haystack & LIST != 0 {
-                result |= BOOL;
-            }
-            if haystack & VALUES & !LIST != 0 {
-                result |= ERR;
-            }
-            result
-        }
+        return result;
     }
+    let haystack = haystack.outcomes();
+    let mut result = errors;
+    if haystack & LIST != 0 {
+        result |= BOOL;
+    }
+    if haystack & VALUES & !LIST != 0 {
+        result |= ERR;
+    }
+    result
 }
 
 fn list(elements: &[Node]) -> Abs {
@@ -319,12 +317,12 @@ impl<'a> Guards<'a> {
     }
 
     fn walk(&mut self, node: &'a Node, known: &[Fact<'a>]) -> Outcome<'a> {
-        let none = || Outcome { when_true: Vec::new(), when_false: Vec::new() };
+        let no_facts = || Outcome { when_true: Vec::new(), when_false: Vec::new() };
         match node {
-            Node::Lit(_) => none(),
+            Node::Lit(_) => no_facts(),
             Node::Path(path) => {
                 self.read(path, known);
-                none()
+                no_facts()
             }
             Node::Has(path, name) => {
                 self.read(path, known);
@@ -337,12 +335,12 @@ impl<'a> Guards<'a> {
                 for element in elements {
                     self.walk(element, known);
                 }
-                none()
+                no_facts()
             }
             Node::Cmp(_, left, right) | Node::In(left, right) => {
                 self.walk(left, known);
                 self.walk(right, known);
-                none()
+                no_facts()
             }
             Node::Not(operand) => {
                 let inner = self.walk(operand, known);
@@ -362,7 +360,12 @@ impl<'a> Guards<'a> {
     /// Walks a short-circuit chain. For `&&` (`continue_on` true) the result's
     /// `when_true` holds when the chain is true; for `||` the sides are swapped,
     /// and the caller swaps them back.
-    fn chain(&mut self, operands: &'a [Node], known: &[Fact<'a>], continue_on: bool) -> Outcome<'a> {
+    fn chain(
+        &mut self,
+        operands: &'a [Node],
+        known: &[Fact<'a>],
+        continue_on: bool,
+    ) -> Outcome<'a> {
         let mut scope: Vec<Fact<'a>> = known.to_vec();
         // Facts from the operands so far that held for evaluation to continue.
         let mut continued: Vec<Fact<'a>> = Vec::new();

@@ -190,9 +190,7 @@ impl<'s> Lexer<'s> {
                             "unexpected '-'; a negative number needs its digits right after '-'",
                         ))
                     }
-                    other => {
-                        return Err(error(column, format!("unexpected character {other:?}")))
-                    }
+                    other => return Err(error(column, format!("unexpected character {other:?}"))),
                 }
             }
         };
@@ -370,7 +368,10 @@ mod tests {
         assert_eq!(e.column, 6);
         assert!(e.message.contains("out of range"));
         let e = tokenize("  1.5").unwrap_err();
-        assert_eq!(e, ParseError { column: 3, message: "only integer literals are supported".into() });
+        assert_eq!(
+            e,
+            ParseError { column: 3, message: "only integer literals are supported".into() }
+        );
         assert_eq!(tokenize("12abc").unwrap_err().column, 1);
         assert_eq!(tokenize("a - 5").unwrap_err().column, 3);
     }
@@ -391,10 +392,10 @@ mod tests {
         assert_eq!(tokenize(r"'\ude00'").unwrap_err().column, 2);
         assert_eq!(tokenize(r"'\u12'").unwrap_err().column, 2);
         assert_eq!(tokenize(r"'ab\ud83d\u12'").unwrap_err().column, 10);
-        assert_eq!(tokenize("x == 'abc").unwrap_err(), ParseError {
-            column: 6,
-            message: "unterminated string".into()
-        });
+        assert_eq!(
+            tokenize("x == 'abc").unwrap_err(),
+            ParseError { column: 6, message: "unterminated string".into() }
+        );
         assert_eq!(tokenize("\"abc\\").unwrap_err().column, 1);
         assert_eq!(tokenize("'abc\"").unwrap_err().column, 1);
     }

@@ -139,6 +139,10 @@ impl Expr {
     /// (`principal.foo`), fractional numbers, sources longer than [`MAX_SOURCE_LEN`]
     /// bytes and nesting deeper than [`MAX_DEPTH`].
     ///
+    /// # Errors
+    ///
+    /// A [`ParseError`] with the column of the offending token.
+    ///
     /// ```
     /// use portcullis::expr::Expr;
     ///
@@ -159,6 +163,13 @@ impl Expr {
     }
 
     /// Evaluates the condition for one request.
+    ///
+    /// # Errors
+    ///
+    /// An [`EvalError`] when a path does not exist, an operand has the wrong type
+    /// (ordering on non-numbers, `in` on a non-list, `!`, `&&` or `||` on a non-boolean)
+    /// or the result is not a boolean. The caller decides what an error means for its
+    /// rule: a permit rule does not apply, a forbid rule applies.
     ///
     /// ```
     /// use portcullis::expr::{Expr, Scope};
@@ -189,6 +200,7 @@ impl Expr {
     /// assert_eq!(Expr::parse("action == 'read'").map(|e| e.constant()), Ok(None));
     /// assert_eq!(Expr::parse("1 < 'a'").map(|e| e.constant()), Ok(None));
     /// ```
+    #[must_use]
     pub fn constant(&self) -> Option<bool> {
         self.constant
     }
@@ -206,6 +218,7 @@ impl Expr {
     /// assert_eq!(Expr::parse("resource.x == 1 && false").map(|e| e.never_true()), Ok(true));
     /// assert_eq!(Expr::parse("resource.x == 1").map(|e| e.never_true()), Ok(false));
     /// ```
+    #[must_use]
     pub fn never_true(&self) -> bool {
         self.never_true
     }
@@ -229,11 +242,13 @@ impl Expr {
     /// assert_eq!(unguarded.unguarded_paths(), vec!["resource.owner.id".to_string()]);
     /// # Ok::<(), portcullis::expr::ParseError>(())
     /// ```
+    #[must_use]
     pub fn unguarded_paths(&self) -> Vec<String> {
         self.unguarded.clone()
     }
 
     /// The condition as written.
+    #[must_use]
     pub fn source(&self) -> &str {
         &self.source
     }

@@ -24,12 +24,8 @@ pub(crate) fn parse(source: &str) -> Result<Node, ParseError> {
     check_length(source)?;
     let tokens = tokenize(source)?;
     let end_column = source.chars().count() + 1;
-    let mut parser = Parser {
-        tokens,
-        index: 0,
-        depth: 0,
-        eof: Token { tok: Tok::Eof, column: end_column },
-    };
+    let mut parser =
+        Parser { tokens, index: 0, depth: 0, eof: Token { tok: Tok::Eof, column: end_column } };
     let node = parser.or()?;
     let next = parser.peek();
     if next.tok != Tok::Eof {
@@ -104,7 +100,9 @@ impl<'s> Parser<'s> {
     fn expected(&self, what: &str) -> ParseError {
         let token = self.peek();
         match &token.tok {
-            Tok::Eof => error(token.column, format!("unexpected end of expression; expected {what}")),
+            Tok::Eof => {
+                error(token.column, format!("unexpected end of expression; expected {what}"))
+            }
             other => error(token.column, format!("expected {what}, found {}", other.describe())),
         }
     }
@@ -411,7 +409,7 @@ mod tests {
     }
 
     fn path(root: Root, segments: &[&str]) -> Node {
-        Node::Path(Path::new(root, segments.iter().map(|s| s.to_string()).collect()))
+        Node::Path(Path::new(root, segments.iter().map(|s| (*s).to_string()).collect()))
     }
 
     fn lit(v: Value) -> Node {
@@ -467,10 +465,7 @@ mod tests {
         assert_eq!(p("null"), lit(json!(null)));
         assert_eq!(p("[]"), lit(json!([])));
         assert_eq!(p("[1, 'a', [true, null]]"), lit(json!([1, "a", [true, null]])));
-        assert_eq!(
-            p("[1, action]"),
-            Node::List(vec![lit(json!(1)), path(Root::Action, &[])])
-        );
+        assert_eq!(p("[1, action]"), Node::List(vec![lit(json!(1)), path(Root::Action, &[])]));
         assert_eq!(err("[1,]").column, 4);
         assert_eq!(err("[1 2]").column, 4);
         assert_eq!(err("[1,").column, 4);
@@ -494,10 +489,7 @@ mod tests {
             Node::And(vec![Node::Not(Box::new(lit(json!(true)))), lit(json!(false))])
         );
         // ! looser than comparison
-        assert_eq!(
-            p("!1 == 2"),
-            Node::Not(Box::new(cmp(CmpOp::Eq, lit(json!(1)), lit(json!(2)))))
-        );
+        assert_eq!(p("!1 == 2"), Node::Not(Box::new(cmp(CmpOp::Eq, lit(json!(1)), lit(json!(2))))));
         assert_eq!(p("!!true"), Node::Not(Box::new(Node::Not(Box::new(lit(json!(true)))))));
         // comparison looser than in
         assert_eq!(
@@ -561,7 +553,10 @@ mod tests {
 
     #[test]
     fn has_forms() {
-        assert_eq!(p("resource has owner_id"), Node::Has(Path::new(Root::Resource, vec![]), "owner_id".into()));
+        assert_eq!(
+            p("resource has owner_id"),
+            Node::Has(Path::new(Root::Resource, vec![]), "owner_id".into())
+        );
         assert_eq!(
             p("principal.claims has 'https://x/y'"),
             Node::Has(Path::new(Root::Claims, vec![]), "https://x/y".into())
@@ -570,10 +565,7 @@ mod tests {
             p("resource.a has in"),
             Node::Has(Path::new(Root::Resource, vec!["a".into()]), "in".into())
         );
-        assert_eq!(
-            p("(resource) has x"),
-            Node::Has(Path::new(Root::Resource, vec![]), "x".into())
-        );
+        assert_eq!(p("(resource) has x"), Node::Has(Path::new(Root::Resource, vec![]), "x".into()));
         assert_eq!(err("5 has x").column, 3);
         assert_eq!(err("resource has 5").column, 14);
         assert_eq!(err("resource has").column, 13);
@@ -583,7 +575,10 @@ mod tests {
     #[test]
     fn non_chaining() {
         let e = err("1 == 1 == true");
-        assert_eq!(e, ParseError { column: 8, message: "comparisons do not chain; add parentheses".into() });
+        assert_eq!(
+            e,
+            ParseError { column: 8, message: "comparisons do not chain; add parentheses".into() }
+        );
         assert_eq!(err("1 < 2 < 3").column, 7);
         assert_eq!(err("1 in [1] in [[1]]").column, 10);
         assert!(parse("(1 == 1) == true").is_ok());
@@ -618,7 +613,10 @@ mod tests {
         assert!(parse(&format!("{}true", "!".repeat(MAX_DEPTH))).is_ok());
         assert_eq!(err(&format!("{}true", "!".repeat(MAX_DEPTH + 1))).column, MAX_DEPTH + 1);
         assert!(parse(&format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH))).is_ok());
-        assert_eq!(err(&format!("{}1{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1))).column, MAX_DEPTH + 1);
+        assert_eq!(
+            err(&format!("{}1{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1))).column,
+            MAX_DEPTH + 1
+        );
         // mixed: 20 parentheses and 13 negations
         let mixed = format!("{}{}true{}", "(".repeat(20), "!".repeat(13), ")".repeat(20));
         assert_eq!(err(&mixed).column, 33);

@@ -1,0 +1,7 @@
+.PHONY: test demo bench
+test:
+	./scripts/test
+demo:
+	./scripts/demo
+bench:
+	./bench/core
