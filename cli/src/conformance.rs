@@ -27,7 +27,8 @@ pub fn run_files(paths: &[String], out: &mut impl std::io::Write) -> std::io::Re
             }
             Ok(vectors) => {
                 for (index, vector) in vectors.iter().enumerate() {
-                    let id = vector.get("id").and_then(Value::as_str).map_or_else(|| format!("#{index}"), str::to_owned);
+                    let id =
+                        vector.get("id").and_then(Value::as_str).map_or_else(|| format!("#{index}"), str::to_owned);
                     match run_vector(vector) {
                         Ok(()) => tally.passed += 1,
                         Err(mismatch) => {
@@ -125,13 +126,19 @@ fn run_vector(vector: &Value) -> Result<(), String> {
                 for (field, value) in want {
                     let have = got.get("principal").and_then(|p| p.get(field));
                     if have != Some(value) {
-                        let _ = write!(wrong, " principal.{field}: expected {value}, got {};", have.unwrap_or(&Value::Null));
+                        let _ = write!(
+                            wrong,
+                            " principal.{field}: expected {value}, got {};",
+                            have.unwrap_or(&Value::Null)
+                        );
                     }
                 }
             }
             "rules" => {
-                let mut want_ids: Vec<String> = serde_json::from_value(want.clone()).map_err(|_| "expect.rules must list ids")?;
-                let mut have_ids: Vec<String> = got.get("rules").cloned().map(serde_json::from_value).and_then(Result::ok).unwrap_or_default();
+                let mut want_ids: Vec<String> =
+                    serde_json::from_value(want.clone()).map_err(|_| "expect.rules must list ids")?;
+                let mut have_ids: Vec<String> =
+                    got.get("rules").cloned().map(serde_json::from_value).and_then(Result::ok).unwrap_or_default();
                 want_ids.sort();
                 have_ids.sort();
                 if want_ids != have_ids {
@@ -149,7 +156,12 @@ fn run_vector(vector: &Value) -> Result<(), String> {
     if wrong.is_empty() {
         Ok(())
     } else {
-        Err(format!("expected {}, got {} ({})", Value::Object(expect.clone()), summary(&got), wrong.trim().trim_end_matches(';')))
+        Err(format!(
+            "expected {}, got {} ({})",
+            Value::Object(expect.clone()),
+            summary(&got),
+            wrong.trim().trim_end_matches(';')
+        ))
     }
 }
 

@@ -39,7 +39,12 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
             "--policy" => o.policy = Some(value("--policy")?),
             "--now" => {
                 let text = value("--now")?;
-                o.now = Some(text.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| format!("--now must be Unix seconds, not {text:?}"))?);
+                o.now = Some(
+                    text.parse::<f64>()
+                        .ok()
+                        .filter(|n| n.is_finite())
+                        .ok_or_else(|| format!("--now must be Unix seconds, not {text:?}"))?,
+                );
             }
             "--action" => o.action = Some(value("--action")?),
             "--resource" => o.resource = Some(value("--resource")?),

@@ -15,8 +15,11 @@ use serde_json::json;
 use std::hint::black_box;
 use support::{claims, four_rules, policy, Signer, HMAC_SECRET, NOW};
 
-/// The raw ring check of `token`'s signature with `signer`'s public key.
-fn raw_ring(signer: &Signer) -> Box<dyn Fn(&[u8], &[u8]) -> bool> {
+/// A bare signature check: message, signature → valid.
+type RawCheck = Box<dyn Fn(&[u8], &[u8]) -> bool>;
+
+/// The raw ring check of a signature with `signer`'s public key.
+fn raw_ring(signer: &Signer) -> RawCheck {
     match signer {
         Signer::Ed25519(k) => {
             let key = UnparsedPublicKey::new(&signature::ED25519, k.public_key_bytes());

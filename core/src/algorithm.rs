@@ -119,6 +119,13 @@ impl Algorithm {
     }
 
     /// The same algorithm in `jsonwebtoken`'s terms; `None` for `ES512`, which it lacks.
+    ///
+    /// ```
+    /// use portcullis::Algorithm;
+    /// assert_eq!(Algorithm::EdDSA.to_jsonwebtoken(), Some(jsonwebtoken::Algorithm::EdDSA));
+    /// assert_eq!(Algorithm::ES512.to_jsonwebtoken(), None);
+    /// assert_eq!(Algorithm::from_jsonwebtoken(jsonwebtoken::Algorithm::PS256), Some(Algorithm::PS256));
+    /// ```
     pub const fn to_jsonwebtoken(self) -> Option<jsonwebtoken::Algorithm> {
         use jsonwebtoken::Algorithm as J;
         Some(match self {

@@ -80,7 +80,8 @@ pub(crate) fn check(
         return Err(fail(Reason::NotYetValid, "the token was issued in the future (iat)"));
     }
     if let Some(max_age) = rules.max_age {
-        let iat = iat.ok_or_else(|| fail(Reason::MissingClaim, "the token has no iat claim, which token.max_age needs"))?;
+        let iat =
+            iat.ok_or_else(|| fail(Reason::MissingClaim, "the token has no iat claim, which token.max_age needs"))?;
         if now - iat > max_age + leeway {
             return Err(fail(Reason::TooOld, "the token is older than token.max_age"));
         }

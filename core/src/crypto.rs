@@ -9,9 +9,9 @@
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
 use jsonwebtoken::errors::{Error as JwtError, ErrorKind};
 use jsonwebtoken::jwk::ThumbprintHash;
+use jsonwebtoken::signature;
 use jsonwebtoken::{AlgorithmFamily, DecodingKey, DecodingKeyKind, EncodingKey};
 use ring::signature::{self as sig, RsaParameters, UnparsedPublicKey};
-use jsonwebtoken::signature;
 use ring::{digest, hmac};
 
 use crate::algorithm::Algorithm;
@@ -42,10 +42,7 @@ fn no_signer(_: &jsonwebtoken::Algorithm, _: &EncodingKey) -> Result<Box<dyn Jwt
     Err(ErrorKind::InvalidAlgorithm.into())
 }
 
-fn boxed_verifier(
-    alg: &jsonwebtoken::Algorithm,
-    key: &DecodingKey,
-) -> Result<Box<dyn JwtVerifier>, JwtError> {
+fn boxed_verifier(alg: &jsonwebtoken::Algorithm, key: &DecodingKey) -> Result<Box<dyn JwtVerifier>, JwtError> {
     Ok(Box::new(RingVerifier::new(alg, key)?))
 }
 
@@ -65,7 +62,7 @@ fn compute_digest(data: &[u8], hash: ThumbprintHash) -> Result<Vec<u8>, JwtError
     Ok(digest::digest(alg, data).as_ref().to_vec())
 }
 
-/// A prepared ring verifier for one key and one algorithm.
+/// A prepared ring verifier for one key and one algorithm (see [`RingVerifier::new`]).
 pub struct RingVerifier {
     alg: jsonwebtoken::Algorithm,
     key: RingKey,
@@ -151,6 +148,14 @@ impl JwtVerifier for RingVerifier {
 }
 
 /// ECDSA P-521 with SHA-512 (`ES512`), signatures as the fixed 132-byte `r || s` of JWS.
+///
+/// ```
+/// use portcullis::crypto::P521Verifier;
+/// // Not a point on the curve: refused when the key is loaded, not at verification.
+/// let mut point = vec![4u8];
+/// point.extend([1u8; 132]);
+/// assert!(P521Verifier::from_sec1(&point).is_none());
+/// ```
 #[derive(Clone)]
 pub struct P521Verifier {
     key: p521::ecdsa::VerifyingKey,

@@ -41,6 +41,11 @@ pub struct Decision {
 }
 
 /// A rule whose condition failed to evaluate, or a request that rules cannot read.
+///
+/// ```
+/// let e = portcullis::RuleError { rule: Some("r1".into()), message: "resource.x does not exist".into() };
+/// assert_eq!(serde_json::to_value(&e).unwrap()["rule"], "r1");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleError {
     /// The rule's id; `None` for a problem with the request itself.
@@ -65,7 +70,14 @@ impl Decision {
 
     /// A denial for `reason` (`Denied` or `Forbidden`).
     pub fn deny(reason: Reason, rules: Vec<String>, errors: Vec<RuleError>) -> Self {
-        Decision { allowed: false, code: Some(reason.code()), status: reason.status(), reason: Some(reason), rules, errors }
+        Decision {
+            allowed: false,
+            code: Some(reason.code()),
+            status: reason.status(),
+            reason: Some(reason),
+            rules,
+            errors,
+        }
     }
 }
 

@@ -101,7 +101,9 @@ impl<'a> Fields<'a> {
             Some(v) => match v.as_u64() {
                 Some(n) if n <= max => Ok(Some(n)),
                 Some(_) => Err(self.error(name, format!("must be at most {max}"))),
-                None => Err(self.error(name, format!("must be a non-negative whole number, not {}", describe_number(v)))),
+                None => {
+                    Err(self.error(name, format!("must be a non-negative whole number, not {}", describe_number(v))))
+                }
             },
         }
     }
@@ -115,7 +117,9 @@ impl<'a> Fields<'a> {
             Value::Array(items) if !items.is_empty() => strings(items, &path, false).map(Some),
             Value::Array(_) => Err(ConfigError::new(path, "must not be an empty list")),
             Value::String(_) => Err(ConfigError::new(path, "must not be empty")),
-            other => Err(ConfigError::new(path, format!("must be a string or a list of strings, not {}", type_name(other)))),
+            other => {
+                Err(ConfigError::new(path, format!("must be a string or a list of strings, not {}", type_name(other))))
+            }
         }
     }
 }

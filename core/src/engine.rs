@@ -52,8 +52,9 @@ impl Engine {
     /// assert!(err.to_string().starts_with("the policy is not valid JSON"));
     /// ```
     pub fn from_json(text: &str) -> Result<Engine, ConfigError> {
-        let doc: Value = serde_json::from_str(text)
-            .map_err(|e| ConfigError::new("", format!("the policy is not valid JSON (line {}, column {})", e.line(), e.column())))?;
+        let doc: Value = serde_json::from_str(text).map_err(|e| {
+            ConfigError::new("", format!("the policy is not valid JSON (line {}, column {})", e.line(), e.column()))
+        })?;
         Engine::from_value(&doc)
     }
 
@@ -128,6 +129,19 @@ impl Engine {
 
     /// Decides `request` for `principal`. Never fails: a condition that cannot be
     /// evaluated is reported in [`Decision::errors`] and counts against the request.
+    ///
+    /// ```
+    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
+    /// #   "rules":[{"id":"gold","effect":"permit","resource":"*","actions":"*","when":"principal.claims.tier == 'gold'"}]}"#).unwrap();
+    /// use portcullis::{Principal, Reason, Request};
+    /// use serde_json::json;
+    /// // The rule reads a claim this principal lacks: the permit does not apply.
+    /// let p = Principal::new("u1", vec![], None, json!({"sub": "u1"}));
+    /// let d = engine.authorize(&p, &Request::new("read", json!({"type": "report"})));
+    /// assert_eq!(d.reason, Some(Reason::Denied));
+    /// assert_eq!(d.errors[0].rule.as_deref(), Some("gold"));
+    /// ```
     pub fn authorize(&self, principal: &Principal, request: &Request) -> Decision {
         decision::decide(&self.policy.rules, principal, request)
     }
@@ -146,12 +160,34 @@ impl Engine {
     }
 
     /// [`Engine::verify_authorization`] then [`Engine::authorize`].
-    pub fn check_authorization(&self, header: &str, request: &Request, now: impl Into<UnixTime>) -> Result<Decision, AuthError> {
+    ///
+    /// ```
+    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
+    /// let request = portcullis::Request::new("read", serde_json::json!({"type": "todo"}));
+    /// let err = engine.check_authorization("", &request, 1_764_000_000).unwrap_err();
+    /// assert_eq!(err.status(), 401);
+    /// ```
+    pub fn check_authorization(
+        &self,
+        header: &str,
+        request: &Request,
+        now: impl Into<UnixTime>,
+    ) -> Result<Decision, AuthError> {
         self.check(bearer_token(header)?, request, now)
     }
 
     /// Things in the policy that are valid but suspicious: rules that can never apply,
     /// forbid rules that read an attribute without a `has` guard, algorithms with no key.
+    ///
+    /// ```
+    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
+    ///   "rules":[{"id":"b","effect":"forbid","resource":"*","actions":"*","when":"principal.claims.banned == true"}]}"#).unwrap();
+    /// let w = engine.warnings();
+    /// assert_eq!(w[0].path, "rules[0].when");
+    /// assert!(w[0].message.contains("without a `has` guard"));
+    /// ```
     pub fn warnings(&self) -> Vec<Warning> {
         lint::warnings(&self.policy)
     }

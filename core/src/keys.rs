@@ -84,11 +84,7 @@ impl KeySet {
 
     /// The configured algorithms that no key can verify.
     pub(crate) fn algorithms_without_key(&self, algorithms: &[Algorithm]) -> Vec<Algorithm> {
-        algorithms
-            .iter()
-            .copied()
-            .filter(|a| !self.keys.iter().any(|k| k.verifier(*a).is_some()))
-            .collect()
+        algorithms.iter().copied().filter(|a| !self.keys.iter().any(|k| k.verifier(*a).is_some())).collect()
     }
 }
 
@@ -115,10 +111,7 @@ pub(crate) fn parse(value: &Value, algorithms: &[Algorithm]) -> Result<KeySet, C
         "jwk" => (vec![jwk(value, &path)?], false),
         _ => (jwks(value, &path)?, true),
     };
-    let keys = materials
-        .into_iter()
-        .map(|m| m.prepare(algorithms))
-        .collect::<Result<Vec<_>, _>>()?;
+    let keys = materials.into_iter().map(|m| m.prepare(algorithms)).collect::<Result<Vec<_>, _>>()?;
     Ok(KeySet { keys, by_kid })
 }
 
@@ -227,7 +220,9 @@ fn pem(value: &Value, path: &str) -> Result<Material, ConfigError> {
     let err = |m: &str| ConfigError::new(path, m.to_owned());
     let (label, der) = der::pem(text).ok_or_else(|| err("is not a PEM block"))?;
     let kind = match label {
-        "PUBLIC KEY" => match der::spki(&der).ok_or_else(|| err("is not a supported public key (RSA, EC P-256/P-384/P-521 or Ed25519)"))? {
+        "PUBLIC KEY" => match der::spki(&der)
+            .ok_or_else(|| err("is not a supported public key (RSA, EC P-256/P-384/P-521 or Ed25519)"))?
+        {
             SpkiKey::Rsa(pkcs1) => rsa_from_pkcs1(pkcs1, path)?,
             SpkiKey::Ec(curve, point) => ec(curve, point.to_vec(), path)?,
             SpkiKey::Ed25519(x) => ed25519(x.to_vec(), path)?,
@@ -300,7 +295,11 @@ fn jwks(value: &Value, path: &str) -> Result<Vec<Material>, ConfigError> {
 fn jwk(value: &Value, path: &str) -> Result<Material, ConfigError> {
     let fields = Fields::open_any(value, path)?;
     if let Some(private) = PRIVATE_MEMBERS.iter().find(|m| fields.has(m)) {
-        let what = if *private == "k" { "symmetric key material; shared secrets go in keys.secret" } else { "private key material; give only the public key" };
+        let what = if *private == "k" {
+            "symmetric key material; shared secrets go in keys.secret"
+        } else {
+            "private key material; give only the public key"
+        };
         return Err(fields.error(private, format!("is {what}")));
     }
     if let Some(usage) = fields.string("use")? {
@@ -321,7 +320,10 @@ fn jwk(value: &Value, path: &str) -> Result<Material, ConfigError> {
     };
     let only = match fields.string("alg")? {
         None => None,
-        Some(name) => Some(Algorithm::from_name(name).ok_or_else(|| fields.error("alg", format!("{name:?} is not a supported JWS algorithm")))?),
+        Some(name) => Some(
+            Algorithm::from_name(name)
+                .ok_or_else(|| fields.error("alg", format!("{name:?} is not a supported JWS algorithm")))?,
+        ),
     };
     let kty = fields.string("kty")?.ok_or_else(|| fields.error("kty", "is required"))?;
     let coordinate = |name: &str| -> Result<Vec<u8>, ConfigError> {
@@ -332,7 +334,8 @@ fn jwk(value: &Value, path: &str) -> Result<Material, ConfigError> {
         "RSA" => rsa(&coordinate("n")?, &coordinate("e")?, path)?,
         "EC" => {
             let crv = fields.string("crv")?.ok_or_else(|| fields.error("crv", "is required"))?;
-            let curve = Curve::from_name(crv).ok_or_else(|| fields.error("crv", format!("{crv:?} is not supported (P-256, P-384, P-521)")))?;
+            let curve = Curve::from_name(crv)
+                .ok_or_else(|| fields.error("crv", format!("{crv:?} is not supported (P-256, P-384, P-521)")))?;
             let (x, y) = (coordinate("x")?, coordinate("y")?);
             let len = curve.coordinate_len();
             if x.len() != len || y.len() != len {
@@ -428,7 +431,9 @@ mod tests {
     fn single_keys_ignore_the_token_kid() {
         let set = parse(&json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X}}), &[Algorithm::EdDSA]).unwrap();
         assert_eq!(set.fit(Some("whatever"), Algorithm::EdDSA), Ok(()));
-        let named = parse(&json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X, "kid": "k"}}), &[Algorithm::EdDSA]).unwrap();
+        let named =
+            parse(&json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X, "kid": "k"}}), &[Algorithm::EdDSA])
+                .unwrap();
         assert_eq!(named.fit(Some("other"), Algorithm::EdDSA), Err(Reason::UnknownKey));
     }
 

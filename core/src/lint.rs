@@ -4,7 +4,12 @@ use serde::Serialize;
 
 use crate::policy::{Effect, Policy};
 
-/// Something in a valid policy that deserves a second look.
+/// Something in a valid policy that deserves a second look (see [`crate::Engine::warnings`]).
+///
+/// ```
+/// let w = portcullis::Warning { path: "rules[0]".into(), message: "never applies".into() };
+/// assert_eq!(serde_json::to_value(&w).unwrap()["path"], "rules[0]");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Warning {
     /// Where, e.g. `rules[1].when`.

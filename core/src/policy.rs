@@ -61,9 +61,11 @@ impl Policy {
     /// Reads and validates a whole document.
     pub(crate) fn from_value(doc: &Value) -> Result<Policy, ConfigError> {
         let top = Fields::new(doc, "", &["token", "keys", "principal", "rules"])?;
-        let token = Fields::new(top.required("token")?, "token", &[
-            "issuer", "audience", "algorithms", "leeway", "max_age", "required_claims", "typ", "max_length",
-        ])?;
+        let token = Fields::new(
+            top.required("token")?,
+            "token",
+            &["issuer", "audience", "algorithms", "leeway", "max_age", "required_claims", "typ", "max_length"],
+        )?;
         let algorithms = algorithms(&token)?;
         let header = HeaderRules {
             typ: token.string("typ")?.map(normalize_typ),
@@ -81,7 +83,10 @@ impl Policy {
             required: match token.get("required_claims") {
                 None => DEFAULT_REQUIRED.map(String::from).to_vec(),
                 Some(Value::Array(items)) => strings(items, &token.path_of("required_claims"), true)?,
-                Some(other) => return Err(token.error("required_claims", format!("must be a list of claim names, not {}", type_name(other)))),
+                Some(other) => {
+                    return Err(token
+                        .error("required_claims", format!("must be a list of claim names, not {}", type_name(other))))
+                }
             },
         };
         let keys = keys::parse(top.required("keys")?, &header.algorithms)?;
@@ -103,12 +108,16 @@ fn algorithms(token: &Fields<'_>) -> Result<Vec<Algorithm>, ConfigError> {
     let items = match token.required("algorithms")? {
         Value::Array(items) if !items.is_empty() => items,
         Value::Array(_) => return Err(ConfigError::new(path, "must list at least one algorithm")),
-        other => return Err(ConfigError::new(path, format!("must be a list of algorithm names, not {}", type_name(other)))),
+        other => {
+            return Err(ConfigError::new(path, format!("must be a list of algorithm names, not {}", type_name(other))))
+        }
     };
     let mut algorithms = Vec::with_capacity(items.len());
     for (i, v) in items.iter().enumerate() {
         let here = item(&path, i);
-        let name = v.as_str().ok_or_else(|| ConfigError::new(&here, format!("must be an algorithm name, not {}", type_name(v))))?;
+        let name = v
+            .as_str()
+            .ok_or_else(|| ConfigError::new(&here, format!("must be an algorithm name, not {}", type_name(v))))?;
         if name.eq_ignore_ascii_case("none") {
             return Err(ConfigError::new(here, "\"none\" (unsigned tokens) is never allowed"));
         }
@@ -150,21 +159,27 @@ fn rules(items: &[Value]) -> Result<Vec<Rule>, ConfigError> {
             "forbid" => Effect::Forbid,
             other => return Err(f.error("effect", format!("{other:?} is not an effect (permit or forbid)"))),
         };
-        let resource = match f.string("resource")?.ok_or_else(|| f.error("resource", "is required (a resource type or \"*\")"))? {
-            "*" => None,
-            t => Some(t.to_owned()),
-        };
+        let resource =
+            match f.string("resource")?.ok_or_else(|| f.error("resource", "is required (a resource type or \"*\")"))? {
+                "*" => None,
+                t => Some(t.to_owned()),
+            };
         let actions = match f.required("actions")? {
             Value::String(s) if s == "*" => None,
             Value::Array(items) => Some(strings(items, &f.path_of("actions"), true)?),
-            other => return Err(f.error("actions", format!("must be \"*\" or a list of actions, not {}", describe(other)))),
+            other => {
+                return Err(f.error("actions", format!("must be \"*\" or a list of actions, not {}", describe(other))))
+            }
         };
         let when = match f.get("when") {
             None => None,
-            Some(Value::String(source)) => Some(Expr::parse(source).map_err(|e| {
-                f.error("when", format!("rule {id:?}, column {}: {}", e.column, e.message))
-            })?),
-            Some(other) => return Err(f.error("when", format!("must be an expression string, not {}", type_name(other)))),
+            Some(Value::String(source)) => Some(
+                Expr::parse(source)
+                    .map_err(|e| f.error("when", format!("rule {id:?}, column {}: {}", e.column, e.message)))?,
+            ),
+            Some(other) => {
+                return Err(f.error("when", format!("must be an expression string, not {}", type_name(other))))
+            }
         };
         rules.push(Rule { id, effect, resource, actions, when });
     }

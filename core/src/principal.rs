@@ -39,12 +39,7 @@ impl Principal {
     /// let p = Principal::new("u1", vec![], Some("org_1".into()), serde_json::json!({}));
     /// assert_eq!(p.tenant.as_deref(), Some("org_1"));
     /// ```
-    pub fn new(
-        id: impl Into<String>,
-        roles: Vec<String>,
-        tenant: Option<String>,
-        claims: Value,
-    ) -> Self {
+    pub fn new(id: impl Into<String>, roles: Vec<String>, tenant: Option<String>, claims: Value) -> Self {
         let claims = match claims {
             Value::Object(map) => map,
             _ => Map::new(),
@@ -83,9 +78,19 @@ impl PrincipalMapping {
     pub(crate) fn check(&self, claims: &Map<String, Value>) -> Result<(), crate::AuthError> {
         use crate::error::{AuthError, Reason};
         match claims.get(&self.id) {
-            None => return Err(AuthError::new(Reason::MissingClaim, format!("the token has no {} claim for the principal id", self.id))),
+            None => {
+                return Err(AuthError::new(
+                    Reason::MissingClaim,
+                    format!("the token has no {} claim for the principal id", self.id),
+                ))
+            }
             Some(Value::String(s)) if !s.is_empty() => {}
-            Some(_) => return Err(AuthError::new(Reason::InvalidClaim, format!("the {} claim (principal id) is not a non-empty string", self.id))),
+            Some(_) => {
+                return Err(AuthError::new(
+                    Reason::InvalidClaim,
+                    format!("the {} claim (principal id) is not a non-empty string", self.id),
+                ))
+            }
         }
         let roles_ok = match claims.get(&self.roles) {
             None | Some(Value::Null) | Some(Value::String(_)) => true,
@@ -93,11 +98,17 @@ impl PrincipalMapping {
             Some(_) => false,
         };
         if !roles_ok {
-            return Err(AuthError::new(Reason::InvalidClaim, format!("the {} claim (roles) is neither a string nor a list of strings", self.roles)));
+            return Err(AuthError::new(
+                Reason::InvalidClaim,
+                format!("the {} claim (roles) is neither a string nor a list of strings", self.roles),
+            ));
         }
         if let Some(tenant) = &self.tenant {
             if !matches!(claims.get(tenant), None | Some(Value::Null) | Some(Value::String(_))) {
-                return Err(AuthError::new(Reason::InvalidClaim, format!("the {tenant} claim (tenant) is not a string")));
+                return Err(AuthError::new(
+                    Reason::InvalidClaim,
+                    format!("the {tenant} claim (tenant) is not a string"),
+                ));
             }
         }
         Ok(())
@@ -107,7 +118,9 @@ impl PrincipalMapping {
     pub(crate) fn principal(&self, claims: Map<String, Value>) -> Principal {
         let id = claims.get(&self.id).and_then(Value::as_str).unwrap_or_default().to_owned();
         let roles = match claims.get(&self.roles) {
-            Some(Value::String(s)) => s.split(',').map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned).collect(),
+            Some(Value::String(s)) => {
+                s.split(',').map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned).collect()
+            }
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
             _ => Vec::new(),
         };

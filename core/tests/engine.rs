@@ -17,7 +17,14 @@ fn engine_is_shareable_between_threads() {
 
 #[test]
 fn every_signer_verifies_through_a_jwks() {
-    for signer in [Signer::ed25519(), Signer::es256(), Signer::es384(), Signer::rs256(), Signer::ps256(), Signer::hs256(HMAC_SECRET)] {
+    for signer in [
+        Signer::ed25519(),
+        Signer::es256(),
+        Signer::es384(),
+        Signer::rs256(),
+        Signer::ps256(),
+        Signer::hs256(HMAC_SECRET),
+    ] {
         let engine = Engine::from_value(&policy(&signer, "k1", json!([]))).unwrap();
         let token = signer.sign("k1", &claims("user_1"));
         let principal = engine.verify(&token, NOW).unwrap_or_else(|e| panic!("{}: {e}", signer.alg()));
@@ -100,18 +107,25 @@ fn the_clock_is_the_callers() {
 #[test]
 fn warnings_point_at_suspicious_rules() {
     let signer = Signer::ed25519();
-    let mut doc = policy(&signer, "k1", json!([
-        {"id": "never", "effect": "permit", "resource": "*", "actions": "*", "when": "1 == 2"},
-        {"id": "unguarded", "effect": "forbid", "resource": "*", "actions": "*", "when": "principal.claims.banned == true"},
-        {"id": "guarded", "effect": "forbid", "resource": "*", "actions": "*", "when": "principal.claims has banned && principal.claims.banned == true"},
-        {"id": "no-actions", "effect": "permit", "resource": "*", "actions": []}
-    ]));
+    let mut doc = policy(
+        &signer,
+        "k1",
+        json!([
+            {"id": "never", "effect": "permit", "resource": "*", "actions": "*", "when": "1 == 2"},
+            {"id": "unguarded", "effect": "forbid", "resource": "*", "actions": "*", "when": "principal.claims.banned == true"},
+            {"id": "guarded", "effect": "forbid", "resource": "*", "actions": "*", "when": "principal.claims has banned && principal.claims.banned == true"},
+            {"id": "no-actions", "effect": "permit", "resource": "*", "actions": []}
+        ]),
+    );
     doc["token"]["algorithms"] = json!(["EdDSA", "ES256"]);
     let engine = Engine::from_value(&doc).unwrap();
     let warnings: Vec<String> = engine.warnings().iter().map(|w| format!("{}: {}", w.path, w.message)).collect();
     assert!(warnings.iter().any(|w| w.starts_with("token.algorithms: ES256")), "{warnings:?}");
     assert!(warnings.iter().any(|w| w.starts_with("rules[0].when") && w.contains("never")), "{warnings:?}");
-    assert!(warnings.iter().any(|w| w.starts_with("rules[1].when") && w.contains("principal.claims.banned")), "{warnings:?}");
+    assert!(
+        warnings.iter().any(|w| w.starts_with("rules[1].when") && w.contains("principal.claims.banned")),
+        "{warnings:?}"
+    );
     assert!(!warnings.iter().any(|w| w.starts_with("rules[2]")), "{warnings:?}");
     assert!(warnings.iter().any(|w| w.starts_with("rules[3].actions")), "{warnings:?}");
 }
@@ -119,7 +133,11 @@ fn warnings_point_at_suspicious_rules() {
 #[test]
 fn expression_errors_name_the_rule_and_column() {
     let signer = Signer::ed25519();
-    let doc = policy(&signer, "k1", json!([{"id": "x", "effect": "permit", "resource": "*", "actions": "*", "when": "principal.id == "}]));
+    let doc = policy(
+        &signer,
+        "k1",
+        json!([{"id": "x", "effect": "permit", "resource": "*", "actions": "*", "when": "principal.id == "}]),
+    );
     let err = Engine::from_value(&doc).unwrap_err();
     assert_eq!(err.path(), "rules[0].when");
     assert!(err.message().starts_with("rule \"x\", column 17: unexpected end"), "{err}");

@@ -73,7 +73,7 @@ proptest! {
     fn mutated_tokens_never_verify(edits in prop::collection::vec(mutation(), 1..4)) {
         let (engine, token) = engine_and_token();
         // The untouched token verifies and the admin may delete anything.
-        prop_assert!(engine.check(&token, &request(), NOW).unwrap().allowed);
+        prop_assert!(engine.check(token, &request(), NOW).unwrap().allowed);
         let mut current = token.clone().into_bytes();
         for edit in &edits {
             current = apply(&String::from_utf8_lossy(&current), edit);
@@ -144,13 +144,32 @@ fn arb_json() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
         "[a-zA-Z0-9 _.*-]{0,12}".prop_map(Value::String),
-        prop::sample::select(vec!["EdDSA", "none", "HS256", "sig", "OKP", "Ed25519", "*", "permit", "forbid"]).prop_map(|s| json!(s)),
+        prop::sample::select(vec!["EdDSA", "none", "HS256", "sig", "OKP", "Ed25519", "*", "permit", "forbid"])
+            .prop_map(|s| json!(s)),
     ];
     leaf.prop_recursive(4, 64, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::btree_map(
-                prop::sample::select(vec!["token", "keys", "jwk", "jwks", "keys", "kty", "crv", "x", "algorithms", "id", "effect", "when", "rules", "secret", "pem", "issuer"]).prop_map(String::from),
+                prop::sample::select(vec![
+                    "token",
+                    "keys",
+                    "jwk",
+                    "jwks",
+                    "keys",
+                    "kty",
+                    "crv",
+                    "x",
+                    "algorithms",
+                    "id",
+                    "effect",
+                    "when",
+                    "rules",
+                    "secret",
+                    "pem",
+                    "issuer"
+                ])
+                .prop_map(String::from),
                 inner,
                 0..6
             )

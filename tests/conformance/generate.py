@@ -882,6 +882,12 @@ def header_vectors():
     out.append(V("kid-number", "kid is a number", P, IH, tok(kid=1)))
     out.append(V("kid-array", "kid is an array", P, IH, tok(kid=["ed-1"])))
     out.append(V("kid-object", "kid is an object", P, IH, tok(kid={"id": "ed-1"})))
+    out.append(V("kid-null", "kid null is present and not a string", P, IH,
+                 jws({"alg": "EdDSA", "typ": "JWT", "kid": None}, claims(), "EdDSA")))
+    out.append(V("typ-null", "typ null is present and not a string", P, IH,
+                 jws({"alg": "EdDSA", "typ": None, "kid": "ed-1"}, claims(), "EdDSA")))
+    out.append(V("crit-null", "crit present with the value null", P, IH,
+                 jws({"alg": "EdDSA", "typ": "JWT", "kid": "ed-1", "crit": None}, claims(), "EdDSA")))
     out.append(V("kid-number-with-pem", "kid is a number, key from a PEM", pol(["EdDSA"], {"pem": spki("ed-1")}),
                  IH, tok(kid=7)))
     out.append(V("crit-exp", "crit names a member the engine does not understand", P, IH,
@@ -1080,6 +1086,10 @@ def claims_vectors():
     c("sub-empty", "empty sub", claims(sub=""), FAIL("invalid_claim"))
     c("sub-number", "sub is a number", claims(sub=1), FAIL("invalid_claim"))
     c("sub-array", "sub is an array", claims(sub=["user_1"]), FAIL("invalid_claim"))
+    c("sub-null", "sub null is present and not a string", claims(sub=None), FAIL("invalid_claim"))
+    c("iss-null", "iss null is present and not a string", claims(iss=None), FAIL("invalid_claim"))
+    c("aud-null", "aud null is present and neither a string nor an array", claims(aud=None),
+      FAIL("invalid_claim"))
     c("sub-unicode", "sub with non-ASCII characters", claims(sub="usér_\u2603"), OK(uid="usér_\u2603"))
     PU = lambda **kw: pol(["EdDSA"], K_ED, principal={"id": "uid"}, **kw)
     c("principal-id-custom", "principal.id from claim uid", claims(uid="u-42"), OK(uid="u-42"), PU())
@@ -1466,7 +1476,7 @@ def config_vectors():
         "secret")
     fine("secret-64-all-hs", "64-byte secret with all HS algorithms", pol(HS_ALGS, {"secret": s64}), hs("HS512", s64))
     bad("secret-empty", "empty secret", pol(["HS256"], {"secret": ""}), "secret")
-    bad("secret-number", "secret is a number", pol(["HS256"], {"secret": 12345678901234567890123456789012345}),
+    bad("secret-number", "secret is a number", pol(["HS256"], {"secret": 42}),
         "secret")
     utf = "\u00e9" * 16
     fine("secret-multibyte-32-bytes", "16 characters, 32 UTF-8 bytes: enough for HS256",
@@ -1523,7 +1533,8 @@ def config_vectors():
     def jbad(vid, desc, key, why, algs=("EdDSA",)):
         bad(vid, desc, pol(algs, {"jwks": {"keys": [JWK["ed-1"], key]}}), why)
 
-    jbad("jwk-kty-oct", "an oct key in the JWKS", {"kty": "oct", "k": b64u(SECRET), "kid": "h"}, "jwk-private")
+    jbad("jwk-kty-oct", "an oct key (with k) in the JWKS", {"kty": "oct", "k": b64u(b"0123456789abcdef" * 4), "kid": "h"},
+         "jwk-private")
     jbad("jwk-kty-oct-no-k", "kty oct (shared secrets go in keys.secret)", {"kty": "oct", "kid": "h"}, "jwk-kty")
     jbad("jwk-kty-missing", "JWK without kty", {"crv": "Ed25519", "x": JWK["ed-2"]["x"], "kid": "e"}, "jwk-kty")
     jbad("jwk-kty-unknown", "kty DSA", {"kty": "DSA", "kid": "d"}, "jwk-kty")
@@ -1679,14 +1690,20 @@ def config_vectors():
         ("when-too-long", "expression of 5000 bytes",
          "principal.id == '" + "a" * 4982 + "'"),
         ("when-too-deep", "100 nested parentheses", "(" * 100 + "true" + ")" * 100),
+        ("when-4097-bytes", "expression of 4097 bytes", "principal.id == '" + "a" * 4079 + "'"),
     ]:
         if vid == "when-too-long":
             assert len(when) > 4096
+        if vid == "when-4097-bytes":
+            assert len(when.encode()) == 4097
         rbad(vid, desc, [R(when=when)], "when")
     fine("when-deep-enough", "a few nested parentheses are fine",
          pol(rules=[R(when="((((principal.id == 'user_1'))))")]), tok())
     fine("when-long-enough", "an expression of 4000 bytes is fine",
          pol(rules=[R(when="principal.id == '" + "a" * 3982 + "'")]), tok())
+    w4096 = "principal.id == '" + "a" * 4078 + "'"
+    assert len(w4096.encode()) == 4096
+    fine("when-4096-bytes", "an expression of exactly 4096 bytes is fine", pol(rules=[R(when=w4096)]), tok())
     return out
 
 
@@ -1973,7 +1990,7 @@ def rfc_vectors():
       rp(["RS256"], {"jwk": A2_JWK}, issuer="jane"), FAIL("issuer_mismatch"), RFC_A2)
     r("a2-rs256-audience", "A.2 example has no aud", rp(["RS256"], {"jwk": A2_JWK}, audience="x"),
       FAIL("audience_mismatch"), RFC_A2)
-    r("a2-rs256-default-claims", "A.2 example has no sub, required by default",
+    r("a2-rs256-default-claims", "A.2 example has no sub; required_claims [sub, exp]",
       rp(["RS256"], {"jwk": A2_JWK}, required_claims=["sub", "exp"]), FAIL("missing_claim"), RFC_A2)
     r("a2-rs256-default-principal", "A.2 example with the default principal id sub",
       rp(["RS256"], {"jwk": A2_JWK}, principal={}), FAIL("missing_claim"), RFC_A2)

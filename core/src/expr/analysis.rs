@@ -113,17 +113,15 @@ fn abs(node: &Node) -> Abs {
         Node::And(operands) => chain(operands, false),
         Node::Or(operands) => chain(operands, true),
         Node::Cmp(op, left, right) => binary(left, right, |a, b| match (a, b) {
-            (Abs::Known(Ok(a)), Abs::Known(Ok(b))) => Abs::Known(
-                compare(*op, &Val::from_json(a), &Val::from_json(b))
-                    .map(Value::Bool)
-                    .map_err(|_| ()),
-            ),
+            (Abs::Known(Ok(a)), Abs::Known(Ok(b))) => {
+                Abs::Known(compare(*op, &Val::from_json(a), &Val::from_json(b)).map(Value::Bool).map_err(|_| ()))
+            }
             _ => Abs::Unknown(compare_outcomes(*op, a, b)),
         }),
         Node::In(needle, haystack) => binary(needle, haystack, |a, b| match (a, b) {
-            (Abs::Known(Ok(a)), Abs::Known(Ok(b))) => Abs::Known(
-                contains(&Val::from_json(b), &Val::from_json(a)).map(Value::Bool).ok_or(()),
-            ),
+            (Abs::Known(Ok(a)), Abs::Known(Ok(b))) => {
+                Abs::Known(contains(&Val::from_json(b), &Val::from_json(a)).map(Value::Bool).ok_or(()))
+            }
             _ => Abs::Unknown(membership_outcomes(a, b)),
         }),
     }
@@ -360,12 +358,7 @@ impl<'a> Guards<'a> {
     /// Walks a short-circuit chain. For `&&` (`continue_on` true) the result's
     /// `when_true` holds when the chain is true; for `||` the sides are swapped,
     /// and the caller swaps them back.
-    fn chain(
-        &mut self,
-        operands: &'a [Node],
-        known: &[Fact<'a>],
-        continue_on: bool,
-    ) -> Outcome<'a> {
+    fn chain(&mut self, operands: &'a [Node], known: &[Fact<'a>], continue_on: bool) -> Outcome<'a> {
         let mut scope: Vec<Fact<'a>> = known.to_vec();
         // Facts from the operands so far that held for evaluation to continue.
         let mut continued: Vec<Fact<'a>> = Vec::new();

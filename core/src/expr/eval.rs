@@ -150,27 +150,17 @@ pub(crate) fn values_equal(a: &Val<'_>, b: &Val<'_>) -> bool {
         (Val::Num(x), Val::Num(y)) => num_eq(*x, *y),
         (Val::Str(x), Val::Str(y)) => x == y,
         (Val::Obj(x), Val::Obj(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(key, value)| y.get(key).is_some_and(|other| json_eq(value, other)))
+            x.len() == y.len() && x.iter().all(|(key, value)| y.get(key).is_some_and(|other| json_eq(value, other)))
         }
-        (Val::Arr(x), Val::Arr(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| json_eq(p, q))
-        }
+        (Val::Arr(x), Val::Arr(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| json_eq(p, q)),
         (Val::Roles(x), Val::Roles(y)) => x == y,
         (Val::Arr(items), Val::Roles(roles)) | (Val::Roles(roles), Val::Arr(items)) => {
             items.len() == roles.len()
-                && items
-                    .iter()
-                    .zip(roles.iter())
-                    .all(|(item, role)| item.as_str() == Some(role.as_str()))
+                && items.iter().zip(roles.iter()).all(|(item, role)| item.as_str() == Some(role.as_str()))
         }
         (Val::List(list), Val::Arr(items)) | (Val::Arr(items), Val::List(list)) => {
             list.len() == items.len()
-                && list
-                    .iter()
-                    .zip(items.iter())
-                    .all(|(element, item)| values_equal(element, &Val::from_json(item)))
+                && list.iter().zip(items.iter()).all(|(element, item)| values_equal(element, &Val::from_json(item)))
         }
         (Val::List(list), Val::Roles(roles)) | (Val::Roles(roles), Val::List(list)) => {
             list.len() == roles.len()
@@ -179,9 +169,7 @@ pub(crate) fn values_equal(a: &Val<'_>, b: &Val<'_>) -> bool {
                     .zip(roles.iter())
                     .all(|(element, role)| matches!(element, Val::Str(s) if *s == role.as_str()))
         }
-        (Val::List(x), Val::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| values_equal(p, q))
-        }
+        (Val::List(x), Val::List(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| values_equal(p, q)),
         _ => false,
     }
 }
@@ -206,12 +194,7 @@ pub(crate) fn compare(op: CmpOp, a: &Val<'_>, b: &Val<'_>) -> Result<bool, Strin
         (CmpOp::Ne, _, _) => return Ok(!values_equal(a, b)),
         (_, Val::Num(x), Val::Num(y)) => x.compare(*y),
         _ => {
-            return Err(format!(
-                "'{}' compares numbers only, got {} and {}",
-                op.as_str(),
-                a.type_name(),
-                b.type_name()
-            ))
+            return Err(format!("'{}' compares numbers only, got {} and {}", op.as_str(), a.type_name(), b.type_name()))
         }
     };
     Ok(match ordering {
@@ -256,10 +239,7 @@ pub(crate) fn resolve<'v>(path: &Path, scope: &Scope<'v>) -> Result<Val<'v>, Eva
     };
     let mut current = map.get(first).ok_or_else(|| missing(path))?;
     for segment in segments {
-        current = current
-            .as_object()
-            .and_then(|object| object.get(segment))
-            .ok_or_else(|| missing(path))?;
+        current = current.as_object().and_then(|object| object.get(segment)).ok_or_else(|| missing(path))?;
     }
     Ok(Val::from_json(current))
 }
@@ -329,10 +309,7 @@ pub(crate) fn eval<'v>(node: &'v Node, scope: &Scope<'v>) -> Result<Val<'v>, Eva
                         path.display,
                         haystack_value.type_name()
                     ),
-                    _ => format!(
-                        "'in' needs a list on its right side, got {}",
-                        haystack_value.type_name()
-                    ),
+                    _ => format!("'in' needs a list on its right side, got {}", haystack_value.type_name()),
                 })),
             }
         }
@@ -364,10 +341,7 @@ mod tests {
         assert!(!values_equal(&v(&json!(-1)), &v(&big)));
         assert!(values_equal(&v(&json!(5)), &v(&json!(5u64))));
         assert!(!values_equal(&v(&json!(9007199254740993i64)), &v(&json!(9007199254740992i64))));
-        assert!(values_equal(
-            &v(&json!({"a": [1, {"b": 2}]})),
-            &v(&json!({"a": [1.0, {"b": 2.0}]}))
-        ));
+        assert!(values_equal(&v(&json!({"a": [1, {"b": 2}]})), &v(&json!({"a": [1.0, {"b": 2.0}]}))));
         assert!(!values_equal(&v(&json!({"a": 1})), &v(&json!({"a": 1, "b": 2}))));
         assert!(!values_equal(&v(&json!({"a": 1})), &v(&json!({"b": 1}))));
         assert!(!values_equal(&v(&json!([1, 2])), &v(&json!([2, 1]))));

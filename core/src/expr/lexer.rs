@@ -185,10 +185,7 @@ impl<'s> Lexer<'s> {
                     '&' => return Err(error(column, "unexpected '&'; use '&&'")),
                     '=' => return Err(error(column, "unexpected '='; use '==' to compare")),
                     '-' => {
-                        return Err(error(
-                            column,
-                            "unexpected '-'; a negative number needs its digits right after '-'",
-                        ))
+                        return Err(error(column, "unexpected '-'; a negative number needs its digits right after '-'"))
                     }
                     other => return Err(error(column, format!("unexpected character {other:?}"))),
                 }
@@ -215,9 +212,8 @@ impl<'s> Lexer<'s> {
             }
             _ => {}
         }
-        text.parse::<i64>().map_err(|_| {
-            error(column, "integer literal out of range (must fit in a 64-bit signed integer)")
-        })
+        text.parse::<i64>()
+            .map_err(|_| error(column, "integer literal out of range (must fit in a 64-bit signed integer)"))
     }
 
     /// A string literal opened by `quote`.
@@ -249,10 +245,7 @@ impl<'s> Lexer<'s> {
                 't' => out.push('\t'),
                 'u' => out.push(self.unicode_escape(escape_column)?),
                 other => {
-                    return Err(error(
-                        escape_column,
-                        format!("invalid escape '\\{}' in string", other.escape_debug()),
-                    ))
+                    return Err(error(escape_column, format!("invalid escape '\\{}' in string", other.escape_debug())))
                 }
             }
         }
@@ -267,9 +260,7 @@ impl<'s> Lexer<'s> {
                     self.bump();
                     value = value * 16 + digit;
                 }
-                None => {
-                    return Err(error(escape_column, "'\\u' must be followed by four hex digits"))
-                }
+                None => return Err(error(escape_column, "'\\u' must be followed by four hex digits")),
             }
         }
         Ok(value)
@@ -368,10 +359,7 @@ mod tests {
         assert_eq!(e.column, 6);
         assert!(e.message.contains("out of range"));
         let e = tokenize("  1.5").unwrap_err();
-        assert_eq!(
-            e,
-            ParseError { column: 3, message: "only integer literals are supported".into() }
-        );
+        assert_eq!(e, ParseError { column: 3, message: "only integer literals are supported".into() });
         assert_eq!(tokenize("12abc").unwrap_err().column, 1);
         assert_eq!(tokenize("a - 5").unwrap_err().column, 3);
     }
@@ -392,10 +380,7 @@ mod tests {
         assert_eq!(tokenize(r"'\ude00'").unwrap_err().column, 2);
         assert_eq!(tokenize(r"'\u12'").unwrap_err().column, 2);
         assert_eq!(tokenize(r"'ab\ud83d\u12'").unwrap_err().column, 10);
-        assert_eq!(
-            tokenize("x == 'abc").unwrap_err(),
-            ParseError { column: 6, message: "unterminated string".into() }
-        );
+        assert_eq!(tokenize("x == 'abc").unwrap_err(), ParseError { column: 6, message: "unterminated string".into() });
         assert_eq!(tokenize("\"abc\\").unwrap_err().column, 1);
         assert_eq!(tokenize("'abc\"").unwrap_err().column, 1);
     }

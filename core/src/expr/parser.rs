@@ -24,8 +24,7 @@ pub(crate) fn parse(source: &str) -> Result<Node, ParseError> {
     check_length(source)?;
     let tokens = tokenize(source)?;
     let end_column = source.chars().count() + 1;
-    let mut parser =
-        Parser { tokens, index: 0, depth: 0, eof: Token { tok: Tok::Eof, column: end_column } };
+    let mut parser = Parser { tokens, index: 0, depth: 0, eof: Token { tok: Tok::Eof, column: end_column } };
     let node = parser.or()?;
     let next = parser.peek();
     if next.tok != Tok::Eof {
@@ -39,14 +38,9 @@ fn check_length(source: &str) -> Result<(), ParseError> {
         return Ok(());
     }
     // Point at the first character that does not fit in the limit.
-    let column = source
-        .char_indices()
-        .position(|(at, c)| at + c.len_utf8() > MAX_SOURCE_LEN)
-        .map_or(1, |index| index + 1);
-    Err(ParseError {
-        column,
-        message: format!("expression is too long (at most {MAX_SOURCE_LEN} bytes)"),
-    })
+    let column =
+        source.char_indices().position(|(at, c)| at + c.len_utf8() > MAX_SOURCE_LEN).map_or(1, |index| index + 1);
+    Err(ParseError { column, message: format!("expression is too long (at most {MAX_SOURCE_LEN} bytes)") })
 }
 
 fn error(column: usize, message: impl Into<String>) -> ParseError {
@@ -100,19 +94,14 @@ impl<'s> Parser<'s> {
     fn expected(&self, what: &str) -> ParseError {
         let token = self.peek();
         match &token.tok {
-            Tok::Eof => {
-                error(token.column, format!("unexpected end of expression; expected {what}"))
-            }
+            Tok::Eof => error(token.column, format!("unexpected end of expression; expected {what}")),
             other => error(token.column, format!("expected {what}, found {}", other.describe())),
         }
     }
 
     fn enter(&mut self, column: usize) -> Result<(), ParseError> {
         if self.depth >= MAX_DEPTH {
-            return Err(error(
-                column,
-                format!("expression is nested too deeply (at most {MAX_DEPTH} levels)"),
-            ));
+            return Err(error(column, format!("expression is nested too deeply (at most {MAX_DEPTH} levels)")));
         }
         self.depth += 1;
         Ok(())
@@ -282,10 +271,7 @@ impl<'s> Parser<'s> {
                 Tok::Comma => {
                     self.bump();
                     if *self.peek_tok() == Tok::RBracket {
-                        return Err(error(
-                            self.peek().column,
-                            "unexpected ']'; a list cannot end with ','",
-                        ));
+                        return Err(error(self.peek().column, "unexpected ']'; a list cannot end with ','"));
                     }
                 }
                 Tok::RBracket => {
@@ -381,9 +367,7 @@ impl<'s> Parser<'s> {
             }
             other => Err(error(
                 column,
-                format!(
-                    "unknown name '{other}'; paths start with principal, resource, context or action"
-                ),
+                format!("unknown name '{other}'; paths start with principal, resource, context or action"),
             )),
         }
     }
@@ -484,10 +468,7 @@ mod tests {
             Node::Or(vec![Node::And(vec![lit(json!(true)), lit(json!(false))]), lit(json!(false))])
         );
         // && looser than !
-        assert_eq!(
-            p("!true && false"),
-            Node::And(vec![Node::Not(Box::new(lit(json!(true)))), lit(json!(false))])
-        );
+        assert_eq!(p("!true && false"), Node::And(vec![Node::Not(Box::new(lit(json!(true)))), lit(json!(false))]));
         // ! looser than comparison
         assert_eq!(p("!1 == 2"), Node::Not(Box::new(cmp(CmpOp::Eq, lit(json!(1)), lit(json!(2))))));
         assert_eq!(p("!!true"), Node::Not(Box::new(Node::Not(Box::new(lit(json!(true)))))));
@@ -511,19 +492,12 @@ mod tests {
         // in looser than has
         assert_eq!(
             p("resource has x in [true]"),
-            Node::In(
-                Box::new(Node::Has(Path::new(Root::Resource, vec![]), "x".into())),
-                Box::new(lit(json!([true])))
-            )
+            Node::In(Box::new(Node::Has(Path::new(Root::Resource, vec![]), "x".into())), Box::new(lit(json!([true]))))
         );
         // has binds tighter than comparison
         assert_eq!(
             p("resource has x == true"),
-            cmp(
-                CmpOp::Eq,
-                Node::Has(Path::new(Root::Resource, vec![]), "x".into()),
-                lit(json!(true))
-            )
+            cmp(CmpOp::Eq, Node::Has(Path::new(Root::Resource, vec![]), "x".into()), lit(json!(true)))
         );
         // parentheses
         assert_eq!(
@@ -531,10 +505,7 @@ mod tests {
             Node::And(vec![Node::Or(vec![lit(json!(true)), lit(json!(false))]), lit(json!(false))])
         );
         // left-assoc chains flatten
-        assert_eq!(
-            p("true && true && false"),
-            Node::And(vec![lit(json!(true)), lit(json!(true)), lit(json!(false))])
-        );
+        assert_eq!(p("true && true && false"), Node::And(vec![lit(json!(true)), lit(json!(true)), lit(json!(false))]));
     }
 
     #[test]
@@ -553,18 +524,12 @@ mod tests {
 
     #[test]
     fn has_forms() {
-        assert_eq!(
-            p("resource has owner_id"),
-            Node::Has(Path::new(Root::Resource, vec![]), "owner_id".into())
-        );
+        assert_eq!(p("resource has owner_id"), Node::Has(Path::new(Root::Resource, vec![]), "owner_id".into()));
         assert_eq!(
             p("principal.claims has 'https://x/y'"),
             Node::Has(Path::new(Root::Claims, vec![]), "https://x/y".into())
         );
-        assert_eq!(
-            p("resource.a has in"),
-            Node::Has(Path::new(Root::Resource, vec!["a".into()]), "in".into())
-        );
+        assert_eq!(p("resource.a has in"), Node::Has(Path::new(Root::Resource, vec!["a".into()]), "in".into()));
         assert_eq!(p("(resource) has x"), Node::Has(Path::new(Root::Resource, vec![]), "x".into()));
         assert_eq!(err("5 has x").column, 3);
         assert_eq!(err("resource has 5").column, 14);
@@ -575,10 +540,7 @@ mod tests {
     #[test]
     fn non_chaining() {
         let e = err("1 == 1 == true");
-        assert_eq!(
-            e,
-            ParseError { column: 8, message: "comparisons do not chain; add parentheses".into() }
-        );
+        assert_eq!(e, ParseError { column: 8, message: "comparisons do not chain; add parentheses".into() });
         assert_eq!(err("1 < 2 < 3").column, 7);
         assert_eq!(err("1 in [1] in [[1]]").column, 10);
         assert!(parse("(1 == 1) == true").is_ok());
@@ -613,10 +575,7 @@ mod tests {
         assert!(parse(&format!("{}true", "!".repeat(MAX_DEPTH))).is_ok());
         assert_eq!(err(&format!("{}true", "!".repeat(MAX_DEPTH + 1))).column, MAX_DEPTH + 1);
         assert!(parse(&format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH))).is_ok());
-        assert_eq!(
-            err(&format!("{}1{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1))).column,
-            MAX_DEPTH + 1
-        );
+        assert_eq!(err(&format!("{}1{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1))).column, MAX_DEPTH + 1);
         // mixed: 20 parentheses and 13 negations
         let mixed = format!("{}{}true{}", "(".repeat(20), "!".repeat(13), ")".repeat(20));
         assert_eq!(err(&mixed).column, 33);

@@ -49,12 +49,7 @@ impl Fixture {
     }
 
     fn scope(&self) -> Scope<'_> {
-        Scope {
-            principal: &self.principal,
-            action: &self.action,
-            resource: &self.resource,
-            context: &self.context,
-        }
+        Scope { principal: &self.principal, action: &self.action, resource: &self.resource, context: &self.context }
     }
 
     fn eval(&self, src: &str) -> Result<bool, EvalError> {
@@ -293,14 +288,8 @@ fn missing_paths() {
     assert_eq!(f.fails("resource.owner.id == 'u1'"), "resource.owner.id does not exist");
     assert_eq!(f.fails("resource.nested.a.x.c == 1"), "resource.nested.a.x.c does not exist");
     assert_eq!(f.fails("context.user == 1"), "context.user does not exist");
-    assert_eq!(
-        f.fails("principal.claims.banned == true"),
-        "principal.claims.banned does not exist"
-    );
-    assert_eq!(
-        f.fails("principal.claims.name.first == 'x'"),
-        "principal.claims.name.first does not exist"
-    );
+    assert_eq!(f.fails("principal.claims.banned == true"), "principal.claims.banned does not exist");
+    assert_eq!(f.fails("principal.claims.name.first == 'x'"), "principal.claims.name.first does not exist");
 }
 
 #[test]
@@ -332,10 +321,7 @@ fn non_boolean_condition() {
 
 #[test]
 fn parse_error_columns() {
-    assert_eq!(
-        parse_err("principal.id == 'abc"),
-        ParseError { column: 17, message: "unterminated string".into() }
-    );
+    assert_eq!(parse_err("principal.id == 'abc"), ParseError { column: 17, message: "unterminated string".into() });
     let e = parse_err("user.id == 'x'");
     assert_eq!(e.column, 1);
     assert!(e.message.contains("user"));
@@ -467,10 +453,7 @@ fn unguarded_paths_analysis() {
         ("action == 'read' && resource has x && context has y", &[]),
         ("principal.claims has banned && principal.claims.banned == true", &[]),
         ("principal.claims.banned == true", &["principal.claims.banned"]),
-        (
-            "principal.claims.banned == true && principal.claims has banned",
-            &["principal.claims.banned"],
-        ),
+        ("principal.claims.banned == true && principal.claims has banned", &["principal.claims.banned"]),
         ("resource.owner_id == principal.id", &["resource.owner_id"]),
         ("resource.a == 1 || resource.b == 2 || resource.a == 3", &["resource.a", "resource.b"]),
         // || with a negated has
@@ -491,10 +474,7 @@ fn unguarded_paths_analysis() {
         ("!(!(resource has a) || !(resource has b)) && resource.b == 1", &[]),
         ("(resource has a || resource has b) && resource.a == 1", &["resource.a"]),
         ("(resource has a && resource has b || resource has a) && resource.a == 1", &[]),
-        (
-            "(resource has a && resource has b || resource has a) && resource.b == 1",
-            &["resource.b"],
-        ),
+        ("(resource has a && resource has b || resource has a) && resource.b == 1", &["resource.b"]),
         // facts do not leak out of the branch that established them
         ("(resource has a && true) || resource.a == 1", &["resource.a"]),
         // conservative: literals contribute no facts, even when they cannot be true

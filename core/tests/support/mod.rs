@@ -79,7 +79,9 @@ impl Signer {
     /// The public key as a JWK with `kid`; `None` for HMAC.
     pub fn jwk(&self, kid: &str) -> Option<Value> {
         Some(match self {
-            Signer::Ed25519(k) => json!({"kty": "OKP", "crv": "Ed25519", "x": b64(k.public_key().as_ref()), "kid": kid}),
+            Signer::Ed25519(k) => {
+                json!({"kty": "OKP", "crv": "Ed25519", "x": b64(k.public_key().as_ref()), "kid": kid})
+            }
             Signer::Ecdsa(k, alg) => {
                 let point = k.public_key().as_ref();
                 let n = (point.len() - 1) / 2;
