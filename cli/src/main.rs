@@ -4,7 +4,7 @@
 use std::io::{Read as _, Write as _};
 use std::process::ExitCode;
 
-use portcullis::{Engine, Request, UnixTime};
+use portcullis::{ConfigError, Engine, Request, UnixTime};
 use serde_json::Value;
 
 mod conformance;
@@ -159,9 +159,23 @@ fn cmd_authorize(args: &[String]) -> Result<ExitCode, ExitCode> {
 
 fn cmd_check(args: &[String]) -> Result<ExitCode, ExitCode> {
     let [path] = args else { return Err(usage("check takes one FILE".into())) };
-    match Engine::from_file(path) {
-        Err(e) => {
-            println!("error: {e}");
+    let loaded = std::fs::read_to_string(path)
+        .map_err(|e| vec![ConfigError::new("", format!("cannot read {path}: {e}"))])
+        .and_then(|text| {
+            serde_json::from_str::<Value>(&text).map_err(|e| {
+                vec![ConfigError::new(
+                    "",
+                    format!("the policy is not valid JSON (line {}, column {})", e.line(), e.column()),
+                )]
+            })
+        })
+        .and_then(|doc| Engine::validate(&doc));
+    match loaded {
+        Err(problems) => {
+            for problem in &problems {
+                println!("error: {problem}");
+            }
+            println!("{path}: invalid policy, {} error(s)", problems.len());
             Ok(ExitCode::from(1))
         }
         Ok(engine) => {

@@ -122,7 +122,18 @@ fn check_reports_paths_columns_and_warnings() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("error: token.audiance: unknown field"), "{}", stdout(&out));
 
+    doc["rules"][1]["effect"] = json!("allow");
+    let out = run(&["check", temp_file("two.json", &doc.to_string()).to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("error: token.audiance: unknown field\nerror: rules[1].effect: \"allow\" is not an effect"),
+        "{text}"
+    );
+    assert!(text.contains("invalid policy, 2 error(s)"), "{text}");
+
     doc["token"].as_object_mut().unwrap().remove("audiance");
+    doc["rules"][1]["effect"] = json!("permit");
     doc["rules"][0]["when"] = json!("resource.owner_id = principal.id");
     let out = run(&["check", temp_file("expr.json", &doc.to_string()).to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));

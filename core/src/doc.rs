@@ -40,11 +40,20 @@ pub(crate) struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Reads `value` at `path` as an object whose member names are all in `known`.
     pub(crate) fn new(value: &'a Value, path: &'a str, known: &[&str]) -> Result<Self, ConfigError> {
-        let map = Self::open(value, path)?;
-        if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
-            return Err(ConfigError::new(join(path, unknown), "unknown field"));
+        let fields = Self::open_any(value, path)?;
+        match fields.unknown(known).into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(fields),
         }
-        Ok(Fields { path, map })
+    }
+
+    /// One error for each member whose name is not in `known`.
+    pub(crate) fn unknown(&self, known: &[&str]) -> Vec<ConfigError> {
+        self.map
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .map(|k| ConfigError::new(join(self.path, k), "unknown field"))
+            .collect()
     }
 
     /// Reads `value` at `path` as an object, keeping members of any name.

@@ -69,6 +69,25 @@ impl Engine {
         Ok(Engine { policy: Policy::from_value(doc)? })
     }
 
+    /// Loads a policy document, reporting every problem rather than the first: each
+    /// unknown top-level field, and the first problem of each independent part (`token`,
+    /// `keys`, `principal`, each rule), in document order.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let problems = portcullis::Engine::validate(&json!({
+    ///     "token": {"algorithms": ["EdDSA"], "leeway": -1},
+    ///     "keys": {},
+    ///     "rules": [{"id": "a", "effect": "allow", "resource": "*", "actions": "*"},
+    ///               {"id": "b", "effect": "permit", "resource": "*", "actions": "*", "when": "x =="}]
+    /// })).unwrap_err();
+    /// let paths: Vec<&str> = problems.iter().map(|p| p.path()).collect();
+    /// assert_eq!(paths, ["token.leeway", "keys", "rules[0].effect", "rules[1].when"]);
+    /// ```
+    pub fn validate(doc: &Value) -> Result<Engine, Vec<ConfigError>> {
+        Ok(Engine { policy: Policy::load(doc)? })
+    }
+
     /// Loads a policy document from a JSON file.
     ///
     /// ```

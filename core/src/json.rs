@@ -1,9 +1,10 @@
 //! Strict JSON for token headers and payloads: an object at the top, no duplicate
 //! member names, and a bounded nesting depth.
 
+use std::cell::Cell;
 use std::fmt;
 
-use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 /// The deepest nesting accepted in a header or payload (the top-level object is level 1).
@@ -35,8 +36,10 @@ impl fmt::Display for JsonProblem {
 
 /// Parses `bytes` as one JSON object under the rules above.
 pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonProblem> {
+    let found = Cell::new(None);
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = Strict { depth: MAX_DEPTH }.deserialize(&mut de).map_err(|e| classify(&e))?;
+    let seed = Strict { depth: MAX_DEPTH, found: &found };
+    let value = seed.deserialize(&mut de).map_err(|_| found.get().unwrap_or(JsonProblem::Syntax))?;
     de.end().map_err(|_| JsonProblem::Syntax)?;
     match value {
         Value::Object(map) => Ok(map),
@@ -44,43 +47,35 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonProbl
     }
 }
 
-fn classify(e: &serde_json::Error) -> JsonProblem {
-    let text = e.to_string();
-    if text.starts_with(DUPLICATE) {
-        JsonProblem::Duplicate
-    } else if text.starts_with(TOO_DEEP) || text.starts_with("recursion limit exceeded") {
-        JsonProblem::TooDeep
-    } else {
-        JsonProblem::Syntax
-    }
-}
-
-const DUPLICATE: &str = "duplicate member";
-const TOO_DEEP: &str = "nested too deeply";
-
+/// The visitor: remaining depth, and where to record a problem that is not a syntax error.
 #[derive(Clone, Copy)]
-struct Strict {
+struct Strict<'f> {
     depth: usize,
+    found: &'f Cell<Option<JsonProblem>>,
 }
 
-impl Strict {
-    fn nested<E: serde::de::Error>(self) -> Result<Strict, E> {
-        if self.depth == 0 {
-            Err(E::custom(TOO_DEEP))
-        } else {
-            Ok(Strict { depth: self.depth - 1 })
+impl<'f> Strict<'f> {
+    fn fail<E: serde::de::Error>(self, problem: JsonProblem) -> E {
+        self.found.set(Some(problem));
+        E::custom(problem)
+    }
+
+    fn nested<E: serde::de::Error>(self) -> Result<Strict<'f>, E> {
+        match self.depth.checked_sub(1) {
+            Some(depth) => Ok(Strict { depth, found: self.found }),
+            None => Err(self.fail(JsonProblem::TooDeep)),
         }
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Strict {
+impl<'de> DeserializeSeed<'de> for Strict<'_> {
     type Value = Value;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Strict {
+impl<'de> Visitor<'de> for Strict<'_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -124,7 +119,7 @@ impl<'de> Visitor<'de> for Strict {
         while let Some(key) = access.next_key::<String>()? {
             let value = access.next_value_seed(inner)?;
             if map.insert(key, value).is_some() {
-                return Err(A::Error::custom(DUPLICATE));
+                return Err(self.fail(JsonProblem::Duplicate));
             }
         }
         Ok(Value::Object(map))

@@ -57,50 +57,82 @@ impl Rule {
     }
 }
 
+/// The members of the `token` section.
+const TOKEN_FIELDS: [&str; 8] =
+    ["issuer", "audience", "algorithms", "leeway", "max_age", "required_claims", "typ", "max_length"];
+
 impl Policy {
-    /// Reads and validates a whole document.
+    /// Reads and validates a whole document; the error is its first problem.
     pub(crate) fn from_value(doc: &Value) -> Result<Policy, ConfigError> {
-        let top = Fields::new(doc, "", &["token", "keys", "principal", "rules"])?;
-        let token = Fields::new(
-            top.required("token")?,
-            "token",
-            &["issuer", "audience", "algorithms", "leeway", "max_age", "required_claims", "typ", "max_length"],
-        )?;
-        let algorithms = algorithms(&token)?;
-        let header = HeaderRules {
-            typ: token.string("typ")?.map(normalize_typ),
-            max_length: token.non_negative("max_length", MAX_MAX_LENGTH)?.unwrap_or(DEFAULT_MAX_LENGTH) as usize,
-            algorithms,
-        };
-        if header.max_length == 0 {
-            return Err(token.error("max_length", "must be at least 1"));
-        }
-        let claims = ClaimRules {
-            issuers: token.one_or_many("issuer")?,
-            audiences: token.one_or_many("audience")?,
-            leeway: token.non_negative("leeway", MAX_SECONDS)?.unwrap_or(0) as f64,
-            max_age: token.non_negative("max_age", MAX_SECONDS)?.map(|s| s as f64),
-            required: match token.get("required_claims") {
-                None => DEFAULT_REQUIRED.map(String::from).to_vec(),
-                Some(Value::Array(items)) => strings(items, &token.path_of("required_claims"), true)?,
-                Some(other) => {
-                    return Err(token
-                        .error("required_claims", format!("must be a list of claim names, not {}", type_name(other))))
-                }
-            },
-        };
-        let keys = keys::parse(top.required("keys")?, &header.algorithms)?;
-        let principal = match top.get("principal") {
-            None => PrincipalMapping::default(),
-            Some(value) => principal(value)?,
-        };
-        let rules = match top.get("rules") {
-            None => Vec::new(),
-            Some(Value::Array(items)) => rules(items)?,
-            Some(other) => return Err(top.error("rules", format!("must be a list of rules, not {}", type_name(other)))),
-        };
-        Ok(Policy { header, claims, keys, principal, rules })
+        Policy::load(doc).map_err(|mut problems| problems.swap_remove(0))
     }
+
+    /// Reads and validates a whole document, reporting every problem in document order:
+    /// every unknown top-level field, and the first problem of each independent part
+    /// (`token`, `keys`, `principal`, each rule). Never an empty list on failure.
+    pub(crate) fn load(doc: &Value) -> Result<Policy, Vec<ConfigError>> {
+        let top = Fields::open_any(doc, "").map_err(|e| vec![e])?;
+        let mut problems = top.unknown(&["token", "keys", "principal", "rules"]);
+        let token = top.required("token").and_then(|v| Fields::new(v, "token", &TOKEN_FIELDS));
+        let algorithms = token.as_ref().map_err(ConfigError::clone).and_then(algorithms);
+        let token = match (&token, &algorithms) {
+            (Ok(fields), Ok(algs)) => token_rules(fields, algs.clone()),
+            (Err(e), _) | (_, Err(e)) => Err(e.clone()),
+        };
+        let token = keep(token, &mut problems);
+        // Keys are checked even when the algorithms are not usable, for their own problems.
+        let keys = keep(
+            top.required("keys").and_then(|v| keys::parse(v, algorithms.as_deref().unwrap_or(&[]))),
+            &mut problems,
+        );
+        let principal = keep(top.get("principal").map_or(Ok(PrincipalMapping::default()), principal), &mut problems);
+        let rules = match top.get("rules") {
+            None => Some(Vec::new()),
+            Some(Value::Array(items)) => rules(items, &mut problems),
+            Some(other) => keep(
+                Err(top.error("rules", format!("must be a list of rules, not {}", type_name(other)))),
+                &mut problems,
+            ),
+        };
+        match (token, keys, principal, rules) {
+            (Some((header, claims)), Some(keys), Some(principal), Some(rules)) if problems.is_empty() => {
+                Ok(Policy { header, claims, keys, principal, rules })
+            }
+            _ => Err(problems),
+        }
+    }
+}
+
+/// The value of `result`, or `None` with its error added to `problems`.
+fn keep<T>(result: Result<T, ConfigError>, problems: &mut Vec<ConfigError>) -> Option<T> {
+    result.map_err(|e| problems.push(e)).ok()
+}
+
+fn token_rules(token: &Fields<'_>, algorithms: Vec<Algorithm>) -> Result<(HeaderRules, ClaimRules), ConfigError> {
+    let header = HeaderRules {
+        typ: token.string("typ")?.map(normalize_typ),
+        max_length: token.non_negative("max_length", MAX_MAX_LENGTH)?.unwrap_or(DEFAULT_MAX_LENGTH) as usize,
+        algorithms,
+    };
+    if header.max_length == 0 {
+        return Err(token.error("max_length", "must be at least 1"));
+    }
+    let claims = ClaimRules {
+        issuers: token.one_or_many("issuer")?,
+        audiences: token.one_or_many("audience")?,
+        leeway: token.non_negative("leeway", MAX_SECONDS)?.unwrap_or(0) as f64,
+        max_age: token.non_negative("max_age", MAX_SECONDS)?.map(|s| s as f64),
+        required: match token.get("required_claims") {
+            None => DEFAULT_REQUIRED.map(String::from).to_vec(),
+            Some(Value::Array(items)) => strings(items, &token.path_of("required_claims"), true)?,
+            Some(other) => {
+                return Err(
+                    token.error("required_claims", format!("must be a list of claim names, not {}", type_name(other)))
+                )
+            }
+        },
+    };
+    Ok((header, claims))
 }
 
 fn algorithms(token: &Fields<'_>) -> Result<Vec<Algorithm>, ConfigError> {
@@ -145,45 +177,49 @@ fn principal(value: &Value) -> Result<PrincipalMapping, ConfigError> {
     })
 }
 
-fn rules(items: &[Value]) -> Result<Vec<Rule>, ConfigError> {
+/// Every rule; the first problem of each rule goes to `problems`.
+fn rules(items: &[Value], problems: &mut Vec<ConfigError>) -> Option<Vec<Rule>> {
     let mut rules: Vec<Rule> = Vec::with_capacity(items.len());
+    let before = problems.len();
     for (i, value) in items.iter().enumerate() {
-        let path = item("rules", i);
-        let f = Fields::new(value, &path, &["id", "effect", "resource", "actions", "when"])?;
-        let id = f.string("id")?.ok_or_else(|| f.error("id", "is required"))?.to_owned();
-        if rules.iter().any(|r| r.id == id) {
-            return Err(f.error("id", format!("{id:?} is already the id of another rule")));
+        if let Some(rule) = keep(rule(value, &item("rules", i), &rules), problems) {
+            rules.push(rule);
         }
-        let effect = match f.string("effect")?.ok_or_else(|| f.error("effect", "is required"))? {
-            "permit" => Effect::Permit,
-            "forbid" => Effect::Forbid,
-            other => return Err(f.error("effect", format!("{other:?} is not an effect (permit or forbid)"))),
-        };
-        let resource =
-            match f.string("resource")?.ok_or_else(|| f.error("resource", "is required (a resource type or \"*\")"))? {
-                "*" => None,
-                t => Some(t.to_owned()),
-            };
-        let actions = match f.required("actions")? {
-            Value::String(s) if s == "*" => None,
-            Value::Array(items) => Some(strings(items, &f.path_of("actions"), true)?),
-            other => {
-                return Err(f.error("actions", format!("must be \"*\" or a list of actions, not {}", describe(other))))
-            }
-        };
-        let when = match f.get("when") {
-            None => None,
-            Some(Value::String(source)) => Some(
-                Expr::parse(source)
-                    .map_err(|e| f.error("when", format!("rule {id:?}, column {}: {}", e.column, e.message)))?,
-            ),
-            Some(other) => {
-                return Err(f.error("when", format!("must be an expression string, not {}", type_name(other))))
-            }
-        };
-        rules.push(Rule { id, effect, resource, actions, when });
     }
-    Ok(rules)
+    (problems.len() == before).then_some(rules)
+}
+
+/// One rule; `earlier` are the rules before it (their ids are taken).
+fn rule(value: &Value, path: &str, earlier: &[Rule]) -> Result<Rule, ConfigError> {
+    let f = Fields::new(value, path, &["id", "effect", "resource", "actions", "when"])?;
+    let id = f.string("id")?.ok_or_else(|| f.error("id", "is required"))?.to_owned();
+    if earlier.iter().any(|r| r.id == id) {
+        return Err(f.error("id", format!("{id:?} is already the id of another rule")));
+    }
+    let effect = match f.string("effect")?.ok_or_else(|| f.error("effect", "is required"))? {
+        "permit" => Effect::Permit,
+        "forbid" => Effect::Forbid,
+        other => return Err(f.error("effect", format!("{other:?} is not an effect (permit or forbid)"))),
+    };
+    let resource =
+        match f.string("resource")?.ok_or_else(|| f.error("resource", "is required (a resource type or \"*\")"))? {
+            "*" => None,
+            t => Some(t.to_owned()),
+        };
+    let actions = match f.required("actions")? {
+        Value::String(s) if s == "*" => None,
+        Value::Array(items) => Some(strings(items, &f.path_of("actions"), true)?),
+        other => return Err(f.error("actions", format!("must be \"*\" or a list of actions, not {}", describe(other)))),
+    };
+    let when = match f.get("when") {
+        None => None,
+        Some(Value::String(source)) => Some(
+            Expr::parse(source)
+                .map_err(|e| f.error("when", format!("rule {id:?}, column {}: {}", e.column, e.message)))?,
+        ),
+        Some(other) => return Err(f.error("when", format!("must be an expression string, not {}", type_name(other)))),
+    };
+    Ok(Rule { id, effect, resource, actions, when })
 }
 
 fn describe(v: &Value) -> String {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::algorithm::Algorithm;
 use crate::error::{AuthError, Reason};
-use crate::json::{self, JsonProblem};
+use crate::json;
 
 /// The largest decoded header accepted, in bytes.
 pub(crate) const MAX_HEADER_BYTES: usize = 4096;
@@ -57,20 +57,9 @@ fn decode_part(part: &[u8], what: &'static str) -> Result<Vec<u8>, AuthError> {
     URL_SAFE_NO_PAD.decode(part).map_err(|_| fail(Reason::Malformed, what))
 }
 
-fn json_part(bytes: &[u8], header: bool) -> Result<Map<String, Value>, AuthError> {
-    json::parse_object(bytes).map_err(|problem| {
-        let detail = match (header, problem) {
-            (true, JsonProblem::Syntax) => "the token header is not valid JSON",
-            (true, JsonProblem::NotObject) => "the token header is not a JSON object",
-            (true, JsonProblem::Duplicate) => "the token header has a duplicate member name",
-            (true, JsonProblem::TooDeep) => "the token header is nested too deeply",
-            (false, JsonProblem::Syntax) => "the token payload is not valid JSON",
-            (false, JsonProblem::NotObject) => "the token payload is not a JSON object",
-            (false, JsonProblem::Duplicate) => "the token payload has a duplicate member name",
-            (false, JsonProblem::TooDeep) => "the token payload is nested too deeply",
-        };
-        fail(Reason::Malformed, detail)
-    })
+fn json_part(bytes: &[u8], part: &str) -> Result<Map<String, Value>, AuthError> {
+    json::parse_object(bytes)
+        .map_err(|problem| AuthError::new(Reason::Malformed, format!("the token {part} {problem}")))
 }
 
 /// Length and structure, then `alg` and `kid`: returns the token for key fit and the
@@ -93,8 +82,8 @@ pub(crate) fn parse<'t>(token: &'t str, rules: &HeaderRules) -> Result<Token<'t>
     }
     let payload_bytes = decode_part(p, "the token payload is not base64url")?;
     let signature = decode_part(s, "the token signature is not base64url")?;
-    let header = json_part(&header_bytes, true)?;
-    let payload = json_part(&payload_bytes, false)?;
+    let header = json_part(&header_bytes, "header")?;
+    let payload = json_part(&payload_bytes, "payload")?;
 
     let alg = match header.get("alg") {
         Some(Value::String(name)) => Algorithm::from_name(name).filter(|a| rules.algorithms.contains(a)),
