@@ -117,3 +117,77 @@ pub(crate) fn decide(rules: &[Rule], principal: &Principal, request: &Request) -
         Decision::deny(Reason::Denied, Vec::new(), errors)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::Expr;
+    use serde_json::{json, Value};
+
+    fn rule(id: &str, effect: Effect, when: Option<&str>) -> Rule {
+        Rule {
+            id: id.into(),
+            effect,
+            resource: Some("todo".into()),
+            actions: None,
+            when: when.map(|w| Expr::parse(w).unwrap()),
+        }
+    }
+
+    fn principal() -> Principal {
+        Principal::new("u1", vec![], None, json!({"sub": "u1"}))
+    }
+
+    fn todo(owner: &str) -> Request {
+        Request::new("read", json!({"type": "todo", "owner_id": owner}))
+    }
+
+    #[test]
+    fn nothing_is_allowed_by_default() {
+        let d = decide(&[], &principal(), &todo("u1"));
+        assert_eq!((d.allowed, d.reason, d.status), (false, Some(Reason::Denied), 403));
+    }
+
+    #[test]
+    fn forbid_beats_permit_and_all_determining_rules_are_listed() {
+        let rules = [
+            rule("p1", Effect::Permit, None),
+            rule("p2", Effect::Permit, Some("resource.owner_id == principal.id")),
+            rule("f1", Effect::Forbid, Some("resource.owner_id == 'blocked'")),
+        ];
+        let d = decide(&rules, &principal(), &todo("u1"));
+        assert_eq!((d.allowed, d.rules.clone()), (true, vec!["p1".to_string(), "p2".to_string()]));
+        let d = decide(&rules, &principal(), &todo("blocked"));
+        assert_eq!((d.allowed, d.reason, d.rules.clone()), (false, Some(Reason::Forbidden), vec!["f1".to_string()]));
+    }
+
+    #[test]
+    fn evaluation_errors_fail_closed() {
+        let permit = [rule("p", Effect::Permit, Some("resource.missing == 1"))];
+        let d = decide(&permit, &principal(), &todo("u1"));
+        assert_eq!(d.reason, Some(Reason::Denied));
+        assert_eq!(d.errors[0].rule.as_deref(), Some("p"));
+        let forbid = [rule("p", Effect::Permit, None), rule("f", Effect::Forbid, Some("resource.missing == 1"))];
+        let d = decide(&forbid, &principal(), &todo("u1"));
+        assert_eq!((d.reason, d.rules.clone()), (Some(Reason::Forbidden), vec!["f".to_string()]));
+    }
+
+    #[test]
+    fn a_resource_without_type_is_denied() {
+        let d =
+            decide(&[rule("p", Effect::Permit, None)], &principal(), &Request::new("read", json!({"owner_id": "u1"})));
+        assert_eq!(d.reason, Some(Reason::Denied));
+        assert_eq!(d.errors[0].rule, None);
+    }
+
+    #[test]
+    fn serialises_codes_and_reasons_as_names() {
+        let v = serde_json::to_value(Decision::deny(Reason::Forbidden, vec!["f".into()], vec![])).unwrap();
+        assert_eq!(
+            v,
+            json!({"allowed": false, "code": "INSUFFICIENT_PERMISSIONS", "status": 403, "reason": "forbidden", "rules": ["f"], "errors": []})
+        );
+        let v = serde_json::to_value(Decision::allow(vec![], vec![])).unwrap();
+        assert_eq!((v["code"].clone(), v["status"].clone()), (Value::Null, json!(200)));
+    }
+}

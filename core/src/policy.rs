@@ -228,3 +228,58 @@ fn describe(v: &Value) -> String {
         other => type_name(other).to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc() -> Value {
+        json!({
+            "token": {"algorithms": ["EdDSA"], "issuer": "https://iss"},
+            "keys": {"jwk": {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
+            "rules": [{"id": "r", "effect": "permit", "resource": "todo", "actions": ["read"]}]
+        })
+    }
+
+    fn first_problem(mut d: Value, edit: impl FnOnce(&mut Value)) -> String {
+        edit(&mut d);
+        Policy::from_value(&d).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults() {
+        let p = Policy::from_value(&doc()).unwrap();
+        assert_eq!(p.header.max_length, 8192);
+        assert_eq!(p.claims.required, ["sub", "exp"]);
+        assert_eq!(p.claims.leeway, 0.0);
+        assert_eq!(p.principal, PrincipalMapping::default());
+        assert!(p.rules[0].targets("todo", "read") && !p.rules[0].targets("todo", "delete"));
+    }
+
+    #[test]
+    fn problems_name_their_path() {
+        assert_eq!(first_problem(doc(), |d| d["extra"] = json!(1)), "extra: unknown field");
+        assert_eq!(
+            first_problem(doc(), |d| d["token"]["algorithms"] = json!(["NoNe"])).split(':').next(),
+            Some("token.algorithms[0]")
+        );
+        assert!(first_problem(doc(), |d| d["token"]["max_length"] = json!(0)).starts_with("token.max_length"));
+        assert!(first_problem(doc(), |d| d["token"]["leeway"] = json!(1.5)).starts_with("token.leeway"));
+        assert!(first_problem(doc(), |d| d["principal"] = json!({"id": ""})).starts_with("principal.id"));
+        assert!(first_problem(doc(), |d| d["rules"][0]["actions"] = json!("read")).starts_with("rules[0].actions"));
+        assert!(first_problem(doc(), |d| d["rules"] = json!([{"id": "r", "effect": "permit", "resource": "*", "actions": "*"}, {"id": "r", "effect": "forbid", "resource": "*", "actions": "*"}])).starts_with("rules[1].id"));
+        assert!(first_problem(doc(), |d| d["rules"][0]["when"] = json!("user.id == 1"))
+            .starts_with("rules[0].when: rule \"r\", column 1"));
+    }
+
+    #[test]
+    fn load_reports_each_part() {
+        let mut d = doc();
+        d["token"]["typ"] = json!(5);
+        d["principal"] = json!({"role": "x"});
+        d["rules"] = json!([{"id": "a", "effect": "permit"}, {"id": "b", "effect": "permit", "resource": "*", "actions": "*"}, {"id": 3}]);
+        let paths: Vec<String> = Policy::load(&d).unwrap_err().iter().map(|p| p.path().to_owned()).collect();
+        assert_eq!(paths, ["token.typ", "principal.role", "rules[0].resource", "rules[2].id"]);
+    }
+}
