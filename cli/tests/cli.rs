@@ -71,36 +71,20 @@ fn verify_prints_the_error_and_exits_1() {
     assert!(!stdout(&out).contains(&token()[..20]));
 }
 
+/// `portcullis authorize` on the sample policy and token at [`NOW`].
+fn authorize(action: &str, resource: &str) -> Output {
+    let (policy, token) = (policy(), token());
+    run(&["authorize", "--policy", &policy, "--now", NOW, "--action", action, "--resource", resource, &token])
+}
+
 #[test]
 fn authorize_decides() {
-    let allow = run(&[
-        "authorize",
-        "--policy",
-        &policy(),
-        "--now",
-        NOW,
-        "--action",
-        "read",
-        "--resource",
-        r#"{"type":"todo","owner_id":"user_1"}"#,
-        &token(),
-    ]);
+    let allow = authorize("read", r#"{"type":"todo","owner_id":"user_1"}"#);
     assert_eq!(allow.status.code(), Some(0), "{}", stdout(&allow));
     let d: Value = serde_json::from_str(&stdout(&allow)).unwrap();
     assert_eq!((d["allowed"].clone(), d["rules"].clone()), (json!(true), json!(["own-todos"])));
 
-    let deny = run(&[
-        "authorize",
-        "--policy",
-        &policy(),
-        "--now",
-        NOW,
-        "--action",
-        "delete",
-        "--resource",
-        r#"{"type":"todo","owner_id":"user_2"}"#,
-        &token(),
-    ]);
+    let deny = authorize("delete", r#"{"type":"todo","owner_id":"user_2"}"#);
     assert_eq!(deny.status.code(), Some(1));
     let d: Value = serde_json::from_str(&stdout(&deny)).unwrap();
     assert_eq!(d["code"], "INSUFFICIENT_PERMISSIONS");
