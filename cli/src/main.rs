@@ -4,7 +4,7 @@
 use std::io::{Read as _, Write as _};
 use std::process::ExitCode;
 
-use portcullis::{ConfigError, Engine, Request, UnixTime};
+use portcullis::{Engine, Request, UnixTime};
 use serde_json::Value;
 
 mod conformance;
@@ -159,17 +159,7 @@ fn cmd_authorize(args: &[String]) -> Result<ExitCode, ExitCode> {
 
 fn cmd_check(args: &[String]) -> Result<ExitCode, ExitCode> {
     let [path] = args else { return Err(usage("check takes one FILE".into())) };
-    let loaded = std::fs::read_to_string(path)
-        .map_err(|e| vec![ConfigError::new("", format!("cannot read {path}: {e}"))])
-        .and_then(|text| {
-            serde_json::from_str::<Value>(&text).map_err(|e| {
-                vec![ConfigError::new(
-                    "",
-                    format!("the policy is not valid JSON (line {}, column {})", e.line(), e.column()),
-                )]
-            })
-        })
-        .and_then(|doc| Engine::validate(&doc));
+    let loaded = Engine::validate_file(path);
     match loaded {
         Err(problems) => {
             for problem in &problems {

@@ -52,10 +52,7 @@ impl Engine {
     /// assert!(err.to_string().starts_with("the policy is not valid JSON"));
     /// ```
     pub fn from_json(text: &str) -> Result<Engine, ConfigError> {
-        let doc: Value = serde_json::from_str(text).map_err(|e| {
-            ConfigError::new("", format!("the policy is not valid JSON (line {}, column {})", e.line(), e.column()))
-        })?;
-        Engine::from_value(&doc)
+        Engine::from_value(&parse_document(text)?)
     }
 
     /// Loads a policy document given as a JSON value.
@@ -95,10 +92,18 @@ impl Engine {
     /// assert!(err.to_string().contains("cannot read"));
     /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<Engine, ConfigError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::new("", format!("cannot read {}: {e}", path.display())))?;
-        Engine::from_json(&text)
+        Engine::from_json(&read_document(path.as_ref())?)
+    }
+
+    /// [`Engine::validate`] for a JSON file: every problem, or the engine.
+    ///
+    /// ```
+    /// let problems = portcullis::Engine::validate_file("/nonexistent/policy.json").unwrap_err();
+    /// assert!(problems[0].to_string().contains("cannot read"));
+    /// ```
+    pub fn validate_file(path: impl AsRef<Path>) -> Result<Engine, Vec<ConfigError>> {
+        let doc = read_document(path.as_ref()).and_then(|text| parse_document(&text)).map_err(|e| vec![e])?;
+        Engine::validate(&doc)
     }
 
     /// Verifies a compact JWS and maps its claims to a [`Principal`].
@@ -210,6 +215,16 @@ impl Engine {
     pub fn warnings(&self) -> Vec<Warning> {
         lint::warnings(&self.policy)
     }
+}
+
+fn read_document(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|e| ConfigError::new("", format!("cannot read {}: {e}", path.display())))
+}
+
+fn parse_document(text: &str) -> Result<Value, ConfigError> {
+    serde_json::from_str(text).map_err(|e| {
+        ConfigError::new("", format!("the policy is not valid JSON (line {}, column {})", e.line(), e.column()))
+    })
 }
 
 /// The token of a `Bearer` `Authorization` value.
