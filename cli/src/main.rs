@@ -159,8 +159,7 @@ fn cmd_authorize(args: &[String]) -> Result<ExitCode, ExitCode> {
 
 fn cmd_check(args: &[String]) -> Result<ExitCode, ExitCode> {
     let [path] = args else { return Err(usage("check takes one FILE".into())) };
-    let loaded = Engine::validate_file(path);
-    match loaded {
+    match Engine::validate_file(path) {
         Err(problems) => {
             for problem in &problems {
                 println!("error: {problem}");

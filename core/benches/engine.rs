@@ -21,12 +21,12 @@ type RawCheck = Box<dyn Fn(&[u8], &[u8]) -> bool>;
 /// The raw ring check of a signature with `signer`'s public key.
 fn raw_ring(signer: &Signer) -> RawCheck {
     match signer {
-        Signer::Ed25519(k) => {
-            let key = UnparsedPublicKey::new(&signature::ED25519, k.public_key_bytes());
+        Signer::Ed25519(_) => {
+            let key = UnparsedPublicKey::new(&signature::ED25519, signer.public_key().to_vec());
             Box::new(move |m, s| key.verify(m, s).is_ok())
         }
-        Signer::Ecdsa(k, _) => {
-            let key = UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, k.public_key_bytes());
+        Signer::Ecdsa(..) => {
+            let key = UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, signer.public_key().to_vec());
             Box::new(move |m, s| key.verify(m, s).is_ok())
         }
         Signer::Rsa(k, _, _) => {
@@ -37,22 +37,6 @@ fn raw_ring(signer: &Signer) -> RawCheck {
             let key = k.clone();
             Box::new(move |m, s| ring::hmac::verify(&key, m, s).is_ok())
         }
-    }
-}
-
-trait PublicBytes {
-    fn public_key_bytes(&self) -> Vec<u8>;
-}
-impl PublicBytes for ring::signature::Ed25519KeyPair {
-    fn public_key_bytes(&self) -> Vec<u8> {
-        use ring::signature::KeyPair;
-        self.public_key().as_ref().to_vec()
-    }
-}
-impl PublicBytes for ring::signature::EcdsaKeyPair {
-    fn public_key_bytes(&self) -> Vec<u8> {
-        use ring::signature::KeyPair;
-        self.public_key().as_ref().to_vec()
     }
 }
 

@@ -76,14 +76,21 @@ impl Signer {
         }
     }
 
+    /// The raw public key (Ed25519 bytes or the SEC1 point); empty for RSA and HMAC.
+    pub fn public_key(&self) -> &[u8] {
+        match self {
+            Signer::Ed25519(k) => k.public_key().as_ref(),
+            Signer::Ecdsa(k, _) => k.public_key().as_ref(),
+            Signer::Rsa(..) | Signer::Hmac(..) => &[],
+        }
+    }
+
     /// The public key as a JWK with `kid`; `None` for HMAC.
     pub fn jwk(&self, kid: &str) -> Option<Value> {
         Some(match self {
-            Signer::Ed25519(k) => {
-                json!({"kty": "OKP", "crv": "Ed25519", "x": b64(k.public_key().as_ref()), "kid": kid})
-            }
-            Signer::Ecdsa(k, alg) => {
-                let point = k.public_key().as_ref();
+            Signer::Ed25519(_) => json!({"kty": "OKP", "crv": "Ed25519", "x": b64(self.public_key()), "kid": kid}),
+            Signer::Ecdsa(_, alg) => {
+                let point = self.public_key();
                 let n = (point.len() - 1) / 2;
                 let crv = if *alg == "ES256" { "P-256" } else { "P-384" };
                 json!({"kty": "EC", "crv": crv, "x": b64(&point[1..1 + n]), "y": b64(&point[1 + n..]), "kid": kid})
