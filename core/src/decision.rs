@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::error::{Code, Reason};
+use crate::error::{AuthError, Code, Reason};
 use crate::expr::Scope;
 use crate::policy::{Effect, Rule};
 use crate::principal::Principal;
@@ -79,7 +79,29 @@ impl Decision {
             errors,
         }
     }
+
+    /// The denial as an [`AuthError`] (`INSUFFICIENT_PERMISSIONS`, 403), for frameworks
+    /// that turn errors into responses; `None` for an allow. The detail names no rule.
+    ///
+    /// ```
+    /// use portcullis::{Decision, Reason};
+    /// let err = Decision::deny(Reason::Forbidden, vec!["banned".into()], vec![]).error().unwrap();
+    /// assert_eq!((err.code().as_str(), err.status()), ("INSUFFICIENT_PERMISSIONS", 403));
+    /// assert_eq!(err.detail(), "a forbid rule applies to this request");
+    /// assert!(Decision::allow(vec![], vec![]).error().is_none());
+    /// ```
+    pub fn error(&self) -> Option<AuthError> {
+        let reason = self.reason.filter(|_| !self.allowed)?;
+        let detail = DENIALS.iter().find(|row| row.0 == reason).map_or("the request is denied", |row| row.1);
+        Some(AuthError::new(reason, detail))
+    }
 }
+
+/// The detail of each denial reason.
+const DENIALS: [(Reason, &str); 2] = [
+    (Reason::Denied, "no permit rule applies to this request"),
+    (Reason::Forbidden, "a forbid rule applies to this request"),
+];
 
 /// Applies `rules` to a request by `principal`.
 pub(crate) fn decide(rules: &[Rule], principal: &Principal, request: &Request) -> Decision {

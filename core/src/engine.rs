@@ -227,6 +227,29 @@ fn parse_document(text: &str) -> Result<Value, ConfigError> {
     })
 }
 
+/// The token in a credential that is either a compact token or a whole `Authorization`
+/// value, for APIs that accept both (`engine.check(token_or_header, ...)` in Python).
+///
+/// A compact JWS never contains whitespace, so a value with whitespace, or the bare word
+/// `Bearer`, is read as an `Authorization` value (see [`bearer_token`]); anything else is
+/// the token itself.
+///
+/// ```
+/// use portcullis::credential_token;
+/// assert_eq!(credential_token("abc.def.ghi").unwrap(), "abc.def.ghi");
+/// assert_eq!(credential_token("Bearer abc.def.ghi").unwrap(), "abc.def.ghi");
+/// assert_eq!(credential_token("").unwrap(), "");
+/// assert!(credential_token("Basic dXNlcg==").is_err());
+/// assert!(credential_token("bearer").is_err());
+/// ```
+pub fn credential_token(credential: &str) -> Result<&str, AuthError> {
+    if credential.contains(char::is_whitespace) || credential.eq_ignore_ascii_case("bearer") {
+        bearer_token(credential)
+    } else {
+        Ok(credential)
+    }
+}
+
 /// The token of a `Bearer` `Authorization` value.
 ///
 /// ```

@@ -38,6 +38,7 @@
 
 mod algorithm;
 mod claims;
+pub mod contain;
 pub mod crypto;
 mod decision;
 mod der;
@@ -56,7 +57,7 @@ mod token;
 
 pub use algorithm::{Algorithm, KeyFamily};
 pub use decision::{Decision, RuleError};
-pub use engine::{bearer_token, Engine};
+pub use engine::{bearer_token, credential_token, Engine};
 pub use error::{AuthError, Code, ConfigError, Error, Reason};
 pub use lint::Warning;
 pub use principal::Principal;

@@ -1,0 +1,38 @@
+"""Portcullis: verify JSON Web Tokens and decide who may do what to which resource.
+
+The same engine, and so the same decisions, in Rust, Node, the Edge and Python::
+
+    from portcullis import Engine
+
+    engine = Engine.from_file("policy.json")
+    principal = engine.verify(token)              # raises TokenExpired, TokenInvalid...
+    decision = engine.authorize(principal, "update", {"type": "todo", "owner_id": "u1"})
+    decision.raise_if_denied()                    # raises InsufficientPermissions (403)
+
+FastAPI integration: :mod:`portcullis.fastapi` (``pip install portcullis[fastapi]``).
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    AuthError,
+    ConfigError,
+    InsufficientPermissions,
+    TokenExpired,
+    TokenInvalid,
+    TokenMissing,
+)
+from ._portcullis import Decision, Engine, Principal, __version__
+
+__all__ = [
+    "AuthError",
+    "ConfigError",
+    "Decision",
+    "Engine",
+    "InsufficientPermissions",
+    "Principal",
+    "TokenExpired",
+    "TokenInvalid",
+    "TokenMissing",
+    "__version__",
+]

@@ -1,0 +1,119 @@
+"""Type stubs of the native extension (see ``portcullis`` for the overview)."""
+
+from datetime import datetime
+from os import PathLike
+from typing import Any, Coroutine, Dict, Iterable, List, Optional, Tuple, Union
+
+#: A JSON-compatible value, as resources, contexts and claims hold.
+JSON = Union[None, bool, int, float, str, List[Any], Tuple[Any, ...], Dict[str, Any]]
+#: The clock: ``None`` for the system clock, Unix seconds, or an aware ``datetime``.
+Now = Union[None, int, float, datetime]
+
+__version__: str
+
+class Principal:
+    """Who a verified token speaks for. Immutable; equal when all fields are."""
+
+    def __init__(
+        self,
+        id: str,
+        roles: Optional[Iterable[str]] = None,
+        tenant: Optional[str] = None,
+        claims: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        """Builds a principal by hand, for ``authorize`` calls that do not start from a token."""
+    @property
+    def id(self) -> str:
+        """The principal's id (by default the ``sub`` claim); never empty for a verified token."""
+    @property
+    def roles(self) -> Tuple[str, ...]:
+        """Roles (by default from the ``role`` claim, split on commas); empty when absent."""
+    @property
+    def tenant(self) -> Optional[str]:
+        """The tenant, when the policy names a tenant claim and the token carries it."""
+    @property
+    def claims(self) -> Dict[str, Any]:
+        """The whole verified payload; a new ``dict`` on every access."""
+    def has_role(self, role: str) -> bool:
+        """Whether ``role`` is one of the principal's roles."""
+    def to_dict(self) -> Dict[str, Any]:
+        """``{"id", "roles", "tenant", "claims"}``."""
+    def __eq__(self, other: object) -> bool: ...
+
+class Decision:
+    """The answer to an authorization request. Immutable."""
+
+    @property
+    def allowed(self) -> bool:
+        """Whether the request is allowed."""
+    @property
+    def code(self) -> Optional[str]:
+        """``"INSUFFICIENT_PERMISSIONS"`` for a denial, ``None`` for an allow."""
+    @property
+    def status(self) -> int:
+        """200 for an allow, 403 for a denial."""
+    @property
+    def reason(self) -> Optional[str]:
+        """``"denied"`` (no permit rule applies) or ``"forbidden"`` (a forbid rule applies); ``None`` for an allow."""
+    @property
+    def rules(self) -> Tuple[str, ...]:
+        """Ids of the rules that determined the decision."""
+    @property
+    def errors(self) -> Tuple[Dict[str, Optional[str]], ...]:
+        """Conditions that could not be evaluated: ``{"rule": id or None, "message": ...}``."""
+    def raise_if_denied(self) -> None:
+        """Raises :class:`portcullis.InsufficientPermissions` (403) when the decision denies."""
+    def to_dict(self) -> Dict[str, Any]:
+        """``{"allowed", "code", "status", "reason", "rules", "errors"}``."""
+    def __eq__(self, other: object) -> bool: ...
+
+class Engine:
+    """A loaded policy document: verifies tokens and decides requests.
+
+    Thread-safe; verification releases the GIL, so threads verify in parallel.
+    Raises :class:`portcullis.ConfigError` when the policy cannot be loaded and
+    ``TypeError`` when ``policy`` is neither a ``dict`` nor a JSON ``str``.
+    """
+
+    def __init__(self, policy: Union[str, Dict[str, Any]]) -> None: ...
+    @staticmethod
+    def from_file(path: Union[str, "PathLike[str]"]) -> "Engine":
+        """Loads a policy document from a JSON file."""
+    def verify(self, token: str, *, now: Now = None) -> Principal:
+        """Verifies a compact JWS; raises :class:`portcullis.AuthError` (a subclass per code)."""
+    def verify_authorization(self, header: Optional[str], *, now: Now = None) -> Principal:
+        """Verifies the token of an ``Authorization: Bearer <token>`` value; ``None`` or
+        anything but ``Bearer`` is :class:`portcullis.TokenMissing`."""
+    def authorize(
+        self,
+        principal: Principal,
+        action: str,
+        resource: Dict[str, Any],
+        context: Optional[Dict[str, Any]] = None,
+    ) -> Decision:
+        """Decides ``action`` on ``resource`` (whose ``"type"`` selects the rules). Never raises
+        for a denial; see :meth:`Decision.raise_if_denied`."""
+    def check(
+        self,
+        token_or_header: str,
+        action: str,
+        resource: Dict[str, Any],
+        context: Optional[Dict[str, Any]] = None,
+        *,
+        now: Now = None,
+    ) -> Decision:
+        """:meth:`verify` (or :meth:`verify_authorization` for a value with a scheme) then :meth:`authorize`."""
+    def averify(self, token: str, *, now: Now = None) -> Coroutine[Any, Any, Principal]:
+        """:meth:`verify` for ``async`` code: ``principal = await engine.averify(token)``."""
+    def acheck(
+        self,
+        token_or_header: str,
+        action: str,
+        resource: Dict[str, Any],
+        context: Optional[Dict[str, Any]] = None,
+        *,
+        now: Now = None,
+    ) -> Coroutine[Any, Any, Decision]:
+        """:meth:`check` for ``async`` code."""
+    def warnings(self) -> List[Tuple[str, str]]:
+        """Valid but suspicious parts of the policy, as ``(path, message)`` pairs."""

@@ -1,0 +1,141 @@
+"""The Python conformance runner: ``python -m portcullis.conformance FILE...``.
+
+Runs every vector of the given files (the format of the contract's FORMAT.md)
+through the public Python API, prints ``FAIL <file> <id>: expected ..., got ...``
+for each mismatch and ends with ``N passed, N failed``. Exits 0 only when nothing
+failed, 2 when no file was given.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Dict, List, Optional, Sequence, TextIO, Tuple
+
+from . import AuthError, ConfigError, Engine
+
+__all__ = ["main", "outcome", "run_files"]
+
+
+def outcome(vector: Dict[str, Any]) -> Dict[str, Any]:
+    """What the engine does with one vector, in the shape of its ``expect``."""
+    try:
+        engine = Engine(vector["policy"])
+    except ConfigError as e:
+        return {"config_error": True, "detail": str(e)}
+    now = vector["now"]
+    try:
+        if "token" in vector:
+            principal = engine.verify(vector["token"], now=now)
+        elif "authorization" in vector:
+            principal = engine.verify_authorization(vector["authorization"], now=now)
+        else:
+            principal = engine.verify("", now=now)
+    except AuthError as e:
+        return {"ok": False, **e.to_dict()}
+    got: Dict[str, Any] = {"ok": True, "principal": principal.to_dict()}
+    request = vector.get("request")
+    if request is not None:
+        decision = engine.authorize(principal, request["action"], request.get("resource", {}), request.get("context"))
+        got.update({"allowed": decision.allowed, "rules": list(decision.rules)})
+        if not decision.allowed:
+            got.update({"code": decision.code, "status": decision.status, "reason": decision.reason})
+        if decision.errors:
+            got["errors"] = list(decision.errors)
+    return got
+
+
+def mismatches(expect: Dict[str, Any], got: Dict[str, Any]) -> List[str]:
+    """What differs between ``expect`` and ``got``; only what ``expect`` states is compared."""
+    if expect.get("config_error") is True or got.get("config_error") is True:
+        return [] if expect.get("config_error") is got.get("config_error") is True else ["config_error"]
+    wrong = []
+    for key, want in expect.items():
+        if key == "principal":
+            have_principal = got.get("principal") or {}
+            for field, value in want.items():
+                if not _same(have_principal.get(field), value):
+                    wrong.append(f"principal.{field}: expected {_json(value)}, got {_json(have_principal.get(field))}")
+        elif key == "rules":
+            if sorted(want) != sorted(got.get("rules") or []):
+                wrong.append(f"rules: expected {sorted(want)}, got {sorted(got.get('rules') or [])}")
+        elif not _same(got.get(key), want):
+            wrong.append(f"{key}: expected {_json(want)}, got {_json(got.get(key))}")
+    return wrong
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: ``True`` is not ``1``, ``1`` is ``1.0``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    numbers = isinstance(a, (int, float)) and isinstance(b, (int, float))
+    return (type(a) is type(b) or numbers) and a == b
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _summary(got: Dict[str, Any]) -> str:
+    short = dict(got)
+    if isinstance(short.get("principal"), dict):
+        short["principal"] = {k: v for k, v in short["principal"].items() if k != "claims"}
+    return _json(short)
+
+
+def _load(path: str) -> Tuple[Optional[List[Any]], Optional[str]]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as e:
+        return None, f"cannot read: {e.strerror}"
+    except ValueError as e:
+        return None, f"not JSON: {e}"
+    vectors = doc.get("vectors") if isinstance(doc, dict) else None
+    if not isinstance(vectors, list):
+        return None, 'no "vectors" list'
+    return vectors, None
+
+
+def run_files(paths: Sequence[str], out: TextIO = sys.stdout) -> Tuple[int, int]:
+    """Runs every vector of every file; returns ``(passed, failed)``."""
+    passed = failed = 0
+    for path in paths:
+        vectors, problem = _load(path)
+        if vectors is None:
+            failed += 1
+            print(f"FAIL {path} (file): {problem}", file=out)
+            continue
+        for index, vector in enumerate(vectors):
+            vid = vector.get("id", f"#{index}") if isinstance(vector, dict) else f"#{index}"
+            try:
+                expect = vector["expect"]
+                got = outcome(vector)
+                wrong = mismatches(expect, got)
+            except (KeyError, TypeError, ValueError) as e:
+                wrong, expect, got = [f"the vector cannot be run: {type(e).__name__}: {e}"], {}, {}
+            if wrong:
+                failed += 1
+                print(f"FAIL {path} {vid}: expected {_json(expect)}, got {_summary(got)} ({'; '.join(wrong)})", file=out)
+            else:
+                passed += 1
+    return passed, failed
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The command line: runs the files named in ``argv``; returns the exit status."""
+    paths = list(sys.argv[1:] if argv is None else argv)
+    if not paths or paths[0] in ("-h", "--help"):
+        print("usage: python -m portcullis.conformance FILE...", file=sys.stderr)
+        return 2
+    passed, failed = run_files(paths)
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The exceptions Portcullis raises.
+
+Every refused credential is an :class:`AuthError` whose class follows its ``code``:
+:class:`TokenMissing` (401), :class:`TokenExpired` (401), :class:`TokenInvalid`
+(401) and, for a denied request, :class:`InsufficientPermissions` (403). A policy
+that cannot be loaded is a :class:`ConfigError` naming the field.
+
+No message ever contains the token, a key or a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Union
+
+__all__ = [
+    "AuthError",
+    "ConfigError",
+    "InsufficientPermissions",
+    "TokenExpired",
+    "TokenInvalid",
+    "TokenMissing",
+]
+
+
+class AuthError(Exception):
+    """A refused credential or a denied request.
+
+    ``code`` (e.g. ``"TOKEN_EXPIRED"``), ``status`` (401 or 403) and ``reason``
+    (e.g. ``"expired"``) are the contract's values; ``detail`` explains it to people.
+    """
+
+    detail: str
+    code: str
+    status: int
+    reason: str
+
+    def __init__(self, detail: str, code: str, status: int, reason: str) -> None:
+        super().__init__(detail, code, status, reason)
+        self.detail = detail
+        self.code = code
+        self.status = status
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.reason}): {self.detail}"
+
+    def to_dict(self) -> Dict[str, Union[str, int]]:
+        """The JSON body of an error response: ``detail``, ``code``, ``status``, ``reason``."""
+        return {"detail": self.detail, "code": self.code, "status": self.status, "reason": self.reason}
+
+
+class TokenMissing(AuthError):
+    """No credential was presented (``TOKEN_MISSING``, 401)."""
+
+
+class TokenExpired(AuthError):
+    """The token's ``exp`` has passed (``TOKEN_EXPIRED``, 401)."""
+
+
+class TokenInvalid(AuthError):
+    """The token is not acceptable: bad signature, wrong issuer... (``TOKEN_INVALID``, 401)."""
+
+
+class InsufficientPermissions(AuthError):
+    """The rules deny the request (``INSUFFICIENT_PERMISSIONS``, 403)."""
+
+
+class ConfigError(ValueError):
+    """A policy document that cannot be loaded.
+
+    ``str(error)`` is ``"path: message"``, e.g. ``"token.audiance: unknown field"``;
+    ``path`` is empty when the problem is the document as a whole.
+    """
+
+    path: str
+    message: str
+
+    def __init__(self, text: str, path: str = "", message: str = "") -> None:
+        super().__init__(text, path, message)
+        self.path = path
+        self.message = message or text
+
+    def __str__(self) -> str:
+        return str(self.args[0])

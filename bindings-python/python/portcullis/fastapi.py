@@ -1,0 +1,154 @@
+"""FastAPI integration: ``pip install portcullis[fastapi]``.
+
+::
+
+    from fastapi import Depends, FastAPI
+    from portcullis import Engine, Principal
+    from portcullis.fastapi import Guard
+
+    app = FastAPI()
+    guard = Guard(Engine.from_file("policy.json"), app=app)   # app=: installs the error handler
+
+    @app.get("/me")
+    def me(principal: Principal = Depends(guard.principal)):
+        return principal.to_dict()
+
+    @app.post("/todos")
+    def create(principal: Principal = Depends(guard.require("create", "todo"))): ...
+
+    @app.get("/todos/{todo_id}")
+    def read(todo_id: str, principal: Principal = Depends(guard.principal)):
+        row = load(todo_id)
+        guard.authorize(principal, "read", {"type": "todo", "owner_id": row.owner_id})  # 403 when denied
+        ...
+
+Every refusal is a :class:`portcullis.AuthError`; the handler that
+:func:`install_exception_handler` (or ``Guard(..., app=app)``) installs turns it into
+a JSON response ``{"detail", "code", "status", "reason"}`` with its status. A 401
+carries ``WWW-Authenticate: Bearer`` when no token was sent and
+``Bearer error="invalid_token"`` otherwise (RFC 6750). The dependencies declare an
+HTTP bearer security scheme, so the OpenAPI schema and ``/docs`` show it the way
+``fastapi.security.HTTPBearer`` does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Optional
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.responses import JSONResponse
+from fastapi.security.base import SecurityBase
+
+from . import AuthError, Decision, Engine, Principal
+
+__all__ = ["Guard", "auth_error_response", "install_exception_handler"]
+
+
+class BearerHeader(SecurityBase):
+    """The ``Authorization`` header as an HTTP bearer security scheme.
+
+    Returns the raw header value (or ``None``); the engine decides what a valid
+    ``Bearer`` value is, so every runtime reads it the same way.
+    """
+
+    def __init__(self, *, scheme_name: str, description: Optional[str] = None) -> None:
+        self.model = HTTPBearerModel(bearerFormat="JWT", description=description)
+        self.scheme_name = scheme_name
+
+    async def __call__(self, request: Request) -> Optional[str]:
+        return request.headers.get("Authorization")
+
+
+class Guard:
+    """FastAPI dependencies that verify the bearer token and apply the policy.
+
+    - ``guard.principal``: the verified :class:`portcullis.Principal`; 401 without a valid token.
+    - ``guard.optional_principal``: ``None`` when no bearer token was sent; 401 for a bad one.
+    - ``guard.require(action, resource_type)``: the principal, once the policy allows
+      ``action`` on resources of that type (a route-level check); 403 otherwise.
+    - ``guard.authorize(principal, action, resource)``: the check on a loaded row; raises
+      :class:`portcullis.InsufficientPermissions` (403) when denied.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        app: Optional[FastAPI] = None,
+        scheme_name: str = "bearerAuth",
+        description: Optional[str] = "A JSON Web Token in `Authorization: Bearer <token>`.",
+    ) -> None:
+        if not isinstance(engine, Engine):
+            raise TypeError(f"engine must be a portcullis.Engine, not {type(engine).__name__}")
+        self.engine = engine
+        self.scheme = BearerHeader(scheme_name=scheme_name, description=description)
+        self.principal = self._principal_dependency()
+        self.optional_principal = self._optional_principal_dependency()
+        if app is not None:
+            install_exception_handler(app)
+
+    def _principal_dependency(self) -> Callable[..., Any]:
+        scheme = self.scheme
+
+        async def principal(authorization: Optional[str] = Depends(scheme)) -> Principal:
+            return self.engine.verify_authorization(authorization)
+
+        return principal
+
+    def _optional_principal_dependency(self) -> Callable[..., Any]:
+        scheme = self.scheme
+
+        async def optional_principal(authorization: Optional[str] = Depends(scheme)) -> Optional[Principal]:
+            try:
+                return self.engine.verify_authorization(authorization)
+            except AuthError as e:
+                if e.code == "TOKEN_MISSING":
+                    return None
+                raise
+
+        return optional_principal
+
+    def require(self, action: str, resource_type: str) -> Callable[..., Any]:
+        """A dependency that gives the principal once the policy allows ``action`` on
+        ``{"type": resource_type}``."""
+        resource: Dict[str, Any] = {"type": resource_type}
+
+        async def required(principal: Principal = Depends(self.principal)) -> Principal:
+            self.authorize(principal, action, resource)
+            return principal
+
+        required.__name__ = f"require_{action}_{resource_type}".replace("-", "_")
+        return required
+
+    def authorize(
+        self,
+        principal: Principal,
+        action: str,
+        resource: Dict[str, Any],
+        context: Optional[Dict[str, Any]] = None,
+    ) -> Decision:
+        """Decides ``action`` on ``resource``; raises :class:`portcullis.InsufficientPermissions`
+        (a 403 response) when the policy denies it, and returns the decision otherwise."""
+        decision = self.engine.authorize(principal, action, resource, context)
+        decision.raise_if_denied()
+        return decision
+
+
+def auth_error_response(error: AuthError) -> JSONResponse:
+    """The JSON response for ``error``, with ``WWW-Authenticate`` on a 401."""
+    headers = {}
+    if error.status == 401:
+        headers["WWW-Authenticate"] = "Bearer" if error.code == "TOKEN_MISSING" else 'Bearer error="invalid_token"'
+    return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
+
+
+async def _handle(request: Request, error: Exception) -> JSONResponse:
+    if not isinstance(error, AuthError):  # pragma: no cover - registered for AuthError only
+        raise error
+    return auth_error_response(error)
+
+
+def install_exception_handler(app: FastAPI) -> None:
+    """Makes every :class:`portcullis.AuthError` raised while handling a request a JSON error response."""
+    app.add_exception_handler(AuthError, _handle)

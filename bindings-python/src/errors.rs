@@ -1,0 +1,29 @@
+//! The core's errors as the exception classes of `portcullis.errors`.
+
+use portcullis::{AuthError, Code, ConfigError};
+use pyo3::PyErr;
+
+/// The Python classes, imported from `portcullis.errors` on first use.
+mod py {
+    pyo3::import_exception!(portcullis.errors, TokenMissing);
+    pyo3::import_exception!(portcullis.errors, TokenExpired);
+    pyo3::import_exception!(portcullis.errors, TokenInvalid);
+    pyo3::import_exception!(portcullis.errors, InsufficientPermissions);
+    pyo3::import_exception!(portcullis.errors, ConfigError);
+}
+
+/// A refused credential (or a denial) as the exception class of its code.
+pub fn auth(e: &AuthError) -> PyErr {
+    let args = (e.detail().to_owned(), e.code().as_str(), e.status(), e.reason().as_str());
+    match e.code() {
+        Code::TokenMissing => py::TokenMissing::new_err(args),
+        Code::TokenExpired => py::TokenExpired::new_err(args),
+        Code::TokenInvalid => py::TokenInvalid::new_err(args),
+        Code::InsufficientPermissions => py::InsufficientPermissions::new_err(args),
+    }
+}
+
+/// A policy that cannot be loaded as `portcullis.ConfigError`.
+pub fn config(e: &ConfigError) -> PyErr {
+    py::ConfigError::new_err((e.to_string(), e.path().to_owned(), e.message().to_owned()))
+}

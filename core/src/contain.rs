@@ -1,0 +1,50 @@
+//! Containment for the language bindings: a panic inside the engine must reach the
+//! host language as an ordinary, fail-closed error, never as a crash or a foreign
+//! exception type.
+//!
+//! The engine is written not to panic; these wrappers are the second line. Each turns
+//! a panic into the error its call would fail with anyway: a refused token, a policy
+//! that cannot be loaded, or a denial. Where panics abort (the WebAssembly build) they
+//! are plain calls.
+//!
+//! ```
+//! use portcullis::{contain, Reason};
+//! let err = contain::auth(|| -> Result<(), _> { panic!("bug") }).unwrap_err();
+//! assert_eq!(err.reason(), Reason::Malformed);
+//! assert_eq!(contain::auth(|| Ok::<_, portcullis::AuthError>(7)).unwrap(), 7);
+//! ```
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::decision::{Decision, RuleError};
+use crate::error::{AuthError, ConfigError, Reason};
+
+/// Runs a verification; a panic becomes a `malformed` [`AuthError`].
+pub fn auth<T>(f: impl FnOnce() -> Result<T, AuthError>) -> Result<T, AuthError> {
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(AuthError::new(Reason::Malformed, "the token could not be processed")))
+}
+
+/// Runs a policy load; a panic becomes a [`ConfigError`] on the whole document.
+///
+/// ```
+/// let err = portcullis::contain::config(|| -> Result<(), _> { panic!("bug") }).unwrap_err();
+/// assert_eq!(err.to_string(), "the policy could not be processed");
+/// ```
+pub fn config<T>(f: impl FnOnce() -> Result<T, ConfigError>) -> Result<T, ConfigError> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(ConfigError::new("", "the policy could not be processed")))
+}
+
+/// Runs a decision; a panic becomes a denial that says so in its `errors`.
+///
+/// ```
+/// let d = portcullis::contain::decision(|| panic!("bug"));
+/// assert!(!d.allowed);
+/// assert_eq!(d.errors[0].message, "the request could not be evaluated");
+/// ```
+pub fn decision(f: impl FnOnce() -> Decision) -> Decision {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        let error = RuleError { rule: None, message: "the request could not be evaluated".into() };
+        Decision::deny(Reason::Denied, Vec::new(), vec![error])
+    })
+}
