@@ -69,7 +69,7 @@ fn walk(obj: &Bound<'_, PyAny>, place: Place<'_>, depth: usize) -> PyResult<Valu
     if let Ok(f) = obj.cast::<PyFloat>() {
         return Number::from_f64(f.value())
             .map(Value::Number)
-            .ok_or_else(|| PyValueError::new_err(format!("{place}: {} is not a finite number", f.value())));
+            .ok_or_else(|| PyValueError::new_err(format!("{place}: not a finite number")));
     }
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Value::String(s.to_cow()?.into_owned()));

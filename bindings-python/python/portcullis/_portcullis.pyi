@@ -2,25 +2,27 @@
 
 from datetime import datetime
 from os import PathLike
-from typing import Any, Coroutine, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Coroutine, Dict, Iterable, List, Optional, Tuple, Union, final
 
-#: A JSON-compatible value, as resources, contexts and claims hold.
-JSON = Union[None, bool, int, float, str, List[Any], Tuple[Any, ...], Dict[str, Any]]
+
+__all__ = ["Decision", "Engine", "Principal", "__version__"]
+
 #: The clock: ``None`` for the system clock, Unix seconds, or an aware ``datetime``.
-Now = Union[None, int, float, datetime]
+_Now = Union[None, int, float, datetime]
 
 __version__: str
 
+@final
 class Principal:
     """Who a verified token speaks for. Immutable; equal when all fields are."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         id: str,
         roles: Optional[Iterable[str]] = None,
         tenant: Optional[str] = None,
         claims: Optional[Dict[str, Any]] = None,
-    ) -> None:
+    ) -> "Principal":
         """Builds a principal by hand, for ``authorize`` calls that do not start from a token."""
     @property
     def id(self) -> str:
@@ -38,8 +40,9 @@ class Principal:
         """Whether ``role`` is one of the principal's roles."""
     def to_dict(self) -> Dict[str, Any]:
         """``{"id", "roles", "tenant", "claims"}``."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
+@final
 class Decision:
     """The answer to an authorization request. Immutable."""
 
@@ -65,8 +68,9 @@ class Decision:
         """Raises :class:`portcullis.InsufficientPermissions` (403) when the decision denies."""
     def to_dict(self) -> Dict[str, Any]:
         """``{"allowed", "code", "status", "reason", "rules", "errors"}``."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
+@final
 class Engine:
     """A loaded policy document: verifies tokens and decides requests.
 
@@ -75,13 +79,13 @@ class Engine:
     ``TypeError`` when ``policy`` is neither a ``dict`` nor a JSON ``str``.
     """
 
-    def __init__(self, policy: Union[str, Dict[str, Any]]) -> None: ...
+    def __new__(cls, policy: Union[str, Dict[str, Any]]) -> "Engine": ...
     @staticmethod
     def from_file(path: Union[str, "PathLike[str]"]) -> "Engine":
         """Loads a policy document from a JSON file."""
-    def verify(self, token: str, *, now: Now = None) -> Principal:
+    def verify(self, token: str, *, now: _Now = None) -> Principal:
         """Verifies a compact JWS; raises :class:`portcullis.AuthError` (a subclass per code)."""
-    def verify_authorization(self, header: Optional[str], *, now: Now = None) -> Principal:
+    def verify_authorization(self, header: Optional[str], *, now: _Now = None) -> Principal:
         """Verifies the token of an ``Authorization: Bearer <token>`` value; ``None`` or
         anything but ``Bearer`` is :class:`portcullis.TokenMissing`."""
     def authorize(
@@ -100,10 +104,10 @@ class Engine:
         resource: Dict[str, Any],
         context: Optional[Dict[str, Any]] = None,
         *,
-        now: Now = None,
+        now: _Now = None,
     ) -> Decision:
         """:meth:`verify` (or :meth:`verify_authorization` for a value with a scheme) then :meth:`authorize`."""
-    def averify(self, token: str, *, now: Now = None) -> Coroutine[Any, Any, Principal]:
+    def averify(self, token: str, *, now: _Now = None) -> Coroutine[Any, Any, Principal]:
         """:meth:`verify` for ``async`` code: ``principal = await engine.averify(token)``."""
     def acheck(
         self,
@@ -112,7 +116,7 @@ class Engine:
         resource: Dict[str, Any],
         context: Optional[Dict[str, Any]] = None,
         *,
-        now: Now = None,
+        now: _Now = None,
     ) -> Coroutine[Any, Any, Decision]:
         """:meth:`check` for ``async`` code."""
     def warnings(self) -> List[Tuple[str, str]]:
