@@ -160,3 +160,35 @@ def test_error_response_body_and_headers():
     assert r.headers["www-authenticate"] == 'Bearer error="invalid_token"'
     assert r.body == (b'{"detail":"the token\'s signature does not verify","code":"TOKEN_INVALID",'
                       b'"status":401,"reason":"bad_signature"}')
+
+
+def test_allows_answers_without_raising(engine):
+    guard = Guard(engine)
+    p = Principal("user_1")
+    assert guard.allows(p, "read", {"type": "todo", "owner_id": "user_1"})
+    assert not guard.allows(p, "read", {"type": "todo", "owner_id": "user_2"})
+
+
+def test_error_responses_can_be_declared_in_the_schema(engine):
+    from portcullis.fastapi import RESPONSES
+
+    app = FastAPI()
+    guard = Guard(engine, app=app)
+
+    @app.get("/me", responses=RESPONSES)
+    def me(principal: Principal = Depends(guard.principal)):
+        return {}
+
+    responses = app.openapi()["paths"]["/me"]["get"]["responses"]
+    assert responses["401"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+    assert set(responses) >= {"200", "401", "403"}
+
+
+def test_dependency_annotations_are_real_types():
+    # FastAPI on Python 3.9 cannot resolve string annotations on a callable object; they
+    # must stay evaluated (no `from __future__ import annotations` in portcullis.fastapi).
+    from fastapi import Request
+
+    from portcullis.fastapi import BearerHeader
+
+    assert BearerHeader.__call__.__annotations__["request"] is Request

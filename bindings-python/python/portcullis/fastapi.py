@@ -31,18 +31,36 @@ HTTP bearer security scheme, so the OpenAPI schema and ``/docs`` show it the way
 ``fastapi.security.HTTPBearer`` does.
 """
 
-from __future__ import annotations
-
-from typing import Any, Callable, Dict, Optional
+# No `from __future__ import annotations` here: FastAPI reads these annotations at run
+# time, and on Python 3.9 it cannot resolve string annotations of a callable object.
+from typing import Any, Callable, Dict, Optional, Union
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.responses import JSONResponse
 from fastapi.security.base import SecurityBase
+from pydantic import BaseModel
 
 from . import AuthError, Decision, Engine, Principal
 
-__all__ = ["Guard", "auth_error_response", "install_exception_handler"]
+__all__ = ["RESPONSES", "ErrorBody", "Guard", "auth_error_response", "install_exception_handler"]
+
+
+class ErrorBody(BaseModel):
+    """The body of an error response, for the OpenAPI schema."""
+
+    detail: str
+    code: str
+    status: int
+    reason: str
+
+
+#: OpenAPI entries for the responses a guarded route may give:
+#: ``APIRouter(responses=RESPONSES)`` or ``@app.get(..., responses=RESPONSES)``.
+RESPONSES: Dict[Union[int, str], Dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No valid bearer token (TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID)"},
+    403: {"model": ErrorBody, "description": "The policy denies the request (INSUFFICIENT_PERMISSIONS)"},
+}
 
 
 class BearerHeader(SecurityBase):
@@ -69,6 +87,7 @@ class Guard:
       ``action`` on resources of that type (a route-level check); 403 otherwise.
     - ``guard.authorize(principal, action, resource)``: the check on a loaded row; raises
       :class:`portcullis.InsufficientPermissions` (403) when denied.
+    - ``guard.allows(principal, action, resource)``: the same question, answered with a bool.
     """
 
     def __init__(
@@ -111,7 +130,12 @@ class Guard:
 
     def require(self, action: str, resource_type: str) -> Callable[..., Any]:
         """A dependency that gives the principal once the policy allows ``action`` on
-        ``{"type": resource_type}``."""
+        ``{"type": resource_type}``.
+
+        The resource has only its type, so this suits rules that do not read resource
+        attributes (``create``, ``list``); a permit that reads ``resource.owner_id`` cannot
+        apply here (a missing path is an evaluation error). Check loaded rows with
+        :meth:`authorize`."""
         resource: Dict[str, Any] = {"type": resource_type}
 
         async def required(principal: Principal = Depends(self.principal)) -> Principal:
@@ -120,6 +144,17 @@ class Guard:
 
         required.__name__ = f"require_{action}_{resource_type}".replace("-", "_")
         return required
+
+    def allows(
+        self,
+        principal: Principal,
+        action: str,
+        resource: Dict[str, Any],
+        context: Optional[Dict[str, Any]] = None,
+    ) -> bool:
+        """Whether the policy allows ``action`` on ``resource``, without raising (for
+        choices such as listing every row or only the caller's)."""
+        return self.engine.authorize(principal, action, resource, context).allowed
 
     def authorize(
         self,

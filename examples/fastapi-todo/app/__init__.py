@@ -1,0 +1,1 @@
+"""A todo API whose every request is checked by Portcullis."""
