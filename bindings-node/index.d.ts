@@ -1,0 +1,122 @@
+/**
+ * Portcullis: verify JSON Web Tokens and decide who may do what to which resource,
+ * with the same engine (and the same decisions) as in Rust, Python and the Edge.
+ *
+ * ```ts
+ * import { Engine, AuthError } from 'portcullis'
+ *
+ * const engine = Engine.fromFile('policy.json')
+ * const principal = await engine.verifyAuthorization(request.headers.get('authorization'))
+ * const decision = engine.authorize(principal, { action: 'update', resource: { type: 'todo', owner_id: row.ownerId } })
+ * if (!decision.allowed) return Response.json({ reason: decision.reason }, { status: 403 })
+ * ```
+ */
+
+/** A JSON value, as claims, resources and contexts hold. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+
+/** Who a verified token speaks for. */
+export interface Principal {
+  /** The principal's id (by default the `sub` claim). */
+  readonly id: string
+  /** Roles (by default from the `role` claim, split on commas); empty when absent. */
+  readonly roles: string[]
+  /** The tenant, when the policy names a tenant claim and the token carries it. */
+  readonly tenant: string | null
+  /** The whole verified payload, with its JSON types. */
+  readonly claims: { [claim: string]: Json }
+}
+
+/** An authorization request: `action` on `resource`, whose `type` selects the rules. */
+export interface AuthorizationRequest {
+  action: string
+  resource: { type: string; [attribute: string]: Json | undefined }
+  context?: { [name: string]: Json | undefined } | null
+}
+
+/** A condition that could not be evaluated (`rule` is null for a problem with the request). */
+export interface RuleError {
+  rule: string | null
+  message: string
+}
+
+/** The answer to an authorization request. */
+export interface Decision {
+  allowed: boolean
+  /** `'INSUFFICIENT_PERMISSIONS'` for a denial, null for an allow. */
+  code: 'INSUFFICIENT_PERMISSIONS' | null
+  /** 200 for an allow, 403 for a denial. */
+  status: 200 | 403
+  /** `'denied'` (no permit rule applies) or `'forbidden'` (a forbid rule applies); null for an allow. */
+  reason: 'denied' | 'forbidden' | null
+  /** Ids of the rules that determined the decision. */
+  rules: string[]
+  errors: RuleError[]
+}
+
+/** The clock: seconds since the epoch or a `Date`; the system clock when absent. */
+export interface VerifyOptions {
+  now?: number | Date
+}
+
+export type AuthErrorCode = 'TOKEN_MISSING' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID' | 'INSUFFICIENT_PERMISSIONS'
+
+export type AuthErrorReason =
+  | 'missing'
+  | 'expired'
+  | 'malformed'
+  | 'token_too_large'
+  | 'invalid_header'
+  | 'algorithm_not_allowed'
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'missing_claim'
+  | 'invalid_claim'
+  | 'not_yet_valid'
+  | 'too_old'
+  | 'issuer_mismatch'
+  | 'audience_mismatch'
+  | 'denied'
+  | 'forbidden'
+
+/** A refused credential (401) or a denied request (403). The message never holds the token. */
+export declare class AuthError extends Error {
+  constructor(detail: string, code: AuthErrorCode, status: number, reason: AuthErrorReason)
+  readonly name: 'AuthError'
+  readonly detail: string
+  readonly code: AuthErrorCode
+  readonly status: number
+  readonly reason: AuthErrorReason
+  /** The body of an error response. */
+  toJSON(): { detail: string; code: AuthErrorCode; status: number; reason: AuthErrorReason }
+}
+
+/** A policy document that cannot be loaded; `path` names the field (e.g. `token.audiance`). */
+export declare class ConfigError extends Error {
+  constructor(detail: string, path: string, problem: string)
+  readonly name: 'ConfigError'
+  readonly code: 'CONFIG_ERROR'
+  readonly path: string
+  readonly problem: string
+}
+
+/** A loaded policy document. Throws `ConfigError` when it does not load. */
+export declare class Engine {
+  constructor(policy: object | string)
+  /** Loads a policy document from a JSON file. */
+  static fromFile(path: string | URL): Engine
+  /** Verifies a compact JWS. Rejects with `AuthError`. */
+  verify(token: string, options?: VerifyOptions): Promise<Principal>
+  /** `verify` for engines whose keys are local. Throws `AuthError`. */
+  verifySync(token: string, options?: VerifyOptions): Principal
+  /** Verifies the token of an `Authorization: Bearer <token>` value; anything else is `TOKEN_MISSING`. */
+  verifyAuthorization(header: string | null | undefined, options?: VerifyOptions): Promise<Principal>
+  verifyAuthorizationSync(header: string | null | undefined, options?: VerifyOptions): Principal
+  /** Decides a request; never throws for a denial. */
+  authorize(principal: Principal, request: AuthorizationRequest): Decision
+  /** `verify` (or `verifyAuthorization` for a value with a scheme), then `authorize`. */
+  check(tokenOrHeader: string, request: AuthorizationRequest, options?: VerifyOptions): Promise<Decision>
+  checkSync(tokenOrHeader: string, request: AuthorizationRequest, options?: VerifyOptions): Decision
+  /** Valid but suspicious parts of the policy. */
+  warnings(): { path: string; message: string }[]
+}

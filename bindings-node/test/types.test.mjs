@@ -1,0 +1,35 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync, symlinkSync, mkdirSync, copyFileSync } from 'node:fs'
+import { join, dirname } from 'node:path'
+import { tmpdir } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+
+const pkg = join(dirname(fileURLToPath(import.meta.url)), '..')
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+
+function compile(source) {
+  // A project that depends on the package, as an app would.
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-types-'))
+  mkdirSync(join(dir, 'node_modules'))
+  symlinkSync(pkg, join(dir, 'node_modules', 'portcullis'), 'dir')
+  writeFileSync(join(dir, 'app.ts'), source)
+  const config = { compilerOptions: { strict: true, noEmit: true, module: 'nodenext', target: 'es2022', skipLibCheck: false, types: [] }, files: ['app.ts'] }
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config))
+  return spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' })
+}
+
+test('the declarations type an app that uses the package', () => {
+  const dir = dirname(fileURLToPath(import.meta.url))
+  const source = createRequire(import.meta.url)('node:fs').readFileSync(join(dir, 'types.ts'), 'utf8')
+  const r = compile(source)
+  assert.equal(r.status, 0, r.stdout + r.stderr)
+})
+
+test('the declarations catch a misuse', () => {
+  const r = compile("import { Engine } from 'portcullis'\nconst n: number = new Engine('{}').verifySync('t').id\n")
+  assert.notEqual(r.status, 0)
+  assert.match(r.stdout, /Type 'string' is not assignable to type 'number'/)
+})
