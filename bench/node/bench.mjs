@@ -238,14 +238,18 @@ async function main() {
       batchNs,
     )
     const medians = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]))
-    const roundRatios = (side) => samples.jose.map((j, i) => j / samples[side][i]).sort((a, b) => a - b)
+    // Lowest and highest per-round ratio jose / portcullis.
+    const range = (side) => {
+      const ratios = samples.jose.map((j, i) => j / samples[side][i]).sort((a, b) => a - b)
+      return [ratios[0], ratios.at(-1)]
+    }
     results.push({
       alg,
       median_ns: medians,
       ratio_sync: medians.jose / medians.sync,
       ratio_async: medians.jose / medians.async,
-      round_ratios_sync: [roundRatios('sync')[0], roundRatios('sync').at(-1)],
-      round_ratios_async: [roundRatios('async')[0], roundRatios('async').at(-1)],
+      round_ratios_sync: range('sync'),
+      round_ratios_async: range('async'),
       target: TARGETS[alg] ?? null,
       samples_ns: samples,
     })
@@ -263,8 +267,8 @@ async function main() {
   console.log(table(rows))
   console.log('\nper-round ratio ranges (jose / portcullis):')
   for (const r of results) {
-    const range = ([lo, hi]) => `${lo.toFixed(2)}-${hi.toFixed(2)}`
-    console.log(`  ${r.alg.padEnd(5)}  sync ${range(r.round_ratios_sync)}  async ${range(r.round_ratios_async)}`)
+    const span = ([lo, hi]) => `${lo.toFixed(2)}-${hi.toFixed(2)}`
+    console.log(`  ${r.alg.padEnd(5)}  sync ${span(r.round_ratios_sync)}  async ${span(r.round_ratios_async)}`)
   }
   console.log(
     '\nratio = jose median / portcullis median (higher: portcullis faster);\n' +
