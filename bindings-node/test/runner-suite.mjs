@@ -1,0 +1,57 @@
+// The conformance runner's tests, for the native runner (conformance.test.mjs) and the
+// WebAssembly one (bindings-wasm/test/conformance.test.mjs).
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { join, dirname } from 'node:path'
+import { tmpdir } from 'node:os'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..', '..')
+const shared = join(root, '..', 'shared', 'conformance', 'vectors')
+const own = join(root, 'tests', 'conformance')
+const jsonFiles = (dir) => readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => join(dir, f))
+
+/** Defines the tests of the conformance runner script `runner` (a path). */
+export function conformanceTests(runner) {
+const run = (...files) => spawnSync(process.execPath, [runner, ...files], { encoding: 'utf8' })
+
+test("the project's vectors pass", () => {
+  const r = run(...jsonFiles(own))
+  assert.equal(r.status, 0, r.stdout.slice(-3000))
+  assert.match(r.stdout.trim(), / passed, 0 failed$/)
+})
+
+test('the shared vectors pass', (t) => {
+  if (!existsSync(shared)) {
+    if (process.env.CI === 'true') assert.fail(`${shared} is missing (required under CI)`)
+    t.skip(`${shared} is missing`)
+    return
+  }
+  const r = run(...jsonFiles(shared))
+  assert.equal(r.status, 0, r.stdout.slice(-3000))
+})
+
+test('a wrong expectation is reported, and bad files fail', () => {
+  const every = jsonFiles(own).flatMap((f) => JSON.parse(readFileSync(f, 'utf8')).vectors)
+  const [good, base] = every.filter((v) => v.expect.ok === false)
+  const wrong = { ...base, id: 'deliberately-wrong', expect: { ...base.expect, reason: 'not_a_reason' } }
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-'))
+  const file = join(dir, 'vectors.json')
+  writeFileSync(file, JSON.stringify({ suite: 't', vectors: [good, wrong] }))
+  const r = run(file)
+  assert.equal(r.status, 1)
+  const lines = r.stdout.trim().split('\n')
+  assert.ok(lines[0].startsWith(`FAIL ${file} deliberately-wrong: expected `), lines[0])
+  assert.ok(lines[0].includes('reason: expected "not_a_reason"'))
+  assert.equal(lines.at(-1), '1 passed, 1 failed')
+  const bad = join(dir, 'bad.json')
+  writeFileSync(bad, '{')
+  const r2 = run(bad, join(dir, 'absent.json'))
+  assert.equal(r2.status, 1)
+  assert.equal(r2.stdout.split('FAIL ').length - 1, 2)
+  assert.equal(run().status, 2)
+})
+}

@@ -1,0 +1,12 @@
+// The WebAssembly engine on Node (`portcullis/wasm`): the same API as the native addon,
+// for places that cannot load a native addon, and for testing the WebAssembly build.
+import { readFileSync } from 'node:fs'
+import { initSync, NativeEngine } from './wasm/portcullis.js'
+import { createApi } from './api.js'
+
+initSync({ module: readFileSync(new URL('./wasm/portcullis_bg.wasm', import.meta.url)) })
+
+const api = createApi(NativeEngine)
+export const Engine = api.Engine
+export const AuthError = api.AuthError
+export const ConfigError = api.ConfigError
