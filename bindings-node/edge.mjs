@@ -5,10 +5,11 @@
 import init, { NativeEngine } from './wasm/portcullis.js'
 import wasm from './wasm/portcullis_bg.wasm?module'
 import { createApi } from './api.js'
+import { wasmEngine } from './wasm-engine.js'
 
 await init({ module_or_path: wasm })
 
-const api = createApi(NativeEngine)
+const api = createApi(wasmEngine(NativeEngine))
 export const Engine = api.Engine
 export const AuthError = api.AuthError
 export const ConfigError = api.ConfigError

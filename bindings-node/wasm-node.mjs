@@ -3,10 +3,11 @@
 import { readFileSync } from 'node:fs'
 import { initSync, NativeEngine } from './wasm/portcullis.js'
 import { createApi } from './api.js'
+import { wasmEngine } from './wasm-engine.js'
 
 initSync({ module: readFileSync(new URL('./wasm/portcullis_bg.wasm', import.meta.url)) })
 
-const api = createApi(NativeEngine)
+const api = createApi(wasmEngine(NativeEngine))
 export const Engine = api.Engine
 export const AuthError = api.AuthError
 export const ConfigError = api.ConfigError

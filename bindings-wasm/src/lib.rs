@@ -5,6 +5,11 @@
 //! `{ decision }`, `{ error }`, or a configuration error object) and the JS side builds
 //! its error classes. This crate only converts; there is no clock and no file system
 //! here, so `now` always comes from JavaScript.
+//!
+//! The per-request calls return their outcome as JSON text, which
+//! `bindings-node/wasm-engine.js` parses: an export that returns a JS object (an
+//! `externref`) can abort Node 20 (V8 11.3) when V8 inlines the call and then
+//! deoptimises the caller during it, and Next.js runs Edge middleware on that V8.
 
 use portcullis::{credential_token, AuthError, ConfigError, Decision, Principal, Request, UnixTime};
 use serde::Serialize;
@@ -36,13 +41,13 @@ impl NativeEngine {
     }
 
     /// `{ principal }` or `{ error }`.
-    pub fn verify(&self, token: &str, now: f64) -> JsValue {
+    pub fn verify(&self, token: &str, now: f64) -> String {
         principal_outcome(self.inner.verify(token, UnixTime::from_secs_f64(now)))
     }
 
     /// `{ principal }` or `{ error }`, from an `Authorization` value.
     #[wasm_bindgen(js_name = verifyAuthorization)]
-    pub fn verify_authorization(&self, header: &str, now: f64) -> JsValue {
+    pub fn verify_authorization(&self, header: &str, now: f64) -> String {
         principal_outcome(self.inner.verify_authorization(header, UnixTime::from_secs_f64(now)))
     }
 
@@ -53,10 +58,10 @@ impl NativeEngine {
         action: String,
         resource: JsValue,
         context: JsValue,
-    ) -> Result<JsValue, JsError> {
+    ) -> Result<String, JsError> {
         let principal = principal_of(arg(principal)?);
         let request = request_of(action, resource, context)?;
-        Ok(to_js(&self.inner.authorize(&principal, &request)))
+        Ok(text(&self.inner.authorize(&principal, &request)))
     }
 
     /// `{ decision }` or `{ error }`, from a token or an `Authorization` value.
@@ -67,21 +72,21 @@ impl NativeEngine {
         resource: JsValue,
         context: JsValue,
         now: f64,
-    ) -> Result<JsValue, JsError> {
+    ) -> Result<String, JsError> {
         let request = request_of(action, resource, context)?;
         let outcome = credential_token(credential)
             .and_then(|token| self.inner.check(token, &request, UnixTime::from_secs_f64(now)));
         Ok(match outcome {
-            Ok(decision) => to_js(&json!({ "decision": decision_value(&decision) })),
-            Err(e) => to_js(&json!({ "error": e })),
+            Ok(decision) => text(&json!({ "decision": decision_value(&decision) })),
+            Err(e) => text(&json!({ "error": e })),
         })
     }
 
     /// Valid but suspicious parts of the policy: `[{ path, message }]`.
-    pub fn warnings(&self) -> JsValue {
+    pub fn warnings(&self) -> String {
         let list: Vec<Value> =
             self.inner.warnings().into_iter().map(|w| json!({ "path": w.path, "message": w.message })).collect();
-        to_js(&list)
+        text(&list)
     }
 }
 
@@ -90,10 +95,10 @@ fn request_of(action: String, resource: JsValue, context: JsValue) -> Result<Req
     Ok(Request::new(action, arg(resource)?).with_context(context))
 }
 
-fn principal_outcome(result: Result<Principal, AuthError>) -> JsValue {
+fn principal_outcome(result: Result<Principal, AuthError>) -> String {
     match result {
-        Ok(p) => to_js(&json!({ "principal": principal_value(p) })),
-        Err(e) => to_js(&json!({ "error": e })),
+        Ok(p) => text(&json!({ "principal": principal_value(p) })),
+        Err(e) => text(&json!({ "error": e })),
     }
 }
 
@@ -126,6 +131,10 @@ fn from_js(value: JsValue) -> Result<Value, String> {
 
 fn arg(value: JsValue) -> Result<Value, JsError> {
     from_js(value).map_err(|e| JsError::new(&e))
+}
+
+fn text<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| r#"{"error":{"detail":"the outcome could not be encoded","code":"TOKEN_INVALID","status":401,"reason":"malformed"}}"#.into())
 }
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
