@@ -52,6 +52,8 @@ export interface Decision {
   /** Ids of the rules that determined the decision. */
   rules: string[]
   errors: RuleError[]
+  /** For a denial, an explanation that names no rule (for a 403 body); null for an allow. */
+  detail: string | null
 }
 
 /** The clock: seconds since the epoch or a `Date`; the system clock when absent. */

@@ -4,4 +4,8 @@ const { createApi } = require('./api.js')
 const { NativeEngine } = require('./native.js')
 const { fileURLToPath } = require('node:url')
 
-module.exports = createApi(NativeEngine, { fileURLToPath })
+const api = createApi(NativeEngine, { fileURLToPath })
+// Named one by one, so that `import { Engine } from 'portcullis'` works in Node's ESM too.
+exports.Engine = api.Engine
+exports.AuthError = api.AuthError
+exports.ConfigError = api.ConfigError

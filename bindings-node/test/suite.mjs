@@ -112,7 +112,7 @@ test('bad argument types are TypeErrors that name the argument', () => {
 test('authorize decides by the rules, synchronously, with plain objects', () => {
   const p = engine.verifySync(signer.sign(claims()), at)
   assert.deepEqual(engine.authorize(p, { action: 'update', resource: { type: 'todo', owner_id: 'user_1' } }), {
-    allowed: true, code: null, status: 200, reason: null, rules: ['own'], errors: [],
+    allowed: true, code: null, status: 200, reason: null, rules: ['own'], errors: [], detail: null,
   })
   const theirs = engine.authorize(p, { action: 'update', resource: { type: 'todo', owner_id: 'user_2' } })
   assert.deepEqual([theirs.allowed, theirs.status, theirs.code, theirs.reason], [false, 403, 'INSUFFICIENT_PERMISSIONS', 'denied'])

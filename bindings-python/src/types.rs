@@ -123,6 +123,11 @@ impl Decision {
     }
 
     #[getter]
+    fn detail(&self) -> Option<&'static str> {
+        self.inner.detail
+    }
+
+    #[getter]
     fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let mut items = Vec::with_capacity(self.inner.errors.len());
         for e in &self.inner.errors {
@@ -150,6 +155,7 @@ impl Decision {
         dict.set_item("reason", self.reason())?;
         dict.set_item("rules", self.rules(py)?.to_list())?;
         dict.set_item("errors", self.errors(py)?.to_list())?;
+        dict.set_item("detail", self.detail())?;
         Ok(dict)
     }
 

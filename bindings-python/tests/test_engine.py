@@ -173,7 +173,8 @@ def test_forbid_wins_and_is_named(engine, signer):
     d = engine.authorize(p, "read", {"type": "todo", "owner_id": "user_1"})
     assert (d.allowed, d.reason, d.rules) == (False, "forbidden", ("banned",))
     assert d.to_dict() == {"allowed": False, "code": "INSUFFICIENT_PERMISSIONS", "status": 403,
-                           "reason": "forbidden", "rules": ["banned"], "errors": []}
+                           "reason": "forbidden", "rules": ["banned"], "errors": [],
+                           "detail": "a forbid rule applies to this request"}
 
 
 def test_evaluation_errors_are_reported(engine):

@@ -38,6 +38,8 @@ pub struct Decision {
     pub rules: Vec<String>,
     /// Conditions that failed to evaluate.
     pub errors: Vec<RuleError>,
+    /// For a denial, a human explanation that names no rule (for a 403 body); `None` for an allow.
+    pub detail: Option<&'static str>,
 }
 
 /// A rule whose condition failed to evaluate, or a request that rules cannot read.
@@ -65,7 +67,7 @@ fn reason_name<S: serde::Serializer>(reason: &Option<Reason>, s: S) -> Result<S:
 impl Decision {
     /// An allow determined by `rules`.
     pub fn allow(rules: Vec<String>, errors: Vec<RuleError>) -> Self {
-        Decision { allowed: true, code: None, status: 200, reason: None, rules, errors }
+        Decision { allowed: true, code: None, status: 200, reason: None, rules, errors, detail: None }
     }
 
     /// A denial for `reason` (`Denied` or `Forbidden`).
@@ -77,6 +79,7 @@ impl Decision {
             reason: Some(reason),
             rules,
             errors,
+            detail: Some(DENIALS.iter().find(|row| row.0 == reason).map_or("the request is denied", |row| row.1)),
         }
     }
 
@@ -92,8 +95,7 @@ impl Decision {
     /// ```
     pub fn error(&self) -> Option<AuthError> {
         let reason = self.reason.filter(|_| !self.allowed)?;
-        let detail = DENIALS.iter().find(|row| row.0 == reason).map_or("the request is denied", |row| row.1);
-        Some(AuthError::new(reason, detail))
+        Some(AuthError::new(reason, self.detail.unwrap_or("the request is denied")))
     }
 }
 
@@ -207,7 +209,8 @@ mod tests {
         let v = serde_json::to_value(Decision::deny(Reason::Forbidden, vec!["f".into()], vec![])).unwrap();
         assert_eq!(
             v,
-            json!({"allowed": false, "code": "INSUFFICIENT_PERMISSIONS", "status": 403, "reason": "forbidden", "rules": ["f"], "errors": []})
+            json!({"allowed": false, "code": "INSUFFICIENT_PERMISSIONS", "status": 403, "reason": "forbidden", "rules": ["f"], "errors": [],
+                "detail": "a forbid rule applies to this request"})
         );
         let v = serde_json::to_value(Decision::allow(vec![], vec![])).unwrap();
         assert_eq!((v["code"].clone(), v["status"].clone()), (Value::Null, json!(200)));

@@ -62,12 +62,15 @@ class Decision:
     def rules(self) -> Tuple[str, ...]:
         """Ids of the rules that determined the decision."""
     @property
+    def detail(self) -> Optional[str]:
+        """For a denial, an explanation that names no rule (for a 403 body); ``None`` for an allow."""
+    @property
     def errors(self) -> Tuple[Dict[str, Optional[str]], ...]:
         """Conditions that could not be evaluated: ``{"rule": id or None, "message": ...}``."""
     def raise_if_denied(self) -> None:
         """Raises :class:`portcullis.InsufficientPermissions` (403) when the decision denies."""
     def to_dict(self) -> Dict[str, Any]:
-        """``{"allowed", "code", "status", "reason", "rules", "errors"}``."""
+        """``{"allowed", "code", "status", "reason", "rules", "errors", "detail"}``."""
     def __eq__(self, other: object, /) -> bool: ...
 
 @final

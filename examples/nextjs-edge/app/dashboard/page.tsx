@@ -1,0 +1,16 @@
+import { headers } from 'next/headers'
+import { readPrincipal } from 'portcullis/next'
+
+// Protected: the middleware verified the token and forwarded the principal.
+export default async function Dashboard() {
+  const principal = readPrincipal(await headers())
+  if (!principal) throw new Error('the middleware did not run on /dashboard')
+  return (
+    <main>
+      <h1>Dashboard</h1>
+      <p id="user">{`Signed in as ${principal.id}`}</p>
+      <p id="roles">{`Roles: ${principal.roles.join(', ') || '(none)'}`}</p>
+      <pre id="claims">{JSON.stringify(principal.claims, null, 2)}</pre>
+    </main>
+  )
+}

@@ -1,0 +1,28 @@
+// Runs on the Edge runtime (Next 16 still runs middleware.ts there; proxy.ts is Node only).
+// Under the edge-light condition, `portcullis` resolves to its WebAssembly build.
+import { portcullis } from 'portcullis/next'
+import policy from './policy.json'
+
+export const middleware = portcullis({
+  policy,
+  // Browsers navigating to pages send the token in this cookie; API clients use
+  // `Authorization: Bearer <token>`.
+  cookie: 'token',
+  // Served without a token: the home page and the sign-in page.
+  public: [/^\/$/, '/sign-in'],
+  routes: [
+    { path: '/api/admin', action: 'read', resource: { type: 'admin' } },
+    {
+      path: '/api/todos',
+      action: (request) => (request.method === 'POST' ? 'create' : 'list'),
+      resource: { type: 'todo' },
+    },
+  ],
+  // A page request without a valid token is redirected here (API calls get a JSON 401).
+  signIn: '/sign-in',
+})
+
+// Everything but Next's own assets, so no other path can receive forged x-portcullis-* headers.
+export const config = {
+  matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'],
+}
