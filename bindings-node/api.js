@@ -93,7 +93,7 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
         throw new TypeError(`principal must be a Principal (from engine.verify), not ${describe(principal)}`)
       }
       const { action, resource, context } = requestOf(request)
-      return call(() => this.#native.authorize(principal, action, resource, context), 'request')
+      return call(() => this.#native.authorize(principal, action, resource, context), 'request').decision
     }
 
     checkSync(tokenOrHeader, request, options) {

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use portcullis::{AuthError, Decision, Engine, Principal, Request};
+use portcullis::{AuthError, Decision, Engine, Request};
 use serde_json::{json, Map, Value};
 
 /// The tally of one run.
@@ -70,7 +70,7 @@ fn outcome(vector: &Value) -> Result<Value, String> {
         Err(e) => return Ok(error_outcome(&e)),
         Ok(p) => p,
     };
-    let mut got = json!({"ok": true, "principal": principal_json(&principal)});
+    let mut got = json!({"ok": true, "principal": principal.clone().into_value()});
     if let Some(request) = vector.get("request") {
         let decision = engine.authorize(&principal, &request_of(request)?);
         merge_decision(&mut got, &decision);
@@ -80,10 +80,6 @@ fn outcome(vector: &Value) -> Result<Value, String> {
 
 fn error_outcome(e: &AuthError) -> Value {
     json!({"ok": false, "code": e.code().as_str(), "status": e.status(), "reason": e.reason().as_str(), "detail": e.detail()})
-}
-
-fn principal_json(p: &Principal) -> Value {
-    json!({"id": p.id, "roles": p.roles, "tenant": p.tenant, "claims": p.claims})
 }
 
 fn request_of(request: &Value) -> Result<Request, String> {

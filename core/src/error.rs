@@ -227,6 +227,9 @@ impl Serialize for AuthError {
 /// let err = Engine::from_json(r#"{"token": {"audiance": "x"}}"#).unwrap_err();
 /// assert_eq!(err.path(), "token.audiance");
 /// assert_eq!(err.to_string(), "token.audiance: unknown field");
+/// let json = serde_json::to_value(&err).unwrap();
+/// assert_eq!((json["code"].as_str(), json["message"].as_str()), (Some("CONFIG_ERROR"), Some("unknown field")));
+/// assert_eq!(json["detail"], "token.audiance: unknown field");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}{}{message}", path, if path.is_empty() { "" } else { ": " })]
@@ -254,9 +257,10 @@ impl ConfigError {
 
 impl Serialize for ConfigError {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("ConfigError", 3)?;
+        let mut s = serializer.serialize_struct("ConfigError", 4)?;
         s.serialize_field("code", "CONFIG_ERROR")?;
         s.serialize_field("path", &self.path)?;
+        s.serialize_field("message", &self.message)?;
         s.serialize_field("detail", &self.to_string())?;
         s.end()
     }

@@ -47,6 +47,41 @@ impl Principal {
         Principal { id: id.into(), roles, tenant, claims }
     }
 
+    /// The principal as JSON, `{"id", "roles", "tenant", "claims"}` (what `Serialize`
+    /// gives), moving the claims rather than copying them.
+    ///
+    /// ```
+    /// # use portcullis::Principal;
+    /// let p = Principal::new("u1", vec!["user".into()], None, serde_json::json!({"sub": "u1"}));
+    /// assert_eq!(p.clone().into_value(), serde_json::to_value(&p).unwrap());
+    /// ```
+    pub fn into_value(self) -> Value {
+        let mut object = Map::new();
+        object.insert("id".into(), Value::String(self.id));
+        object.insert("roles".into(), Value::Array(self.roles.into_iter().map(Value::String).collect()));
+        object.insert("tenant".into(), self.tenant.map_or(Value::Null, Value::String));
+        object.insert("claims".into(), Value::Object(self.claims));
+        Value::Object(object)
+    }
+
+    /// A principal from its JSON form (as [`Principal::into_value`] gives, or as a binding
+    /// receives it back); a member that is missing or of the wrong type counts as empty.
+    ///
+    /// ```
+    /// # use portcullis::Principal;
+    /// let p = Principal::new("u1", vec!["user".into()], Some("org".into()), serde_json::json!({"sub": "u1"}));
+    /// assert_eq!(Principal::from_value(&p.clone().into_value()), p);
+    /// assert_eq!(Principal::from_value(&serde_json::json!({"id": 7})).id, "");
+    /// ```
+    pub fn from_value(value: &Value) -> Principal {
+        let text = |v: &Value| v.as_str().map(str::to_owned);
+        let id = value.get("id").and_then(text).unwrap_or_default();
+        let roles = value.get("roles").and_then(Value::as_array).map(|r| r.iter().filter_map(text).collect());
+        let tenant = value.get("tenant").and_then(text);
+        let claims = value.get("claims").cloned().unwrap_or(Value::Null);
+        Principal::new(id, roles.unwrap_or_default(), tenant, claims)
+    }
+
     /// Whether `role` is one of the principal's roles.
     ///
     /// ```
