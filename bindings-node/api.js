@@ -164,10 +164,11 @@ function text(value, name) {
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string, not ${describe(value)}`)
 }
 
+/** How a wrong argument is named in a TypeError: `null`, `an array` or its `typeof`. */
 function describe(value) {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   return typeof value
 }
 
-module.exports = { createApi, AuthError, ConfigError }
+module.exports = { createApi, AuthError, ConfigError, describe }

@@ -7,7 +7,8 @@
 // resolver (which loads this file when an app lists `portcullis` in serverExternalPackages)
 // needs the file name; bundlers resolve both to the same module.
 import { NextResponse } from 'next/server.js'
-import { Engine } from 'portcullis'
+import { AuthError, Engine } from 'portcullis'
+import { describe } from './api.js'
 
 /** The principal, as base64url JSON `{ id, roles, tenant, claims }`; see `readPrincipal`. */
 export const PRINCIPAL_HEADER = 'x-portcullis-principal'
@@ -40,7 +41,7 @@ export function portcullis(options) {
     try {
       principal = await verify(engine, request, settings)
     } catch (e) {
-      if (!isAuthError(e)) throw e
+      if (!(e instanceof AuthError)) throw e
       return refuse(request, url, e, settings)
     }
 
@@ -54,7 +55,7 @@ export function portcullis(options) {
       if (!decision.allowed) return deny(decision)
     }
 
-    headers.set(PRINCIPAL_HEADER, encode(JSON.stringify(forwarded(principal))))
+    headers.set(PRINCIPAL_HEADER, encode(JSON.stringify(principal)))
     headers.set(USER_ID_HEADER, encodeURIComponent(principal.id))
     return NextResponse.next({ request: { headers } })
   }
@@ -165,7 +166,7 @@ async function verify(engine, request, { cookie, now }) {
     return await engine.verifyAuthorization(request.headers.get('authorization'), options)
   } catch (e) {
     const token = cookie === undefined ? undefined : cookieValue(request.headers.get('cookie'), cookie)
-    if (!isAuthError(e) || e.code !== 'TOKEN_MISSING' || !token) throw e
+    if (!(e instanceof AuthError) || e.code !== 'TOKEN_MISSING' || !token) throw e
     return engine.verify(token, options)
   }
 }
@@ -195,7 +196,7 @@ function refuse(request, url, error, { signIn }) {
   if (error.status === 401) {
     headers['WWW-Authenticate'] = error.code === 'TOKEN_MISSING' ? 'Bearer' : 'Bearer error="invalid_token"'
   }
-  return NextResponse.json(body(error), { status: error.status, headers })
+  return NextResponse.json(error.toJSON(), { status: error.status, headers })
 }
 
 // A browser navigation: GET or HEAD accepting HTML. (An App Router client navigation fetches
@@ -228,22 +229,6 @@ function deny(decision) {
   return NextResponse.json({ detail, code, status, reason }, { status })
 }
 
-function body(error) {
-  return typeof error.toJSON === 'function'
-    ? error.toJSON()
-    : { detail: error.detail, code: error.code, status: error.status, reason: error.reason }
-}
-
-function forwarded({ id, roles, tenant, claims }) {
-  return { id, roles, tenant: tenant ?? null, claims }
-}
-
-// An AuthError from any build of the package (the native and WebAssembly ones have their
-// own classes).
-function isAuthError(e) {
-  return e instanceof Error && e.name === 'AuthError' && typeof e.status === 'number' && typeof e.code === 'string'
-}
-
 function isEngine(value) {
   return (
     value !== null &&
@@ -266,10 +251,4 @@ function decode(value) {
   const binary = atob(value.replace(/-/g, '+').replace(/_/g, '/'))
   const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0))
   return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-}
-
-function describe(value) {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  return typeof value
 }

@@ -74,7 +74,7 @@ function forwardedHeaders(response) {
   return new Headers(names.map((name) => [name, response.headers.get(`x-middleware-request-${name}`)]))
 }
 
-// scripts/test runs these tests before it builds the WebAssembly engine.
+// Outside scripts/test the WebAssembly engine may not have been built yet (scripts/wasm-build).
 const wasmBuilt = existsSync(new URL('../wasm/portcullis_bg.wasm', import.meta.url))
 if (!wasmBuilt) test('portcullis/next over the wasm engine', { skip: 'no WebAssembly build (scripts/wasm-build)' }, () => {})
 
