@@ -6,7 +6,7 @@ use portcullis::{contain, credential_token, AuthError, Request, UnixTime};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyFloat, PyInt, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDateTime, PyDict, PyFloat, PyInt, PyString, PyTuple};
 
 use crate::convert;
 use crate::errors;
@@ -120,7 +120,6 @@ impl Engine {
         context: Option<&Bound<'py, PyAny>>,
         now: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let context = context.map_or_else(|| slf.py().None().into_bound(slf.py()), Bound::clone);
         coroutine(slf, "check", (token_or_header, action, resource, context), now)
     }
 
@@ -172,13 +171,11 @@ fn clock(now: Option<&Bound<'_, PyAny>>) -> PyResult<UnixTime> {
     let Some(now) = now.filter(|n| !n.is_none()) else {
         return Ok(UnixTime::now());
     };
-    if now.is_instance_of::<PyInt>() && !now.is_instance_of::<pyo3::types::PyBool>() {
+    let number = now.is_instance_of::<PyFloat>() || (now.is_instance_of::<PyInt>() && !now.is_instance_of::<PyBool>());
+    if number {
         return Ok(UnixTime::from_secs_f64(now.extract::<f64>()?));
     }
-    if now.is_instance_of::<PyFloat>() {
-        return Ok(UnixTime::from_secs_f64(now.extract::<f64>()?));
-    }
-    if now.is_instance_of::<pyo3::types::PyDateTime>() {
+    if now.is_instance_of::<PyDateTime>() {
         if now.getattr("tzinfo")?.is_none() {
             return Err(PyTypeError::new_err("now must be a timezone-aware datetime (a naive one is ambiguous)"));
         }

@@ -1,6 +1,5 @@
 //! `Principal` and `Decision`: immutable Python views of the core's values.
 
-use portcullis::contain;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
@@ -141,10 +140,7 @@ impl Decision {
 
     /// Raises `InsufficientPermissions` (403) when the decision denies.
     fn raise_if_denied(&self) -> PyResult<()> {
-        match contain::auth(|| self.inner.error().map_or(Ok(()), Err)) {
-            Ok(()) => Ok(()),
-            Err(e) => Err(errors::auth(&e)),
-        }
+        self.inner.error().map_or(Ok(()), |e| Err(errors::auth(&e)))
     }
 
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
