@@ -53,8 +53,7 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
         this.#native = native
         return
       }
-      const isObject = policy !== null && typeof policy === 'object' && !Array.isArray(policy)
-      if (typeof policy !== 'string' && !isObject) {
+      if (typeof policy !== 'string' && !isObject(policy)) {
         throw new TypeError(`policy must be an object or a JSON string, not ${describe(policy)}`)
       }
       this.#native = loaded(call(() => NativeEngine.load(policy), 'policy'))
@@ -132,10 +131,10 @@ function requestOf(request) {
   }
   const { action, resource, context } = request
   text(action, 'request.action')
-  if (resource === null || typeof resource !== 'object' || Array.isArray(resource)) {
+  if (!isObject(resource)) {
     throw new TypeError(`request.resource must be an object, not ${describe(resource)}`)
   }
-  if (context !== undefined && context !== null && (typeof context !== 'object' || Array.isArray(context))) {
+  if (context !== undefined && context !== null && !isObject(context)) {
     throw new TypeError(`request.context must be an object, not ${describe(context)}`)
   }
   return { action, resource, context: context ?? undefined }
@@ -158,6 +157,10 @@ function clock(options) {
   if (typeof now === 'number' && !Number.isNaN(now)) return now
   if (now instanceof Date && !Number.isNaN(now.getTime())) return now.getTime() / 1000
   throw new TypeError(`options.now must be seconds since the epoch (number) or a Date, not ${describe(now)}`)
+}
+
+function isObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
 function text(value, name) {
