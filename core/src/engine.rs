@@ -4,14 +4,17 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::algorithm::Algorithm;
 use crate::claims;
 use crate::decision::{self, Decision};
 use crate::error::{AuthError, ConfigError, Reason};
+use crate::key_cache::{KeyCache, KeyEvent, KeyFetch, KeyNeed, KeyResponse, KeyStatus};
+use crate::keys::Keys;
 use crate::lint::{self, Warning};
 use crate::policy::Policy;
 use crate::principal::Principal;
 use crate::request::Request;
-use crate::time::UnixTime;
+use crate::time::{monotonic_ms, UnixTime};
 use crate::token;
 
 /// A loaded policy: verifies tokens and decides requests. Cheap to share between
@@ -111,6 +114,12 @@ impl Engine {
     /// Checks run in the contract's order: length, structure, header, key selection,
     /// signature, then claims. An empty token is [`Reason::Missing`].
     ///
+    /// With a remote key set (`keys.jwks_url`) and the `http` feature, a verification
+    /// that needs keys fetched (none cached, stale, or an unknown `kid`) fetches them, or
+    /// waits for the fetch under way, blocking the thread up to `refresh.timeout`; in
+    /// async code call it from a blocking-capable thread. Without the feature it uses the
+    /// cached keys, like [`Engine::verify_cached`].
+    ///
     /// ```
     /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
@@ -118,12 +127,53 @@ impl Engine {
     /// assert_eq!(err.code().as_str(), "TOKEN_MISSING");
     /// ```
     pub fn verify(&self, token: &str, now: impl Into<UnixTime>) -> Result<Principal, AuthError> {
+        self.verify_with(token, now.into(), cfg!(feature = "http"))
+    }
+
+    /// [`Engine::verify`] that never fetches: a remote key set answers from what is
+    /// cached now, and with nothing cached the token is refused with
+    /// [`Reason::KeysUnavailable`] (503). For hosts that fetch keys themselves (see
+    /// [`Engine::key_need`]) or that must not block.
+    ///
+    /// ```
+    /// use portcullis::{Engine, Reason};
+    /// let engine = Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
+    /// let token = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln";
+    /// let err = engine.verify_cached(token, 1_764_000_000).unwrap_err();
+    /// assert_eq!((err.reason(), err.status()), (Reason::KeysUnavailable, 503));
+    /// ```
+    pub fn verify_cached(&self, token: &str, now: impl Into<UnixTime>) -> Result<Principal, AuthError> {
+        self.verify_with(token, now.into(), false)
+    }
+
+    fn verify_with(&self, token: &str, now: UnixTime, fetch: bool) -> Result<Principal, AuthError> {
         if token.is_empty() {
             return Err(AuthError::new(Reason::Missing, "no token was presented"));
         }
         let policy = &self.policy;
         let parsed = token::parse(token, &policy.header)?;
-        let fit = policy.keys.fit(parsed.kid.as_deref(), parsed.alg);
+        let fetched;
+        let keys = match &policy.keys {
+            Keys::Static(_, set) => set,
+            Keys::Remote(cache) => {
+                #[cfg(feature = "http")]
+                if fetch {
+                    crate::http::settle(cache, parsed.kid.as_deref(), parsed.alg);
+                }
+                let _ = fetch;
+                let Some(set) = cache.keys(monotonic_ms()) else {
+                    parsed.check_header(&policy.header)?;
+                    return Err(AuthError::new(
+                        Reason::KeysUnavailable,
+                        "the keys to verify the token with could not be fetched from keys.jwks_url",
+                    ));
+                };
+                fetched = set;
+                &*fetched
+            }
+        };
+        let fit = keys.fit(parsed.kid.as_deref(), parsed.alg);
         if fit == Err(Reason::AlgorithmNotAllowed) {
             return Err(AuthError::new(Reason::AlgorithmNotAllowed, "the token's alg does not fit the selected key"));
         }
@@ -131,10 +181,10 @@ impl Engine {
         if fit == Err(Reason::UnknownKey) {
             return Err(AuthError::new(Reason::UnknownKey, "no configured key fits the token"));
         }
-        if !policy.keys.verify(parsed.kid.as_deref(), parsed.alg, parsed.signing_input, &parsed.signature) {
+        if !keys.verify(parsed.kid.as_deref(), parsed.alg, parsed.signing_input, &parsed.signature) {
             return Err(AuthError::new(Reason::BadSignature, "the token's signature does not verify"));
         }
-        claims::check(&parsed.payload, &policy.claims, &policy.principal, now.into())?;
+        claims::check(&parsed.payload, &policy.claims, &policy.principal, now)?;
         Ok(policy.principal.principal(parsed.payload))
     }
 
@@ -183,6 +233,24 @@ impl Engine {
         Ok(self.authorize(&principal, request))
     }
 
+    /// [`Engine::verify_cached`] then [`Engine::authorize`]: never fetches.
+    ///
+    /// ```
+    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
+    /// let request = portcullis::Request::new("read", serde_json::json!({"type": "todo"}));
+    /// assert!(engine.check_cached("a.b", &request, 1_764_000_000).is_err());
+    /// ```
+    pub fn check_cached(
+        &self,
+        token: &str,
+        request: &Request,
+        now: impl Into<UnixTime>,
+    ) -> Result<Decision, AuthError> {
+        let principal = self.verify_cached(token, now)?;
+        Ok(self.authorize(&principal, request))
+    }
+
     /// [`Engine::verify_authorization`] then [`Engine::authorize`].
     ///
     /// ```
@@ -199,6 +267,104 @@ impl Engine {
         now: impl Into<UnixTime>,
     ) -> Result<Decision, AuthError> {
         self.check(bearer_token(header)?, request, now)
+    }
+
+    /// Whether the keys come from `keys.jwks_url` (and verification may need a fetch).
+    ///
+    /// ```
+    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwks_url":"https://auth.example.com/api/auth/jwks"}}"#).unwrap();
+    /// assert!(engine.has_remote_keys());
+    /// ```
+    pub fn has_remote_keys(&self) -> bool {
+        matches!(self.policy.keys, Keys::Remote(_))
+    }
+
+    /// What verifying `token` needs first, for hosts that fetch keys themselves:
+    /// [`KeyNeed::Ready`] (always, with inline keys, and for a token too broken to get as
+    /// far as key selection), [`KeyNeed::Fetch`] (this caller must GET the ticket's URL
+    /// and hand the outcome to [`Engine::key_response`]), or [`KeyNeed::Wait`] (another
+    /// caller's fetch is under way).
+    ///
+    /// ```
+    /// use portcullis::{Engine, KeyNeed, KeyResponse};
+    /// let engine = Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
+    /// let token = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1MSJ9.c2ln";
+    /// let KeyNeed::Fetch(ticket) = engine.key_need(token) else { panic!("nothing is cached yet") };
+    /// assert!(matches!(engine.key_need(token), KeyNeed::Wait));
+    /// // The host performs the GET; here the server is down.
+    /// engine.key_response(&ticket, KeyResponse::Failed("connection refused".into()));
+    /// assert_eq!(engine.key_status().last_error.as_deref(), Some("connection refused"));
+    /// ```
+    pub fn key_need(&self, token: &str) -> KeyNeed {
+        match self.remote_for(token) {
+            Some((cache, kid, alg)) => cache.need(kid.as_deref(), alg, monotonic_ms()),
+            None => KeyNeed::Ready,
+        }
+    }
+
+    /// Whether verifying `token` can go ahead without a fetch: [`Engine::key_need`]
+    /// without taking a ticket.
+    ///
+    /// ```
+    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
+    /// assert!(!engine.keys_ready("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln"));
+    /// assert!(engine.keys_ready("not a token"));
+    /// ```
+    pub fn keys_ready(&self, token: &str) -> bool {
+        match self.remote_for(token) {
+            Some((cache, kid, alg)) => cache.ready(kid.as_deref(), alg, monotonic_ms()),
+            None => true,
+        }
+    }
+
+    fn remote_for(&self, token: &str) -> Option<(&KeyCache, Option<String>, Algorithm)> {
+        let Keys::Remote(cache) = &self.policy.keys else { return None };
+        let parsed = token::parse(token, &self.policy.header).ok()?;
+        Some((cache, parsed.kid, parsed.alg))
+    }
+
+    /// Hands the outcome of a [`KeyFetch`] to the key cache. A good key set replaces the
+    /// cached one; a failure never does. An answer to an abandoned ticket is ignored.
+    /// See [`Engine::key_need`].
+    pub fn key_response(&self, ticket: &KeyFetch, response: KeyResponse) {
+        if let Keys::Remote(cache) = &self.policy.keys {
+            cache.answer(ticket, response, monotonic_ms());
+        }
+    }
+
+    /// The state of the key source, for health checks and logs.
+    ///
+    /// ```
+    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwks_url":"https://auth.example.com/api/auth/jwks?tenant=a"}}"#).unwrap();
+    /// let status = engine.key_status();
+    /// assert_eq!((status.source, status.state, status.keys), ("jwks_url", "empty", 0));
+    /// assert_eq!(status.url.as_deref(), Some("https://auth.example.com/api/auth/jwks"));
+    /// ```
+    pub fn key_status(&self) -> KeyStatus {
+        match &self.policy.keys {
+            Keys::Static(source, set) => KeyStatus::inline(source, set),
+            Keys::Remote(cache) => cache.status(monotonic_ms()),
+        }
+    }
+
+    /// Takes the key cache's events not taken yet (oldest first, at most 32 kept):
+    /// fetched keys, failed fetches, skipped keys, keys dropped. Hosts log them; they
+    /// name the URL without its query and never hold key material.
+    ///
+    /// ```
+    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
+    /// assert!(engine.key_events().is_empty());
+    /// ```
+    pub fn key_events(&self) -> Vec<KeyEvent> {
+        match &self.policy.keys {
+            Keys::Static(..) => Vec::new(),
+            Keys::Remote(cache) => cache.drain_events(),
+        }
     }
 
     /// Things in the policy that are valid but suspicious: rules that can never apply,

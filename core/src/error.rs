@@ -26,14 +26,19 @@ pub enum Code {
     TokenInvalid,
     /// The token is fine but the rules deny the request (403).
     InsufficientPermissions,
+    /// The keys to check the token with cannot be had right now: a remote key set
+    /// (`keys.jwks_url`) that has never been fetched, or whose cached keys have passed
+    /// `refresh.stale_for` while the endpoint fails (503; the token may be fine).
+    KeysUnavailable,
 }
 
 /// One row per code: the code, its wire name and its HTTP status.
-const CODES: [(Code, &str, u16); 4] = [
+const CODES: [(Code, &str, u16); 5] = [
     (Code::TokenMissing, "TOKEN_MISSING", 401),
     (Code::TokenExpired, "TOKEN_EXPIRED", 401),
     (Code::TokenInvalid, "TOKEN_INVALID", 401),
     (Code::InsufficientPermissions, "INSUFFICIENT_PERMISSIONS", 403),
+    (Code::KeysUnavailable, "KEYS_UNAVAILABLE", 503),
 ];
 
 impl Code {
@@ -98,10 +103,12 @@ pub enum Reason {
     Denied,
     /// A forbid rule applies.
     Forbidden,
+    /// No keys of a remote key set are available to check the token with.
+    KeysUnavailable,
 }
 
 /// One row per reason: the reason, its wire name and its code.
-const REASONS: [(Reason, &str, Code); 16] = [
+const REASONS: [(Reason, &str, Code); 17] = [
     (Reason::Missing, "missing", Code::TokenMissing),
     (Reason::Expired, "expired", Code::TokenExpired),
     (Reason::Malformed, "malformed", Code::TokenInvalid),
@@ -118,14 +125,15 @@ const REASONS: [(Reason, &str, Code); 16] = [
     (Reason::AudienceMismatch, "audience_mismatch", Code::TokenInvalid),
     (Reason::Denied, "denied", Code::InsufficientPermissions),
     (Reason::Forbidden, "forbidden", Code::InsufficientPermissions),
+    (Reason::KeysUnavailable, "keys_unavailable", Code::KeysUnavailable),
 ];
 
 impl Reason {
     /// Every reason, in the order of the contract's table.
-    pub const ALL: [Reason; 16] = {
-        let mut all = [Reason::Missing; 16];
+    pub const ALL: [Reason; 17] = {
+        let mut all = [Reason::Missing; 17];
         let mut i = 0;
-        while i < 16 {
+        while i < 17 {
             all[i] = REASONS[i].0;
             i += 1;
         }
@@ -196,7 +204,7 @@ impl AuthError {
         self.reason.code()
     }
 
-    /// The HTTP status (401 for every token failure).
+    /// The HTTP status (401 for a refused token, 503 when keys are unavailable).
     pub fn status(&self) -> u16 {
         self.reason.status()
     }

@@ -1,6 +1,6 @@
-//! Verification keys: the policy's `keys` section (`jwks`, `jwk`, `pem` or `secret`),
-//! validated, with a verifier prepared for every configured algorithm each key can
-//! serve; and the choice of keys for a token.
+//! Verification keys: the policy's `keys` section (`jwks`, `jwk`, `pem`, `secret` or
+//! `jwks_url`), validated, with a verifier prepared for every configured algorithm each
+//! key can serve; the choice of keys for a token; and the reading of a fetched JWK Set.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -12,6 +12,22 @@ use crate::crypto::Verifier;
 use crate::der::{self, Curve, SpkiKey};
 use crate::doc::{item, type_name, Fields};
 use crate::error::{ConfigError, Reason};
+use crate::jwks_url;
+use crate::key_cache::KeyCache;
+
+/// The key sources of the `keys` section, exactly one of which is given.
+const SOURCES: [&str; 5] = ["jwks", "jwk", "pem", "secret", "jwks_url"];
+
+/// The largest fetched JWK Set read, in bytes.
+pub(crate) const MAX_JWKS_BYTES: usize = 1024 * 1024;
+
+/// Where the keys come from: the policy itself, or a JWKS endpoint through a cache.
+#[derive(Debug)]
+pub(crate) enum Keys {
+    /// Keys given in the policy, and which member gave them.
+    Static(&'static str, KeySet),
+    Remote(Box<KeyCache>),
+}
 
 /// JWK members that carry private or symmetric key material.
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
@@ -86,23 +102,40 @@ impl KeySet {
     pub(crate) fn algorithms_without_key(&self, algorithms: &[Algorithm]) -> Vec<Algorithm> {
         algorithms.iter().copied().filter(|a| !self.keys.iter().any(|k| k.verifier(*a).is_some())).collect()
     }
+
+    /// The ids of the keys, in order (keys without one are left out).
+    pub(crate) fn kids(&self) -> Vec<String> {
+        self.keys.iter().filter_map(|k| k.kid.clone()).collect()
+    }
+
+    /// How many keys there are.
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
 }
 
 /// Reads the `keys` section for the configured `algorithms`.
-pub(crate) fn parse(value: &Value, algorithms: &[Algorithm]) -> Result<KeySet, ConfigError> {
-    let fields = Fields::new(value, "keys", &["jwks", "jwk", "pem", "secret"])?;
-    let sources: Vec<&str> = ["jwks", "jwk", "pem", "secret"].into_iter().filter(|s| fields.has(s)).collect();
+pub(crate) fn parse(value: &Value, algorithms: &[Algorithm]) -> Result<Keys, ConfigError> {
+    let fields = Fields::new(value, "keys", &[&SOURCES[..], &["refresh"]].concat())?;
+    let sources: Vec<&str> = SOURCES.into_iter().filter(|s| fields.has(s)).collect();
     let source = match sources.as_slice() {
         [one] => *one,
-        [] => return Err(ConfigError::new("keys", "needs exactly one of jwks, jwk, pem or secret")),
+        [] => return Err(ConfigError::new("keys", "needs exactly one of jwks, jwk, pem, secret or jwks_url")),
         _ => {
             return Err(ConfigError::new(
                 "keys",
-                format!("needs exactly one of jwks, jwk, pem or secret, not {}", sources.join(" and ")),
+                format!("needs exactly one of jwks, jwk, pem, secret or jwks_url, not {}", sources.join(" and ")),
             ))
         }
     };
     check_families(source, algorithms)?;
+    if source == "jwks_url" {
+        let config = jwks_url::parse(&fields)?;
+        return Ok(Keys::Remote(Box::new(KeyCache::new(config, algorithms.to_vec()))));
+    }
+    if fields.has("refresh") {
+        return Err(fields.error("refresh", format!("applies only to keys.jwks_url, not keys.{source}")));
+    }
     let path = fields.path_of(source);
     let value = fields.required(source)?;
     let (materials, by_kid) = match source {
@@ -112,7 +145,43 @@ pub(crate) fn parse(value: &Value, algorithms: &[Algorithm]) -> Result<KeySet, C
         _ => (jwks(value, &path)?, true),
     };
     let keys = materials.into_iter().map(|m| m.prepare(algorithms)).collect::<Result<Vec<_>, _>>()?;
-    Ok(KeySet { keys, by_kid })
+    Ok(Keys::Static(source, KeySet { keys, by_kid }))
+}
+
+/// A JWK Set fetched from a JWKS endpoint, read for the configured `algorithms`: the
+/// usable keys and a note for each key skipped, or why the whole response is refused.
+///
+/// Each key is checked as an inline key would be; one that fails, or that fits none of
+/// the algorithms, is skipped. The response is refused when it is not a JWK Set, when
+/// any key carries private or symmetric material (the endpoint is leaking secrets), or
+/// when no key is usable.
+pub(crate) fn fetched(body: &[u8], algorithms: &[Algorithm]) -> Result<(KeySet, Vec<String>), String> {
+    if body.len() > MAX_JWKS_BYTES {
+        return Err(format!("the response is larger than {} bytes", MAX_JWKS_BYTES));
+    }
+    let doc: Value = serde_json::from_slice(body).map_err(|_| "the response is not JSON".to_owned())?;
+    let items = doc
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or_else(|| "the response is not a JWK Set (no \"keys\" list)".to_owned())?;
+    let leaks = |v: &Value| v.as_object().is_some_and(|o| PRIVATE_MEMBERS.iter().any(|m| o.contains_key(*m)));
+    if let Some(i) = items.iter().position(leaks) {
+        return Err(format!("keys[{i}] holds private or symmetric key material; the whole response is refused"));
+    }
+    let mut keys = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, value) in items.iter().enumerate() {
+        let path = item("keys", i);
+        match jwk(value, &path).and_then(|m| m.prepare(algorithms)) {
+            Ok(key) if key.verifiers.is_empty() => skipped.push(format!("{path}: fits none of token.algorithms")),
+            Ok(key) => keys.push(key),
+            Err(e) => skipped.push(e.to_string()),
+        }
+    }
+    if keys.is_empty() {
+        return Err(format!("no usable key among the {} listed", items.len()));
+    }
+    Ok((KeySet { keys, by_kid: true }, skipped))
 }
 
 /// `HS*` needs `keys.secret`, and a secret serves nothing but `HS*`.
@@ -376,6 +445,13 @@ mod tests {
         parse(&keys, algs).unwrap_err().to_string()
     }
 
+    fn parse_static(keys: &Value, algs: &[Algorithm]) -> Result<KeySet, ConfigError> {
+        match parse(keys, algs)? {
+            Keys::Static(_, set) => Ok(set),
+            Keys::Remote(_) => panic!("a static key source was read as remote"),
+        }
+    }
+
     #[test]
     fn exactly_one_source() {
         assert!(parse_err(json!({}), &[Algorithm::EdDSA]).starts_with("keys: needs exactly one"));
@@ -394,7 +470,7 @@ mod tests {
     #[test]
     fn secret_length_follows_the_strongest_hs() {
         let s40 = json!({"secret": "s".repeat(40)});
-        assert!(parse(&s40, &[Algorithm::HS256]).is_ok());
+        assert!(parse_static(&s40, &[Algorithm::HS256]).is_ok());
         assert!(parse_err(s40, &[Algorithm::HS256, Algorithm::HS384]).contains("at least 48"));
     }
 
@@ -409,12 +485,12 @@ mod tests {
         let bad_alg = json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X, "alg": "ES256"}});
         assert!(parse_err(bad_alg, &[Algorithm::EdDSA]).starts_with("keys.jwk.alg: ES256 does not fit"));
         let unknown_member = json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X, "x5t": "zzz", "extra": 1}});
-        assert!(parse(&unknown_member, &[Algorithm::EdDSA]).is_ok());
+        assert!(parse_static(&unknown_member, &[Algorithm::EdDSA]).is_ok());
     }
 
     #[test]
     fn kid_selection_and_algorithm_fit() {
-        let set = parse(
+        let set = parse_static(
             &json!({"jwks": {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": ED_X, "kid": "a"}]}}),
             &[Algorithm::EdDSA, Algorithm::ES256],
         )
@@ -429,10 +505,11 @@ mod tests {
 
     #[test]
     fn single_keys_ignore_the_token_kid() {
-        let set = parse(&json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X}}), &[Algorithm::EdDSA]).unwrap();
+        let set =
+            parse_static(&json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X}}), &[Algorithm::EdDSA]).unwrap();
         assert_eq!(set.fit(Some("whatever"), Algorithm::EdDSA), Ok(()));
         let named =
-            parse(&json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X, "kid": "k"}}), &[Algorithm::EdDSA])
+            parse_static(&json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X, "kid": "k"}}), &[Algorithm::EdDSA])
                 .unwrap();
         assert_eq!(named.fit(Some("other"), Algorithm::EdDSA), Err(Reason::UnknownKey));
     }

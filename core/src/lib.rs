@@ -46,7 +46,11 @@ mod doc;
 mod engine;
 mod error;
 pub mod expr;
+#[cfg(feature = "http")]
+mod http;
 mod json;
+mod jwks_url;
+mod key_cache;
 mod keys;
 mod lint;
 mod outcome;
@@ -60,6 +64,9 @@ pub use algorithm::{Algorithm, KeyFamily};
 pub use decision::{Decision, RuleError};
 pub use engine::{bearer_token, credential_token, Engine};
 pub use error::{AuthError, Code, ConfigError, Error, Reason};
+#[cfg(feature = "http")]
+pub use http::fetch_keys;
+pub use key_cache::{KeyEvent, KeyEventLevel, KeyFetch, KeyNeed, KeyResponse, KeyStatus};
 pub use lint::Warning;
 pub use outcome::Outcome;
 pub use principal::Principal;

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::keys::Keys;
 use crate::policy::{Effect, Policy};
 
 /// Something in a valid policy that deserves a second look (see [`crate::Engine::warnings`]).
@@ -20,7 +21,11 @@ pub struct Warning {
 
 pub(crate) fn warnings(policy: &Policy) -> Vec<Warning> {
     let mut out = Vec::new();
-    for alg in policy.keys.algorithms_without_key(&policy.header.algorithms) {
+    let inline = match &policy.keys {
+        Keys::Static(_, set) => set.algorithms_without_key(&policy.header.algorithms),
+        Keys::Remote(_) => Vec::new(),
+    };
+    for alg in inline {
         out.push(Warning {
             path: "token.algorithms".into(),
             message: format!("{alg} is allowed but no configured key can verify it"),

@@ -7,7 +7,7 @@ use crate::claims::ClaimRules;
 use crate::doc::{item, strings, type_name, Fields};
 use crate::error::ConfigError;
 use crate::expr::Expr;
-use crate::keys::{self, KeySet};
+use crate::keys::{self, Keys};
 use crate::principal::PrincipalMapping;
 use crate::token::{normalize_typ, HeaderRules};
 
@@ -25,7 +25,7 @@ const DEFAULT_REQUIRED: [&str; 2] = ["sub", "exp"];
 pub(crate) struct Policy {
     pub header: HeaderRules,
     pub claims: ClaimRules,
-    pub keys: KeySet,
+    pub keys: Keys,
     pub principal: PrincipalMapping,
     pub rules: Vec<Rule>,
 }

@@ -53,3 +53,21 @@ impl From<f64> for UnixTime {
         UnixTime::from_secs_f64(secs)
     }
 }
+
+/// Milliseconds on a clock that only moves forward, for the key cache's ages and
+/// cooldowns (never for token claims, which take the caller's `now`).
+///
+/// Natively it counts from the first call in the process; on `wasm32-unknown-unknown`
+/// it reads the host's `Date.now()`.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub(crate) fn monotonic_ms() -> u64 {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64
+}
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub(crate) fn monotonic_ms() -> u64 {
+    js_sys::Date::now() as u64
+}

@@ -1,0 +1,85 @@
+//! The blocking HTTP client for remote key sets (cargo feature `http`): ureq with
+//! rustls on ring, one GET per fetch, no redirects, at most 1 MB read.
+
+use std::io::ErrorKind;
+use std::time::Duration;
+
+use crate::algorithm::Algorithm;
+use crate::key_cache::{KeyCache, KeyFetch, KeyNeed, KeyResponse};
+use crate::keys::MAX_JWKS_BYTES;
+use crate::time::monotonic_ms;
+
+/// Brings the cache to what a token with `kid` and `alg` needs, blocking: performs the
+/// fetch this verification owns, or waits for the one under way.
+pub(crate) fn settle(cache: &KeyCache, kid: Option<&str>, alg: Algorithm) {
+    match cache.need(kid, alg, monotonic_ms()) {
+        KeyNeed::Ready => {}
+        KeyNeed::Fetch(ticket) => {
+            let response = get(&ticket);
+            cache.answer(&ticket, response, monotonic_ms());
+        }
+        KeyNeed::Wait => cache.wait(monotonic_ms),
+    }
+}
+
+/// Performs one fetch: the response as the key cache takes it.
+///
+/// ```no_run
+/// # fn fetch(engine: &portcullis::Engine, token: &str) {
+/// if let portcullis::KeyNeed::Fetch(ticket) = engine.key_need(token) {
+///     engine.key_response(&ticket, portcullis::fetch_keys(&ticket));
+/// }
+/// # }
+/// ```
+pub fn fetch_keys(ticket: &KeyFetch) -> KeyResponse {
+    get(ticket)
+}
+
+fn get(ticket: &KeyFetch) -> KeyResponse {
+    let timeout = Duration::from_millis(ticket.timeout_ms);
+    let agent = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .user_agent(concat!("portcullis/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .new_agent();
+    let mut response = match agent.get(&ticket.url).header("accept", "application/json").call() {
+        Ok(r) => r,
+        Err(e) => return KeyResponse::Failed(describe(&e, timeout)),
+    };
+    let status = response.status().as_u16();
+    let cache_control = response.headers().get("cache-control").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let body = if status == 200 {
+        match response.body_mut().with_config().limit(MAX_JWKS_BYTES as u64).read_to_vec() {
+            Ok(body) => body,
+            Err(ureq::Error::BodyExceedsLimit(_)) => vec![0; MAX_JWKS_BYTES + 1],
+            Err(e) => return KeyResponse::Failed(describe(&e, timeout)),
+        }
+    } else {
+        Vec::new()
+    };
+    KeyResponse::Http { status, cache_control, body }
+}
+
+/// A few words on a failed request, without the URL.
+fn describe(error: &ureq::Error, timeout: Duration) -> String {
+    match error {
+        ureq::Error::Timeout(_) => format!("timed out after {} s", timeout.as_secs_f64()),
+        ureq::Error::HostNotFound => "the host was not found".into(),
+        ureq::Error::ConnectionFailed => "the connection failed".into(),
+        ureq::Error::Io(e) if e.kind() == ErrorKind::ConnectionRefused => "connection refused".into(),
+        ureq::Error::Io(e) if e.kind() == ErrorKind::TimedOut => {
+            format!("timed out after {} s", timeout.as_secs_f64())
+        }
+        ureq::Error::Io(e) => format!("network error ({:?})", e.kind()),
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => "the TLS handshake failed".into(),
+        other => format!("the request failed ({})", first_words(&other.to_string())),
+    }
+}
+
+/// The start of an error message, cut short (library messages are not ours to trust
+/// with length).
+fn first_words(text: &str) -> String {
+    text.chars().take(80).collect()
+}

@@ -1,0 +1,604 @@
+//! The cache of a remote key set (`keys.jwks_url`), as a state machine without I/O.
+//!
+//! It says when a fetch is needed, hands out one ticket at a time (single flight), takes
+//! the response, and serves verifications from the last good keys. Time comes in as
+//! milliseconds of a monotonic clock, so every rule is testable without waiting. The
+//! fetching itself is done by the host: the `http` feature's blocking client natively,
+//! the JavaScript `fetch` in the WebAssembly build.
+//!
+//! Rules, with `max_age`, `cooldown`, `timeout` and `stale_for` from `keys.refresh`:
+//! - Nothing cached: fetch. After a failure, the next fetch waits `min(cooldown, 1 s)`.
+//! - Keys older than their freshness (`max_age`, or the response's `Cache-Control:
+//!   max-age`, at most a day): fetch, at most once per `cooldown`; meanwhile the
+//!   cached keys keep serving.
+//! - A token whose `kid` no cached key has: fetch, at most once per `cooldown`; a
+//!   `kid` still unknown afterwards is `unknown_key`.
+//! - While a fetch is under way, verifications that need its result wait for it; the
+//!   others use the cached keys. A fetch not answered within `timeout` + 2 s is
+//!   abandoned and a new one may start; a late answer to it is ignored.
+//! - A failed fetch (network error, timeout, a status other than 200, a body over 1 MB
+//!   or that is not a JWK Set, private key material, no usable key) never replaces good
+//!   keys. Keys are served up to `stale_for` past their freshness; after that they are
+//!   dropped and verification fails with `keys_unavailable` until a fetch succeeds.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde::Serialize;
+
+use crate::algorithm::Algorithm;
+use crate::error::Reason;
+use crate::jwks_url::RemoteConfig;
+use crate::keys::{self, KeySet};
+
+/// The longest freshness a response's `Cache-Control: max-age` may give, in ms (a day).
+const MAX_CACHE_CONTROL: u64 = 86_400_000;
+/// With nothing cached, the least time between failed fetches, in ms.
+const EMPTY_RETRY: u64 = 1_000;
+/// How long past its timeout a fetch is waited for before it counts as abandoned, in ms.
+const ABANDON_AFTER: u64 = 2_000;
+/// How many undrained events are kept.
+const MAX_EVENTS: usize = 32;
+
+/// What a verification needs before it can use the key cache (see [`crate::Engine::key_need`]).
+#[derive(Debug)]
+pub enum KeyNeed {
+    /// Verify now with the cached keys.
+    Ready,
+    /// Fetch the key set, hand the outcome to [`crate::Engine::key_response`], then verify.
+    /// The caller owns this fetch; other verifications wait for it.
+    Fetch(KeyFetch),
+    /// Another caller's fetch is under way and this verification needs its result: wait
+    /// for it to be answered (or for its timeout), then verify.
+    Wait,
+}
+
+/// A fetch to perform: one GET of `url`, which must give up after `timeout_ms`. Hosts
+/// that cross a language boundary may carry it as JSON (`{"id", "url", "timeout_ms"}`)
+/// and bring it back with the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct KeyFetch {
+    /// Which fetch this is; only the answer to the fetch under way is taken.
+    pub id: u64,
+    /// The URL to GET.
+    pub url: String,
+    /// How long the request may take in all, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+/// The outcome of a [`KeyFetch`], as the host saw it.
+///
+/// ```
+/// use portcullis::KeyResponse;
+/// let ok = KeyResponse::Http { status: 200, cache_control: None, body: br#"{"keys":[]}"#.to_vec() };
+/// let down = KeyResponse::Failed("connection refused".into());
+/// # let _ = (ok, down);
+/// ```
+#[derive(Debug, Clone)]
+pub enum KeyResponse {
+    /// An HTTP response: its status, its `Cache-Control` header, and its body (a host may
+    /// stop reading after 1 MB plus one byte: a longer body is refused either way).
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The `Cache-Control` header, if any.
+        cache_control: Option<String>,
+        /// The body.
+        body: Vec<u8>,
+    },
+    /// No response: why, in a few words (`connection refused`, `timed out after 5 s`).
+    /// Never put a credential here; it is logged.
+    Failed(String),
+}
+
+/// How urgent a [`KeyEvent`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyEventLevel {
+    /// Keys were fetched and changed.
+    Info,
+    /// A fetch failed, or a key of a fetched set was skipped; cached keys still serve.
+    Warn,
+    /// No keys are available: verifications fail with `keys_unavailable`.
+    Error,
+}
+
+/// Something a host should log about its remote key set (see [`crate::Engine::key_events`]).
+/// Messages name the URL without its query and never hold key material.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyEvent {
+    /// How urgent it is.
+    pub level: KeyEventLevel,
+    /// What happened.
+    pub message: String,
+}
+
+/// A snapshot of a key source for monitoring (see [`crate::Engine::key_status`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyStatus {
+    /// `jwks_url`, or the inline source (`jwks`, `jwk`, `pem`, `secret`).
+    pub source: &'static str,
+    /// The URL without its query (remote sets only).
+    pub url: Option<String>,
+    /// `static` (inline keys), `empty` (nothing fetched yet, or dropped), `fresh`, `stale`
+    /// (past their freshness, still served while a refresh is due or failing).
+    pub state: &'static str,
+    /// How many keys are usable.
+    pub keys: usize,
+    /// Their ids.
+    pub kids: Vec<String>,
+    /// Seconds since the keys in use were fetched.
+    pub age: Option<f64>,
+    /// Seconds the keys in use are still fresh for (0 when stale).
+    pub fresh_for: Option<f64>,
+    /// Seconds stale keys will still be served for, while fetches fail.
+    pub served_for: Option<f64>,
+    /// Fetches answered so far (successful or not).
+    pub fetches: u64,
+    /// Of those, the failed ones.
+    pub failures: u64,
+    /// Why the last fetch failed, when it did.
+    pub last_error: Option<String>,
+    /// Whether a fetch is under way.
+    pub fetching: bool,
+}
+
+impl KeyStatus {
+    pub(crate) fn inline(source: &'static str, set: &KeySet) -> KeyStatus {
+        KeyStatus {
+            source,
+            url: None,
+            state: "static",
+            keys: set.len(),
+            kids: set.kids(),
+            age: None,
+            fresh_for: None,
+            served_for: None,
+            fetches: 0,
+            failures: 0,
+            last_error: None,
+            fetching: false,
+        }
+    }
+}
+
+/// The cache of one remote key set.
+#[derive(Debug)]
+pub(crate) struct KeyCache {
+    config: RemoteConfig,
+    algorithms: Vec<Algorithm>,
+    state: Mutex<State>,
+    #[cfg(feature = "http")]
+    answered: std::sync::Condvar,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    keys: Option<Cached>,
+    /// When the last fetch was started.
+    last_attempt: Option<u64>,
+    /// Whether the last answered fetch failed.
+    failing: bool,
+    /// The fetch under way: its ticket id and when it started.
+    in_flight: Option<(u64, u64)>,
+    next_id: u64,
+    fetches: u64,
+    failures: u64,
+    last_error: Option<String>,
+    events: VecDeque<KeyEvent>,
+}
+
+#[derive(Debug)]
+struct Cached {
+    set: Arc<KeySet>,
+    fetched_at: u64,
+    fresh_until: u64,
+}
+
+/// What the rules say for one verification, before any ticket is handed out.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Ready,
+    Fetch,
+    Wait,
+}
+
+impl KeyCache {
+    pub(crate) fn new(config: RemoteConfig, algorithms: Vec<Algorithm>) -> KeyCache {
+        KeyCache {
+            config,
+            algorithms,
+            state: Mutex::new(State::default()),
+            #[cfg(feature = "http")]
+            answered: std::sync::Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The keys to verify with now, if any are still servable. Dropping keys past
+    /// `stale_for` happens here, with an event.
+    pub(crate) fn keys(&self, clock: u64) -> Option<Arc<KeySet>> {
+        let mut state = self.lock();
+        self.expire(&mut state, clock);
+        state.keys.as_ref().map(|c| Arc::clone(&c.set))
+    }
+
+    /// Whether a verification of a token with `kid` and `alg` can go ahead without a fetch.
+    pub(crate) fn ready(&self, kid: Option<&str>, alg: Algorithm, clock: u64) -> bool {
+        let mut state = self.lock();
+        self.expire(&mut state, clock);
+        self.verdict(&state, kid, alg, clock) == Verdict::Ready
+    }
+
+    /// What a verification of a token with `kid` and `alg` needs; a `Fetch` is a ticket
+    /// the caller must answer with [`KeyCache::answer`].
+    pub(crate) fn need(&self, kid: Option<&str>, alg: Algorithm, clock: u64) -> KeyNeed {
+        let mut state = self.lock();
+        self.expire(&mut state, clock);
+        match self.verdict(&state, kid, alg, clock) {
+            Verdict::Ready => KeyNeed::Ready,
+            Verdict::Wait => KeyNeed::Wait,
+            Verdict::Fetch => {
+                state.next_id += 1;
+                let id = state.next_id;
+                state.in_flight = Some((id, clock));
+                state.last_attempt = Some(clock);
+                KeyNeed::Fetch(KeyFetch { id, url: self.config.url.clone(), timeout_ms: self.config.timeout })
+            }
+        }
+    }
+
+    fn verdict(&self, state: &State, kid: Option<&str>, alg: Algorithm, clock: u64) -> Verdict {
+        let keys = state.keys.as_ref();
+        let unknown = keys.is_none_or(|c| c.set.fit(kid, alg) == Err(Reason::UnknownKey));
+        if self.in_flight(state, clock).is_some() {
+            return if unknown { Verdict::Wait } else { Verdict::Ready };
+        }
+        let since = |at: Option<u64>| at.map_or(u64::MAX, |t| clock.saturating_sub(t));
+        let since_attempt = since(state.last_attempt);
+        let due = match keys {
+            None if state.failing => since_attempt >= self.config.cooldown.min(EMPTY_RETRY),
+            None => true,
+            Some(cached) => (unknown || clock >= cached.fresh_until) && since_attempt >= self.config.cooldown,
+        };
+        if due {
+            Verdict::Fetch
+        } else {
+            Verdict::Ready
+        }
+    }
+
+    /// The fetch under way, unless it has been abandoned.
+    fn in_flight(&self, state: &State, clock: u64) -> Option<u64> {
+        let (id, started) = state.in_flight?;
+        (clock.saturating_sub(started) < self.config.timeout + ABANDON_AFTER).then_some(id)
+    }
+
+    fn expire(&self, state: &mut State, clock: u64) {
+        let expired = state.keys.as_ref().is_some_and(|c| clock >= c.fresh_until.saturating_add(self.config.stale_for));
+        if expired {
+            state.keys = None;
+            let message = format!(
+                "the keys from {} are past refresh.stale_for and were dropped; verifications fail with \
+                 keys_unavailable until a fetch succeeds",
+                self.config.shown
+            );
+            push(state, KeyEventLevel::Error, message);
+        }
+    }
+
+    /// Takes the outcome of the fetch `ticket`. An answer to a ticket that is no longer
+    /// the one under way (abandoned) is ignored.
+    pub(crate) fn answer(&self, ticket: &KeyFetch, response: KeyResponse, clock: u64) {
+        let mut state = self.lock();
+        if state.in_flight.map(|(id, _)| id) != Some(ticket.id) {
+            return;
+        }
+        state.in_flight = None;
+        state.fetches += 1;
+        match self.read(response) {
+            Ok((set, skipped, ttl)) => {
+                let changed = state.keys.as_ref().is_none_or(|c| c.set.kids() != set.kids()) || state.failing;
+                for note in skipped {
+                    push(&mut state, KeyEventLevel::Warn, format!("skipped a key from {}: {note}", self.config.shown));
+                }
+                if changed {
+                    let message = format!("{} key(s) from {}: {}", set.len(), self.config.shown, kid_list(&set));
+                    push(&mut state, KeyEventLevel::Info, message);
+                }
+                state.keys = Some(Cached { set: Arc::new(set), fetched_at: clock, fresh_until: clock + ttl });
+                state.failing = false;
+                state.last_error = None;
+            }
+            Err(problem) => {
+                state.failures += 1;
+                state.failing = true;
+                let consequence = match &state.keys {
+                    Some(c) => format!(
+                        "serving the {} cached key(s) for up to {} s more",
+                        c.set.len(),
+                        c.fresh_until.saturating_add(self.config.stale_for).saturating_sub(clock) / 1000
+                    ),
+                    None => "no keys are cached: verifications fail with keys_unavailable".to_owned(),
+                };
+                let level = if state.keys.is_some() { KeyEventLevel::Warn } else { KeyEventLevel::Error };
+                push(&mut state, level, format!("fetching {} failed: {problem}; {consequence}", self.config.shown));
+                state.last_error = Some(problem);
+            }
+        }
+        drop(state);
+        #[cfg(feature = "http")]
+        self.answered.notify_all();
+    }
+
+    /// The key set in a response and how long it stays fresh, or why it is refused.
+    fn read(&self, response: KeyResponse) -> Result<(KeySet, Vec<String>, u64), String> {
+        let (status, cache_control, body) = match response {
+            KeyResponse::Failed(why) => return Err(why),
+            KeyResponse::Http { status, cache_control, body } => (status, cache_control, body),
+        };
+        if status != 200 {
+            let note = if (300..400).contains(&status) { " (redirects are not followed)" } else { "" };
+            return Err(format!("HTTP {status}{note}"));
+        }
+        let (set, skipped) = keys::fetched(&body, &self.algorithms)?;
+        let ttl = cache_control.as_deref().and_then(max_age).map_or(self.config.max_age, |s| s.min(MAX_CACHE_CONTROL));
+        Ok((set, skipped, ttl))
+    }
+
+    /// Waits until the fetch `id` under way is answered or abandoned.
+    #[cfg(feature = "http")]
+    pub(crate) fn wait(&self, clock: impl Fn() -> u64) {
+        let mut state = self.lock();
+        while let Some(id) = self.in_flight(&state, clock()) {
+            let (_, started) = state.in_flight.unwrap_or((id, 0));
+            let deadline = started + self.config.timeout + ABANDON_AFTER;
+            let left = std::time::Duration::from_millis(deadline.saturating_sub(clock()).max(1));
+            state = self.answered.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
+    }
+
+    pub(crate) fn status(&self, clock: u64) -> KeyStatus {
+        let mut state = self.lock();
+        self.expire(&mut state, clock);
+        let secs = |ms: u64| ms as f64 / 1000.0;
+        let cached = state.keys.as_ref();
+        KeyStatus {
+            source: "jwks_url",
+            url: Some(self.config.shown.clone()),
+            state: match cached {
+                None => "empty",
+                Some(c) if clock < c.fresh_until => "fresh",
+                Some(_) => "stale",
+            },
+            keys: cached.map_or(0, |c| c.set.len()),
+            kids: cached.map_or_else(Vec::new, |c| c.set.kids()),
+            age: cached.map(|c| secs(clock.saturating_sub(c.fetched_at))),
+            fresh_for: cached.map(|c| secs(c.fresh_until.saturating_sub(clock))),
+            served_for: cached.map(|c| secs(c.fresh_until.saturating_add(self.config.stale_for).saturating_sub(clock))),
+            fetches: state.fetches,
+            failures: state.failures,
+            last_error: state.last_error.clone(),
+            fetching: self.in_flight(&state, clock).is_some(),
+        }
+    }
+
+    pub(crate) fn drain_events(&self) -> Vec<KeyEvent> {
+        self.lock().events.drain(..).collect()
+    }
+}
+
+fn push(state: &mut State, level: KeyEventLevel, message: String) {
+    if state.events.len() == MAX_EVENTS {
+        state.events.pop_front();
+    }
+    state.events.push_back(KeyEvent { level, message });
+}
+
+fn kid_list(set: &KeySet) -> String {
+    let kids = set.kids();
+    if kids.is_empty() {
+        "no kids".to_owned()
+    } else {
+        format!("kid {}", kids.join(", "))
+    }
+}
+
+/// The freshness a `Cache-Control` value gives, in ms: `max-age=N`, or 0 for `no-cache`
+/// and `no-store`; `None` when it says neither.
+fn max_age(header: &str) -> Option<u64> {
+    let mut age = None;
+    for directive in header.split(',').map(str::trim) {
+        let lower = directive.to_ascii_lowercase();
+        if lower == "no-cache" || lower == "no-store" {
+            return Some(0);
+        }
+        if let Some(n) = lower.strip_prefix("max-age=") {
+            age = n.trim_matches('"').parse::<u64>().ok().map(|s| s.saturating_mul(1000));
+        }
+    }
+    age
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ED_X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+    const ED_X2: &str = "-3z149NlsNza22pAkoz_xbjF_4tnSVkehwZNrHFNB04";
+    const EDDSA: Algorithm = Algorithm::EdDSA;
+
+    fn cache() -> KeyCache {
+        let config = RemoteConfig {
+            url: "http://127.0.0.1:1/jwks?k=v".into(),
+            shown: "http://127.0.0.1:1/jwks".into(),
+            max_age: 600_000,
+            cooldown: 30_000,
+            timeout: 5_000,
+            stale_for: 86_400_000,
+        };
+        KeyCache::new(config, vec![EDDSA])
+    }
+
+    fn jwks(kids: &[(&str, &str)]) -> KeyResponse {
+        let keys: Vec<_> = kids
+            .iter()
+            .map(|(kid, x)| serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid}))
+            .collect();
+        let body = serde_json::to_vec(&serde_json::json!({ "keys": keys })).unwrap();
+        KeyResponse::Http { status: 200, cache_control: None, body }
+    }
+
+    fn ticket(need: KeyNeed) -> KeyFetch {
+        match need {
+            KeyNeed::Fetch(t) => t,
+            other => panic!("expected a fetch, got {other:?}"),
+        }
+    }
+
+    fn kids(c: &KeyCache, clock: u64) -> Vec<String> {
+        c.keys(clock).map(|s| s.kids()).unwrap_or_default()
+    }
+
+    #[test]
+    fn first_use_fetches_once_and_others_wait() {
+        let c = cache();
+        let t = ticket(c.need(Some("a"), EDDSA, 0));
+        assert_eq!(t.url, "http://127.0.0.1:1/jwks?k=v");
+        assert!(matches!(c.need(Some("a"), EDDSA, 1), KeyNeed::Wait));
+        assert!(!c.ready(Some("a"), EDDSA, 1));
+        c.answer(&t, jwks(&[("a", ED_X)]), 10);
+        assert!(matches!(c.need(Some("a"), EDDSA, 11), KeyNeed::Ready));
+        assert_eq!(kids(&c, 11), ["a"]);
+        assert_eq!(c.status(11).fetches, 1);
+    }
+
+    #[test]
+    fn unknown_kid_refetches_once_per_cooldown() {
+        let c = cache();
+        c.answer(&ticket(c.need(None, EDDSA, 0)), jwks(&[("a", ED_X)]), 0);
+        // Within the cooldown an unknown kid is answered from the cache (unknown_key).
+        assert!(matches!(c.need(Some("b"), EDDSA, 29_999), KeyNeed::Ready));
+        let t = ticket(c.need(Some("b"), EDDSA, 30_000));
+        // While it is under way, known kids go ahead and unknown ones wait.
+        assert!(matches!(c.need(Some("a"), EDDSA, 30_001), KeyNeed::Ready));
+        assert!(matches!(c.need(Some("c"), EDDSA, 30_001), KeyNeed::Wait));
+        c.answer(&t, jwks(&[("a", ED_X), ("b", ED_X2)]), 30_010);
+        assert_eq!(kids(&c, 30_010), ["a", "b"]);
+        assert!(matches!(c.need(Some("c"), EDDSA, 30_020), KeyNeed::Ready));
+        assert!(matches!(c.need(Some("c"), EDDSA, 60_000), KeyNeed::Fetch(_)));
+    }
+
+    #[test]
+    fn stale_keys_refresh_and_keep_serving_while_the_endpoint_fails() {
+        let c = cache();
+        c.answer(&ticket(c.need(None, EDDSA, 0)), jwks(&[("a", ED_X)]), 0);
+        assert!(matches!(c.need(Some("a"), EDDSA, 599_999), KeyNeed::Ready));
+        let t = ticket(c.need(Some("a"), EDDSA, 600_000));
+        // Others keep using the stale keys meanwhile.
+        assert!(matches!(c.need(Some("a"), EDDSA, 600_001), KeyNeed::Ready));
+        c.answer(&t, KeyResponse::Failed("connection refused".into()), 600_002);
+        assert_eq!(kids(&c, 600_002), ["a"]);
+        let s = c.status(600_002);
+        assert_eq!((s.state, s.failures, s.last_error.as_deref()), ("stale", 1, Some("connection refused")));
+        // The next attempt waits for the cooldown.
+        assert!(matches!(c.need(Some("a"), EDDSA, 629_999), KeyNeed::Ready));
+        assert!(matches!(c.need(Some("a"), EDDSA, 630_000), KeyNeed::Fetch(_)));
+        // Past stale_for the keys are dropped.
+        assert!(c.keys(600_000 + 86_400_000).is_none());
+        assert_eq!(c.status(600_000 + 86_400_000).state, "empty");
+    }
+
+    #[test]
+    fn bad_responses_never_replace_good_keys() {
+        let c = cache();
+        c.answer(&ticket(c.need(None, EDDSA, 0)), jwks(&[("a", ED_X)]), 0);
+        let leaked = r#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AA","d":"AA","kid":"z"}]}"#;
+        let cases = [
+            (KeyResponse::Http { status: 500, cache_control: None, body: b"{}".to_vec() }, "HTTP 500"),
+            (KeyResponse::Http { status: 302, cache_control: None, body: vec![] }, "redirects are not followed"),
+            (KeyResponse::Http { status: 200, cache_control: None, body: b"<html>".to_vec() }, "not JSON"),
+            (KeyResponse::Http { status: 200, cache_control: None, body: b"{\"k\":1}".to_vec() }, "not a JWK Set"),
+            (KeyResponse::Http { status: 200, cache_control: None, body: leaked.into() }, "private"),
+            (jwks(&[]), "no usable key"),
+            (
+                KeyResponse::Http { status: 200, cache_control: None, body: vec![b' '; keys::MAX_JWKS_BYTES + 1] },
+                "larger than",
+            ),
+            (KeyResponse::Failed("timed out after 5 s".into()), "timed out"),
+        ];
+        for (i, (response, why)) in cases.into_iter().enumerate() {
+            let clock = 30_000 * (i as u64 + 1);
+            let t = ticket(c.need(Some("new"), EDDSA, clock));
+            c.answer(&t, response, clock);
+            assert_eq!(kids(&c, clock), ["a"], "{why}");
+            let error = c.status(clock).last_error.unwrap();
+            assert!(error.contains(why), "{error} / {why}");
+            assert!(!error.contains("AA"));
+        }
+        let events = c.drain_events();
+        assert!(events.iter().filter(|e| e.level == KeyEventLevel::Warn).count() >= 8);
+        assert!(c.drain_events().is_empty());
+    }
+
+    #[test]
+    fn unusable_keys_are_skipped_not_fatal() {
+        let c = cache();
+        let body = serde_json::json!({"keys": [
+            {"kty": "OKP", "crv": "Ed25519", "x": ED_X, "kid": "enc", "use": "enc"},
+            {"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA", "kid": "ec"},
+            {"kty": "OKP", "crv": "Ed25519", "x": ED_X2, "kid": "good"},
+            "not a key"
+        ]});
+        let response = KeyResponse::Http { status: 200, cache_control: None, body: body.to_string().into() };
+        c.answer(&ticket(c.need(None, EDDSA, 0)), response, 0);
+        assert_eq!(kids(&c, 0), ["good"]);
+        let warnings: Vec<_> =
+            c.drain_events().into_iter().filter(|e| e.level == KeyEventLevel::Warn).map(|e| e.message).collect();
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[0].contains("keys[0].use"));
+    }
+
+    #[test]
+    fn nothing_cached_fails_closed_and_retries_soon() {
+        let c = cache();
+        c.answer(&ticket(c.need(None, EDDSA, 0)), KeyResponse::Failed("connection refused".into()), 5);
+        assert!(c.keys(10).is_none());
+        assert!(matches!(c.need(None, EDDSA, 999), KeyNeed::Ready));
+        assert!(matches!(c.need(None, EDDSA, 1_000), KeyNeed::Fetch(_)));
+        let events = c.drain_events();
+        assert_eq!(events[0].level, KeyEventLevel::Error);
+        assert!(events[0].message.contains("keys_unavailable"));
+        assert!(!events[0].message.contains("k=v"), "the query is not shown");
+    }
+
+    #[test]
+    fn abandoned_fetches_are_replaced_and_late_answers_ignored() {
+        let c = cache();
+        let first = ticket(c.need(None, EDDSA, 0));
+        assert!(matches!(c.need(None, EDDSA, 6_999), KeyNeed::Wait));
+        let second = ticket(c.need(None, EDDSA, 7_000));
+        c.answer(&first, jwks(&[("late", ED_X)]), 7_001);
+        assert!(c.keys(7_001).is_none());
+        c.answer(&second, jwks(&[("a", ED_X)]), 7_002);
+        assert_eq!(kids(&c, 7_002), ["a"]);
+    }
+
+    #[test]
+    fn cache_control_sets_freshness() {
+        assert_eq!(max_age("public, max-age=60"), Some(60_000));
+        assert_eq!(max_age("no-store"), Some(0));
+        assert_eq!(max_age("public"), None);
+        let c = cache();
+        let mut response = jwks(&[("a", ED_X)]);
+        if let KeyResponse::Http { cache_control, .. } = &mut response {
+            *cache_control = Some("max-age=60".into());
+        }
+        c.answer(&ticket(c.need(None, EDDSA, 0)), response, 0);
+        assert!(matches!(c.need(Some("a"), EDDSA, 59_999), KeyNeed::Ready));
+        assert!(matches!(c.need(Some("a"), EDDSA, 60_000), KeyNeed::Fetch(_)));
+    }
+}
