@@ -95,14 +95,14 @@ fn one_token(o: &Options) -> Result<String, ExitCode> {
     }
 }
 
-/// A bare token, or the token of a `Bearer` value.
+/// A bare token, or the token of a `Bearer` value. What the key cache reports on the
+/// way (fetches, failures) goes to stderr.
 fn verify(engine: &Engine, credential: &str, now: UnixTime) -> Result<portcullis::Principal, portcullis::AuthError> {
-    let is_header = credential.split_once(' ').is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"));
-    if is_header {
-        engine.verify_authorization(credential, now)
-    } else {
-        engine.verify(credential, now)
+    let result = portcullis::credential_token(credential).and_then(|token| engine.verify(token, now));
+    for event in engine.key_events() {
+        eprintln!("portcullis: {}: {}", event.level.as_str(), event.message);
     }
+    result
 }
 
 fn now_of(o: &Options) -> UnixTime {

@@ -169,3 +169,18 @@ fn usage_errors_exit_2() {
     assert_eq!(run(&["verify", "--policy"]).status.code(), Some(2));
     assert_eq!(run(&["verify", "--policy", &policy(), "--now", "soon", "x"]).status.code(), Some(2));
 }
+
+#[test]
+fn verify_with_an_unreachable_jwks_url_fails_closed_and_says_why_on_stderr() {
+    let policy = temp_file(
+        "remote.json",
+        r#"{"token": {"algorithms": ["EdDSA"]}, "keys": {"jwks_url": "http://127.0.0.1:9/jwks?key=hidden"}}"#,
+    );
+    let out = run(&["verify", "--policy", policy.to_str().unwrap(), "--now", NOW, &token()]);
+    assert_eq!(out.status.code(), Some(1));
+    let error: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!((error["code"].as_str(), error["status"].as_u64()), (Some("KEYS_UNAVAILABLE"), Some(503)));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("portcullis: error: fetching http://127.0.0.1:9/jwks failed: "), "{stderr}");
+    assert!(!stderr.contains("hidden") && !stderr.contains(&token()), "{stderr}");
+}

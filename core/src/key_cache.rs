@@ -103,6 +103,21 @@ pub enum KeyEventLevel {
     Error,
 }
 
+impl KeyEventLevel {
+    /// `info`, `warn` or `error`.
+    ///
+    /// ```
+    /// assert_eq!(portcullis::KeyEventLevel::Warn.as_str(), "warn");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            KeyEventLevel::Info => "info",
+            KeyEventLevel::Warn => "warn",
+            KeyEventLevel::Error => "error",
+        }
+    }
+}
+
 /// Something a host should log about its remote key set (see [`crate::Engine::key_events`]).
 /// Messages name the URL without its query and never hold key material.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -410,6 +410,7 @@ REASON_CODE = {
     "expired": ("TOKEN_EXPIRED", 401),
     "denied": ("INSUFFICIENT_PERMISSIONS", 403),
     "forbidden": ("INSUFFICIENT_PERMISSIONS", 403),
+    "keys_unavailable": ("KEYS_UNAVAILABLE", 503),
 }
 TOKEN_INVALID_REASONS = [
     "malformed", "token_too_large", "invalid_header", "algorithm_not_allowed",
@@ -2192,6 +2193,36 @@ def names_or_list(v):
     return isinstance(v, list) and v != [] and all(is_nonempty_str(x) for x in v)
 
 
+KEY_SOURCES = ("jwks", "jwk", "pem", "secret", "jwks_url")
+
+
+def model_jwks_url(url):
+    """keys.jwks_url: https:, or http: to a loopback host; no credentials or fragment."""
+    need(is_nonempty_str(url) and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url), "jwks_url")
+    scheme, sep, rest = url.partition("://")
+    need(sep and scheme.lower() in ("http", "https") and "#" not in url, "jwks_url")
+    authority = re.split(r"[/?]", rest, maxsplit=1)[0]
+    need("@" not in authority, "jwks_url")
+    m = re.fullmatch(r"\[([^\]]*)\](?::(.*))?|([^:]*)(?::(.*))?", authority)
+    host = m.group(1) if m.group(1) is not None else m.group(3)
+    port = m.group(2) if m.group(1) is not None else m.group(4)
+    need(host, "jwks_url")
+    need(port is None or (port.isdigit() and port.isascii() and int(port) <= 65535), "jwks_url")
+    if scheme.lower() == "http":
+        h = host.lower().rstrip(".")
+        loopback = h == "localhost" or h.endswith(".localhost") or h == "::1" or (
+            re.fullmatch(r"127\.\d{1,3}\.\d{1,3}\.\d{1,3}", h) and all(int(x) < 256 for x in h.split(".")))
+        need(loopback, "jwks_url")
+
+
+def model_refresh(refresh):
+    """keys.refresh: whole seconds; timeout 1..60, the others at most a year."""
+    only_fields(refresh, ("max_age", "cooldown", "timeout", "stale_for"))
+    for name, value in refresh.items():
+        top = 60 if name == "timeout" else 366 * 24 * 3600
+        need(is_int(value) and (1 if name == "timeout" else 0) <= value <= top, "refresh")
+
+
 def model_policy(doc):
     only_fields(doc, ("token", "keys", "principal", "rules"))
     need("token" in doc, "missing-token")
@@ -2216,11 +2247,18 @@ def model_policy(doc):
         need(isinstance(rc, list) and all(isinstance(x, str) for x in rc), "required_claims")
     keys = doc["keys"]
     need(isinstance(keys, dict), "keys-source")
-    need(set(keys) <= {"jwks", "jwk", "pem", "secret"}, "unknown-field")
-    need(len(keys) == 1, "keys-source")
-    source = next(iter(keys))
+    need(set(keys) <= set(KEY_SOURCES) | {"refresh"}, "unknown-field")
+    sources = [k for k in keys if k in KEY_SOURCES]
+    need(len(sources) == 1, "keys-source")
+    source = sources[0]
+    need(source == "jwks_url" or "refresh" not in keys, "refresh")
     hs = [a for a in algs if a.startswith("HS")]
-    if source == "secret":
+    if source == "jwks_url":
+        need(not hs, "hs-mix")
+        model_jwks_url(keys["jwks_url"])
+        model_refresh(keys.get("refresh", {}))
+        key_list = None
+    elif source == "secret":
         need(len(hs) == len(algs), "hs-mix")
         secret = keys["secret"]
         need(is_nonempty_str(secret), "secret")
@@ -2634,6 +2672,9 @@ def model_verify(P, v):
         raise Fail("invalid_header")
     kid = header.get("kid")
     keys = P["keys"]
+    if P["source"] == "jwks_url":
+        # Vectors point jwks_url at a loopback port where nothing listens.
+        raise Fail("keys_unavailable")
     if P["source"] == "jwks":
         if kid is not None:
             named = [k for k in keys if k.kid == kid]
@@ -2810,6 +2851,96 @@ def check_vector(v):
     return problems
 
 
+def remote_key_vectors():
+    """keys.jwks_url and keys.refresh. Nothing listens at the URLs used here (port 9 of
+    127.0.0.1 is the discard port), so a token that gets as far as key selection is
+    refused with keys_unavailable (503), and earlier failures keep their own reasons
+    without any fetch."""
+    out = []
+    url = "http://127.0.0.1:9/api/auth/jwks"
+
+    def remote(refresh=None, algs=("EdDSA",), **keys):
+        k = {"jwks_url": url, **keys}
+        if refresh is not None:
+            k["refresh"] = refresh
+        return pol(algs, k)
+
+    def bad(vid, desc, policy, why):
+        out.append(V(vid, desc, policy, CFG, BASE_TOKEN, why=why))
+
+    # A policy with a remote host loads; the malformed token shows it without any fetch.
+    for vid, u in [
+        ("https-any-host", "https://auth.example.com/api/auth/jwks"),
+        ("https-port-query", "https://auth.example.com:8443/jwks?tenant=a"),
+        ("https-upper-case-scheme", "HTTPS://auth.example.com/jwks"),
+    ]:
+        out.append(V(f"url-{vid}", f"jwks_url {u} loads (checked with a malformed token: nothing is fetched)",
+                     pol(["EdDSA"], {"jwks_url": u}), FAIL("malformed"), "not-a-token"))
+    for vid, u in [
+        ("http-127", url),
+        ("http-localhost", "http://localhost:9/api/auth/jwks"),
+        ("http-loopback-v6", "http://[::1]:9/api/auth/jwks"),
+        ("http-127-8", "http://127.8.9.10:9/jwks"),
+        ("https-loopback", "https://127.0.0.1:9/jwks"),
+    ]:
+        out.append(V(f"url-{vid}", f"jwks_url {u} loads; the token waits on keys that cannot be fetched",
+                     pol(["EdDSA"], {"jwks_url": u}), FAIL("keys_unavailable"), tok()))
+    out.append(V("refresh-all-settings", "every refresh setting given",
+                 remote({"max_age": 60, "cooldown": 0, "timeout": 1, "stale_for": 0}), FAIL("keys_unavailable"),
+                 tok()))
+    out.append(V("unreachable-authorization", "a Bearer value, keys unavailable",
+                 remote(), FAIL("keys_unavailable"), auth="Bearer " + tok()))
+    out.append(V("unreachable-with-request", "a request is never decided without keys",
+                 remote(), FAIL("keys_unavailable"), tok(), request={"action": "read", "resource": {"type": "todo"}}))
+    # Failures before key selection are reported as such, with nothing fetched.
+    out.append(V("malformed-before-keys", "a malformed token is malformed, not keys_unavailable",
+                 remote(), FAIL("malformed"), "not-a-token"))
+    out.append(V("missing-before-keys", "no credential", remote(), FAIL("missing"), auth="Basic dXNlcg=="))
+    out.append(V("alg-before-keys", "an alg outside token.algorithms", remote(), FAIL("algorithm_not_allowed"),
+                 tok(alg="ES256", key=None)))
+    out.append(V("crit-before-keys", "crit in the header is invalid_header before key selection",
+                 remote(), FAIL("invalid_header"), tok(crit=["exp"])))
+    out.append(V("too-large-before-keys", "a token over max_length",
+                 dict(remote(), token=dict(remote()["token"], max_length=64)), FAIL("token_too_large"), tok()))
+
+    for vid, u in [
+        ("http-remote-host", "http://auth.example.com/api/auth/jwks"),
+        ("http-private-ip", "http://10.0.0.1/jwks"),
+        ("http-v6-not-loopback", "http://[::2]/jwks"),
+        ("http-localhost-suffix-trick", "http://localhost.evil.example/jwks"),
+        ("http-127-out-of-range", "http://127.0.0.256/jwks"),
+        ("ftp", "ftp://auth.example.com/jwks"),
+        ("relative", "/api/auth/jwks"),
+        ("no-host", "https:///jwks"),
+        ("credentials", "https://user:pw@auth.example.com/jwks"),
+        ("bad-port", "https://auth.example.com:99999/jwks"),
+        ("empty-port", "https://auth.example.com:/jwks"),
+        ("fragment", "https://auth.example.com/jwks#keys"),
+        ("space", "https://auth.example.com/ jwks"),
+        ("empty", ""),
+    ]:
+        bad(f"url-{vid}", f"jwks_url {u!r} is refused", pol(["EdDSA"], {"jwks_url": u}), "jwks_url")
+    bad("url-not-string", "jwks_url is an object", pol(["EdDSA"], {"jwks_url": {"href": url}}), "jwks_url")
+    bad("url-and-jwks", "jwks_url and jwks together", remote(jwks=K_ED1["jwks"]), "keys-source")
+    bad("url-with-hs", "HS256 cannot use a JWKS endpoint", remote(algs=("HS256",)), "hs-mix")
+    bad("refresh-without-url", "refresh applies only to jwks_url",
+        pol(["EdDSA"], {"jwks": K_ED1["jwks"], "refresh": {"max_age": 60}}), "refresh")
+    bad("refresh-alone", "refresh is not a key source", pol(["EdDSA"], {"refresh": {}}), "keys-source")
+    for vid, refresh in [
+        ("unknown-member", {"maxage": 60}),
+        ("timeout-zero", {"timeout": 0}),
+        ("timeout-over-60", {"timeout": 61}),
+        ("negative", {"cooldown": -1}),
+        ("fraction", {"max_age": 0.5}),
+        ("string", {"stale_for": "1d"}),
+        ("over-a-year", {"stale_for": 366 * 24 * 3600 + 1}),
+    ]:
+        bad(f"refresh-{vid}", f"refresh {json.dumps(refresh)} is refused", remote(refresh), "refresh" if vid !=
+            "unknown-member" else "unknown-field")
+    bad("refresh-not-object", "refresh is a number", remote(600), "not-object")
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Files
 # ---------------------------------------------------------------------------
@@ -2824,6 +2955,7 @@ SUITES = [
     ("config.json", "config", config_vectors),
     ("decisions-expr.json", "decisions-expr", decision_vectors),
     ("rfc7515.json", "rfc7515", rfc_vectors),
+    ("keys-remote.json", "keys-remote", remote_key_vectors),
 ]
 
 

@@ -1,0 +1,300 @@
+//! Remote key sets over real HTTP: a JWKS server on 127.0.0.1 that can rotate keys, go
+//! down, hang, answer garbage or 500, and the engine's blocking fetch (feature `http`).
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use portcullis::{Code, Engine, KeyEventLevel, Reason};
+use serde_json::{json, Value};
+use support::{claims, Signer, AUDIENCE, ISSUER, NOW};
+
+/// What the server answers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    Serve,
+    Garbage,
+    Error500,
+    Private,
+    Hang,
+    Down,
+}
+
+struct Shared {
+    mode: Mode,
+    keys: Vec<Value>,
+    delay: Duration,
+}
+
+/// A JWKS endpoint on 127.0.0.1 that counts the requests it answers.
+struct JwksServer {
+    addr: SocketAddr,
+    shared: Arc<Mutex<Shared>>,
+    hits: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl JwksServer {
+    fn start(keys: Vec<Value>) -> JwksServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shared = Arc::new(Mutex::new(Shared { mode: Mode::Serve, keys, delay: Duration::ZERO }));
+        let hits = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (s, h, st) = (shared.clone(), hits.clone(), stop.clone());
+        thread::spawn(move || serve(Some(listener), addr, s, h, st));
+        JwksServer { addr, shared, hits, stop }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/api/auth/jwks", self.addr)
+    }
+
+    fn set_mode(&self, mode: Mode) {
+        self.shared.lock().unwrap().mode = mode;
+        // Give the server loop time to close or reopen its socket.
+        thread::sleep(Duration::from_millis(50));
+    }
+
+    fn set_delay(&self, delay: Duration) {
+        self.shared.lock().unwrap().delay = delay;
+    }
+
+    fn add_key(&self, jwk: Value) {
+        self.shared.lock().unwrap().keys.push(jwk);
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for JwksServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn serve(
+    mut listener: Option<TcpListener>,
+    addr: SocketAddr,
+    shared: Arc<Mutex<Shared>>,
+    hits: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+) {
+    let mut hung = Vec::new();
+    while !stop.load(Ordering::SeqCst) {
+        let mode = shared.lock().unwrap().mode;
+        if mode == Mode::Down {
+            listener = None;
+            thread::sleep(Duration::from_millis(5));
+            continue;
+        }
+        let l = listener.get_or_insert_with(|| TcpListener::bind(addr).unwrap());
+        l.set_nonblocking(true).unwrap();
+        let Ok((stream, _)) = l.accept() else {
+            thread::sleep(Duration::from_millis(2));
+            continue;
+        };
+        stream.set_nonblocking(false).unwrap();
+        hits.fetch_add(1, Ordering::SeqCst);
+        if mode == Mode::Hang {
+            hung.push(stream);
+            continue;
+        }
+        let (keys, delay) = {
+            let s = shared.lock().unwrap();
+            (s.keys.clone(), s.delay)
+        };
+        thread::spawn(move || answer(stream, mode, keys, delay));
+    }
+}
+
+fn answer(mut stream: TcpStream, mode: Mode, keys: Vec<Value>, delay: Duration) {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+    }
+    thread::sleep(delay);
+    let (status, body) = match mode {
+        Mode::Serve => ("200 OK", json!({ "keys": keys }).to_string()),
+        Mode::Garbage => ("200 OK", "<html>not a key set</html>".to_owned()),
+        Mode::Error500 => ("500 Internal Server Error", "{\"error\":\"down\"}".to_owned()),
+        Mode::Private => {
+            let mut leaked = keys[0].clone();
+            leaked["d"] = json!("bm90LWEtcmVhbC1wcml2YXRlLWtleQ");
+            ("200 OK", json!({ "keys": [leaked] }).to_string())
+        }
+        Mode::Hang | Mode::Down => unreachable!(),
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes()));
+}
+
+fn engine(url: &str, refresh: Value) -> Engine {
+    Engine::from_value(&json!({
+        "token": {"issuer": ISSUER, "audience": AUDIENCE, "algorithms": ["EdDSA"]},
+        "keys": {"jwks_url": url, "refresh": refresh},
+    }))
+    .unwrap()
+}
+
+fn reason(engine: &Engine, token: &str) -> Option<Reason> {
+    engine.verify(token, NOW).err().map(|e| e.reason())
+}
+
+#[test]
+fn first_use_fetches_once_then_serves_from_the_cache() {
+    let k1 = Signer::ed25519();
+    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    let engine = engine(&server.url(), json!({}));
+    assert_eq!(engine.key_status().state, "empty");
+    for _ in 0..5 {
+        assert_eq!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).unwrap().id, "u1");
+    }
+    assert_eq!(server.hits(), 1);
+    let status = engine.key_status();
+    assert_eq!((status.state, status.kids.clone(), status.fetches), ("fresh", vec!["k1".to_owned()], 1));
+    let events = engine.key_events();
+    assert_eq!(events.len(), 1);
+    assert!(events[0].message.contains("1 key(s) from http://127.0.0.1:") && events[0].message.contains("kid k1"));
+}
+
+#[test]
+fn a_newly_rotated_key_verifies_after_one_refetch() {
+    let (k1, k2) = (Signer::ed25519(), Signer::ed25519());
+    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    let engine = engine(&server.url(), json!({"cooldown": 1}));
+    assert!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).is_ok());
+    server.add_key(k2.jwk("k2").unwrap());
+    let rotated = k2.sign("k2", &claims("u2"));
+    // Within the cooldown of the first fetch the new kid is not fetched for.
+    assert_eq!(reason(&engine, &rotated), Some(Reason::UnknownKey));
+    assert_eq!(server.hits(), 1);
+    thread::sleep(Duration::from_millis(1100));
+    assert_eq!(engine.verify(&rotated, NOW).unwrap().id, "u2");
+    assert_eq!(server.hits(), 2);
+    // Old tokens still verify: the old key is still listed.
+    assert!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).is_ok());
+    assert_eq!(server.hits(), 2);
+}
+
+#[test]
+fn a_thousand_concurrent_unknown_kids_fetch_at_most_once_per_cooldown() {
+    let k1 = Signer::ed25519();
+    let stranger = Signer::ed25519();
+    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    server.set_delay(Duration::from_millis(200));
+    let engine = engine(&server.url(), json!({"cooldown": 1}));
+    let tokens: Vec<String> = (0..1000).map(|i| stranger.sign(&format!("unknown-{i}"), &claims("x"))).collect();
+    let run = |tokens: &[String]| {
+        thread::scope(|scope| {
+            let handles: Vec<_> = tokens
+                .chunks(1000 / 16)
+                .map(|chunk| scope.spawn(|| chunk.iter().map(|t| reason(&engine, t)).collect::<Vec<_>>()))
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap()).collect::<Vec<_>>()
+        })
+    };
+    // Nothing cached: one fetch serves all of them (single flight), and every kid is unknown.
+    let reasons = run(&tokens);
+    assert!(reasons.iter().all(|r| *r == Some(Reason::UnknownKey)), "{:?}", &reasons[..3]);
+    assert_eq!(server.hits(), 1);
+    // After the cooldown, another burst gets one more fetch.
+    thread::sleep(Duration::from_millis(1100));
+    let reasons = run(&tokens);
+    assert!(reasons.iter().all(|r| *r == Some(Reason::UnknownKey)));
+    assert_eq!(server.hits(), 2);
+    assert!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).is_ok());
+}
+
+#[test]
+fn cached_keys_keep_working_while_the_server_is_down() {
+    let k1 = Signer::ed25519();
+    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    let engine = engine(&server.url(), json!({"cooldown": 0, "max_age": 0}));
+    let token = k1.sign("k1", &claims("u1"));
+    assert!(engine.verify(&token, NOW).is_ok());
+    engine.key_events();
+    server.set_mode(Mode::Down);
+    // max_age 0 and cooldown 0: every verification tries to refresh, and fails.
+    for _ in 0..3 {
+        assert_eq!(engine.verify(&token, NOW).unwrap().id, "u1");
+    }
+    let status = engine.key_status();
+    assert_eq!(status.state, "stale");
+    assert_eq!(status.last_error.as_deref(), Some("connection refused"));
+    assert_eq!(status.failures, 3);
+    let events = engine.key_events();
+    assert!(events.iter().all(|e| e.level == KeyEventLevel::Warn && !e.message.contains(&token)));
+    assert!(events[0].message.contains("connection refused") && events[0].message.contains("serving the 1 cached"));
+    // Back up: the next refresh succeeds and says so.
+    server.set_mode(Mode::Serve);
+    assert!(engine.verify(&token, NOW).is_ok());
+    assert_eq!(engine.key_status().last_error, None);
+}
+
+#[test]
+fn bad_responses_do_not_evict_good_keys() {
+    let k1 = Signer::ed25519();
+    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    let engine = engine(&server.url(), json!({"cooldown": 0, "max_age": 0}));
+    let token = k1.sign("k1", &claims("u1"));
+    assert!(engine.verify(&token, NOW).is_ok());
+    for (mode, why) in
+        [(Mode::Garbage, "not JSON"), (Mode::Error500, "HTTP 500"), (Mode::Private, "private or symmetric")]
+    {
+        server.set_mode(mode);
+        assert_eq!(engine.verify(&token, NOW).unwrap().id, "u1", "{mode:?}");
+        let error = engine.key_status().last_error.unwrap();
+        assert!(error.contains(why), "{mode:?}: {error}");
+        assert_eq!(engine.key_status().kids, ["k1"]);
+    }
+}
+
+#[test]
+fn a_hanging_server_fails_closed_within_the_timeout() {
+    let k1 = Signer::ed25519();
+    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    server.set_mode(Mode::Hang);
+    let engine = engine(&server.url(), json!({"timeout": 1}));
+    let started = Instant::now();
+    let err = engine.verify(&k1.sign("k1", &claims("u1")), NOW).unwrap_err();
+    let elapsed = started.elapsed();
+    assert_eq!((err.reason(), err.code(), err.status()), (Reason::KeysUnavailable, Code::KeysUnavailable, 503));
+    assert!(elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(2), "{elapsed:?}");
+    assert!(engine.key_status().last_error.unwrap().contains("timed out after 1 s"));
+}
+
+#[test]
+fn nothing_to_fetch_from_fails_closed_and_broken_tokens_fetch_nothing() {
+    let k1 = Signer::ed25519();
+    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    server.set_mode(Mode::Down);
+    let engine = engine(&server.url(), json!({}));
+    let err = engine.verify(&k1.sign("k1", &claims("u1")), NOW).unwrap_err();
+    assert_eq!((err.reason(), err.status()), (Reason::KeysUnavailable, 503));
+    let error = engine.key_events().pop().unwrap();
+    assert_eq!(error.level, KeyEventLevel::Error);
+    assert!(error.message.contains("keys_unavailable"));
+
+    server.set_mode(Mode::Serve);
+    let fresh = self::engine(&server.url(), json!({}));
+    assert_eq!(reason(&fresh, "not.a.token"), Some(Reason::Malformed));
+    assert_eq!(reason(&fresh, ""), Some(Reason::Missing));
+    assert_eq!(server.hits(), 0);
+    assert!(fresh.verify(&k1.sign("k1", &claims("u1")), NOW).is_ok());
+    assert_eq!(server.hits(), 1);
+}
