@@ -157,8 +157,9 @@ impl Engine {
         let keys = match &policy.keys {
             Keys::Static(_, set) => set,
             Keys::Remote(cache) => {
+                // A header that fails on its own needs no keys, so it fetches nothing.
                 #[cfg(feature = "http")]
-                if fetch {
+                if fetch && parsed.check_header(&policy.header).is_ok() {
                     crate::http::settle(cache, parsed.kid.as_deref(), parsed.alg);
                 }
                 let _ = fetch;
@@ -281,8 +282,8 @@ impl Engine {
     }
 
     /// What verifying `token` needs first, for hosts that fetch keys themselves:
-    /// [`KeyNeed::Ready`] (always, with inline keys, and for a token too broken to get as
-    /// far as key selection), [`KeyNeed::Fetch`] (this caller must GET the ticket's URL
+    /// [`KeyNeed::Ready`] (always, with inline keys, and for a token whose structure or
+    /// header fails on its own, so that it never causes a fetch), [`KeyNeed::Fetch`] (this caller must GET the ticket's URL
     /// and hand the outcome to [`Engine::key_response`]), or [`KeyNeed::Wait`] (another
     /// caller's fetch is under way).
     ///
@@ -323,6 +324,7 @@ impl Engine {
     fn remote_for(&self, token: &str) -> Option<(&KeyCache, Option<String>, Algorithm)> {
         let Keys::Remote(cache) = &self.policy.keys else { return None };
         let parsed = token::parse(token, &self.policy.header).ok()?;
+        parsed.check_header(&self.policy.header).ok()?;
         Some((cache, parsed.kid, parsed.alg))
     }
 

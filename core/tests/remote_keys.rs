@@ -294,6 +294,12 @@ fn nothing_to_fetch_from_fails_closed_and_broken_tokens_fetch_nothing() {
     let fresh = self::engine(&server.url(), json!({}));
     assert_eq!(reason(&fresh, "not.a.token"), Some(Reason::Malformed));
     assert_eq!(reason(&fresh, ""), Some(Reason::Missing));
+    let crit = k1.sign_with_header(&json!({"alg": "EdDSA", "kid": "k1", "crit": ["exp"]}), &claims("u1"));
+    assert_eq!(reason(&fresh, &crit), Some(Reason::InvalidHeader));
+    assert!(!fresh.keys_ready(&k1.sign("k1", &claims("u1"))));
+    assert!(fresh.keys_ready(&crit));
+    let es256 = Signer::es256().sign("k1", &claims("u1"));
+    assert_eq!(reason(&fresh, &es256), Some(Reason::AlgorithmNotAllowed));
     assert_eq!(server.hits(), 0);
     assert!(fresh.verify(&k1.sign("k1", &claims("u1")), NOW).is_ok());
     assert_eq!(server.hits(), 1);
