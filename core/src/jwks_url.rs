@@ -14,7 +14,7 @@ const MAX_TIMEOUT: u64 = 60;
 const MAX_SECONDS: u64 = 366 * 24 * 3600;
 
 /// A validated `keys.jwks_url` with its `keys.refresh` settings, in milliseconds.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct RemoteConfig {
     /// The URL fetched.
     pub url: String,
@@ -28,6 +28,19 @@ pub(crate) struct RemoteConfig {
     pub timeout: u64,
     /// How long keys are still served after they stop being fresh while fetches fail.
     pub stale_for: u64,
+}
+
+/// Shows the URL without its query, which may hold a credential.
+impl std::fmt::Debug for RemoteConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteConfig")
+            .field("url", &self.shown)
+            .field("max_age", &self.max_age)
+            .field("cooldown", &self.cooldown)
+            .field("timeout", &self.timeout)
+            .field("stale_for", &self.stale_for)
+            .finish()
+    }
 }
 
 /// Reads `jwks_url` and `refresh` from the `keys` section.
@@ -169,5 +182,7 @@ mod tests {
             assert!(!err.contains("pw@"));
         }
         assert_eq!(check_url("https://a.example/jwks?key=secret").unwrap(), "https://a.example/jwks");
+        let c = config(json!({"jwks_url": "https://a.example/jwks?key=secret"})).unwrap();
+        assert!(!format!("{c:?}").contains("secret"));
     }
 }
