@@ -22,6 +22,9 @@ for alg in ["EdDSA", "ES256", "RS256", "HS256"]:
     ours, ring = median_ns(group, "portcullis"), median_ns(group, "ring")
     target = "≤ 1.15" if alg != "HS256" else "(none)"
     rows.append((f"verify {alg}", fmt(ours), fmt(ring), f"{ours / ring:.3f}", target))
+inline, remote = median_ns("verify_EdDSA-keys", "inline"), median_ns("verify_EdDSA-keys", "jwks_url-cached")
+rows.append(("verify EdDSA, keys.jwks_url (cached) vs inline", fmt(remote), fmt(inline) + " (inline)",
+             f"{remote / inline:.3f}", "(none)"))
 for case in ["allow-owner", "deny-other"]:
     ours = median_ns("authorize_four-rules", case)
     rows.append((f"authorize four rules ({case})", fmt(ours), "", "", "≤ 1 µs"))

@@ -9,7 +9,7 @@
 mod support;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use portcullis::{Engine, Request};
+use portcullis::{Engine, KeyNeed, KeyResponse, Request};
 use ring::signature::{self, UnparsedPublicKey};
 use serde_json::json;
 use std::hint::black_box;
@@ -63,6 +63,31 @@ fn verify(c: &mut Criterion) {
     }
 }
 
+/// The cost of a remote key set once its keys are cached: the same EdDSA token against
+/// inline keys and against keys fed to the key cache as a fetched JWKS.
+fn verify_remote(c: &mut Criterion) {
+    let signer = Signer::ed25519();
+    let inline = Engine::from_value(&policy(&signer, "k1", json!([]))).unwrap();
+    let mut doc = policy(&signer, "k1", json!([]));
+    let jwks = doc["keys"]["jwks"].take();
+    doc["keys"] = json!({"jwks_url": "https://auth.example.com/api/auth/jwks"});
+    let remote = Engine::from_value(&doc).unwrap();
+    let token = signer.sign("k1", &claims("user_1"));
+    let KeyNeed::Fetch(ticket) = remote.key_need(&token) else { panic!("a fresh remote engine fetches first") };
+    let body = serde_json::to_vec(&jwks).unwrap();
+    remote.key_response(&ticket, KeyResponse::Http { status: 200, cache_control: None, body });
+    assert!(remote.verify_cached(&token, NOW).is_ok() && inline.verify(&token, NOW).is_ok());
+
+    let mut group = c.benchmark_group("verify/EdDSA-keys");
+    group.bench_function(BenchmarkId::from_parameter("inline"), |b| {
+        b.iter(|| inline.verify(black_box(&token), NOW).unwrap())
+    });
+    group.bench_function(BenchmarkId::from_parameter("jwks_url-cached"), |b| {
+        b.iter(|| remote.verify_cached(black_box(&token), NOW).unwrap())
+    });
+    group.finish();
+}
+
 fn authorize(c: &mut Criterion) {
     let signer = Signer::ed25519();
     let engine = Engine::from_value(&policy(&signer, "k1", four_rules())).unwrap();
@@ -82,5 +107,5 @@ fn authorize(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, verify, authorize);
+criterion_group!(benches, verify, verify_remote, authorize);
 criterion_main!(benches);
