@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use portcullis::{contain, credential_token, AuthError, Request, UnixTime};
-use pyo3::exceptions::PyTypeError;
+use portcullis::{bearer_token, contain, credential_token, AuthError, KeyEvent, KeyEventLevel, Request, UnixTime};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDateTime, PyDict, PyFloat, PyInt, PyString, PyTuple};
@@ -16,6 +16,15 @@ use crate::types::{Decision, Principal};
 #[pyclass(frozen, module = "portcullis", name = "Engine")]
 pub struct Engine {
     inner: portcullis::Engine,
+    /// Whether the keys come from `keys.jwks_url`: only then may a call fetch, wait for
+    /// a fetch, or leave key events to log.
+    remote: bool,
+}
+
+impl From<portcullis::Engine> for Engine {
+    fn from(inner: portcullis::Engine) -> Self {
+        Engine { remote: inner.has_remote_keys(), inner }
+    }
 }
 
 #[pymethods]
@@ -34,21 +43,28 @@ impl Engine {
                 convert::type_name(policy)
             )));
         };
-        loaded.map(|inner| Engine { inner }).map_err(|e| errors::config(&e))
+        loaded.map(Engine::from).map_err(|e| errors::config(&e))
     }
 
     #[staticmethod]
     fn from_file(path: PathBuf) -> PyResult<Self> {
-        contain::config(|| portcullis::Engine::from_file(&path))
-            .map(|inner| Engine { inner })
-            .map_err(|e| errors::config(&e))
+        contain::config(|| portcullis::Engine::from_file(&path)).map(Engine::from).map_err(|e| errors::config(&e))
     }
 
     #[pyo3(signature = (token, *, now = None))]
     fn verify(&self, py: Python<'_>, token: &Bound<'_, PyAny>, now: Option<&Bound<'_, PyAny>>) -> PyResult<Principal> {
-        let token = convert::text(token, "token")?;
-        let now = clock(now)?;
-        self.run(py, |engine| engine.verify(&token, now)).map(|inner| Principal { inner })
+        self.verify_token(py, token, now, Keys::Fetch)
+    }
+
+    /// `verify` that never fetches (for `portcullis._aio`, once the keys are ready).
+    #[pyo3(signature = (token, *, now = None))]
+    fn _verify_cached(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Principal> {
+        self.verify_token(py, token, now, Keys::Cached)
     }
 
     #[pyo3(signature = (header, *, now = None))]
@@ -58,9 +74,18 @@ impl Engine {
         header: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Principal> {
-        let header = if header.is_none() { String::new() } else { convert::text(header, "header")? };
-        let now = clock(now)?;
-        self.run(py, |engine| engine.verify_authorization(&header, now)).map(|inner| Principal { inner })
+        self.verify_header(py, header, now, Keys::Fetch)
+    }
+
+    /// `verify_authorization` that never fetches.
+    #[pyo3(signature = (header, *, now = None))]
+    fn _verify_authorization_cached(
+        &self,
+        py: Python<'_>,
+        header: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Principal> {
+        self.verify_header(py, header, now, Keys::Cached)
     }
 
     #[pyo3(signature = (principal, action, resource, context = None))]
@@ -93,11 +118,21 @@ impl Engine {
         context: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
-        let credential = convert::text(token_or_header, "token_or_header")?;
-        let request = request(action, resource, context)?;
-        let now = clock(now)?;
-        self.run(py, |engine| engine.check(credential_token(&credential)?, &request, now))
-            .map(|inner| Decision { inner })
+        self.check_credential(py, token_or_header, request(action, resource, context)?, now, Keys::Fetch)
+    }
+
+    /// `check` that never fetches.
+    #[pyo3(signature = (token_or_header, action, resource, context = None, *, now = None))]
+    fn _check_cached(
+        &self,
+        py: Python<'_>,
+        token_or_header: &Bound<'_, PyAny>,
+        action: &Bound<'_, PyAny>,
+        resource: &Bound<'_, PyAny>,
+        context: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Decision> {
+        self.check_credential(py, token_or_header, request(action, resource, context)?, now, Keys::Cached)
     }
 
     /// `verify` as a coroutine: `principal = await engine.averify(token)`.
@@ -107,7 +142,19 @@ impl Engine {
         token: &Bound<'py, PyAny>,
         now: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        coroutine(slf, "verify", (token,), now)
+        let probe = slf.get().probe(token, |t| Ok(t));
+        coroutine(slf, "verify", probe, (token,), now)
+    }
+
+    /// `verify_authorization` as a coroutine.
+    #[pyo3(signature = (header, *, now = None))]
+    fn averify_authorization<'py>(
+        slf: &Bound<'py, Self>,
+        header: &Bound<'py, PyAny>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let probe = slf.get().probe(header, bearer_token);
+        coroutine(slf, "verify_authorization", probe, (header,), now)
     }
 
     /// `check` as a coroutine.
@@ -120,7 +167,25 @@ impl Engine {
         context: Option<&Bound<'py, PyAny>>,
         now: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        coroutine(slf, "check", (token_or_header, action, resource, context), now)
+        let probe = slf.get().probe(token_or_header, credential_token);
+        coroutine(slf, "check", probe, (token_or_header, action, resource, context), now)
+    }
+
+    /// The state of the key source: `{"source", "url", "state", "keys", "kids", "age",
+    /// "fresh_for", "served_for", "fetches", "failures", "last_error", "fetching"}`.
+    fn key_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let status = contain::auth(|| Ok(self.inner.key_status()));
+        self.log_key_events(py);
+        let status = status.map_err(|_| PyRuntimeError::new_err("the key status could not be read"))?;
+        let value = serde_json::to_value(&status)
+            .map_err(|_| PyRuntimeError::new_err("the key status could not be converted"))?;
+        convert::to_py(py, &value)
+    }
+
+    /// Whether verifying `token` can go ahead without fetching keys or waiting for a
+    /// fetch (for `portcullis._aio`, which otherwise moves the call to a thread).
+    fn _keys_ready(&self, token: &str) -> bool {
+        contain::auth(|| Ok(self.inner.keys_ready(token))).unwrap_or(false)
     }
 
     /// Suspicious but valid parts of the policy, as `(path, message)` pairs.
@@ -133,22 +198,137 @@ impl Engine {
     }
 }
 
+/// Whether a call may fetch a remote key set (`Fetch`) or uses what is cached (`Cached`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    Fetch,
+    Cached,
+}
+
 impl Engine {
+    fn verify_token(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+        keys: Keys,
+    ) -> PyResult<Principal> {
+        let token = convert::text(token, "token")?;
+        let now = clock(now)?;
+        self.run(py, |engine| verify(engine, &token, now, keys)).map(|inner| Principal { inner })
+    }
+
+    fn verify_header(
+        &self,
+        py: Python<'_>,
+        header: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+        keys: Keys,
+    ) -> PyResult<Principal> {
+        let header = if header.is_none() { String::new() } else { convert::text(header, "header")? };
+        let now = clock(now)?;
+        self.run(py, |engine| verify(engine, bearer_token(&header)?, now, keys)).map(|inner| Principal { inner })
+    }
+
+    fn check_credential(
+        &self,
+        py: Python<'_>,
+        token_or_header: &Bound<'_, PyAny>,
+        request: Request,
+        now: Option<&Bound<'_, PyAny>>,
+        keys: Keys,
+    ) -> PyResult<Decision> {
+        let credential = convert::text(token_or_header, "token_or_header")?;
+        let now = clock(now)?;
+        self.run(py, |engine| {
+            let token = credential_token(&credential)?;
+            match keys {
+                Keys::Fetch => engine.check(token, &request, now),
+                Keys::Cached => engine.check_cached(token, &request, now),
+            }
+        })
+        .map(|inner| Decision { inner })
+    }
+
     /// Runs a verification without the GIL, containing any panic, and maps the error.
+    /// With remote keys the call may have fetched: the key cache's events are logged.
     fn run<T: Send>(
         &self,
         py: Python<'_>,
         call: impl FnOnce(&portcullis::Engine) -> Result<T, AuthError> + Send,
     ) -> PyResult<T> {
         let engine = &self.inner;
-        py.detach(|| contain::auth(|| call(engine))).map_err(|e| errors::auth(&e))
+        let result = py.detach(|| contain::auth(|| call(engine)));
+        self.log_key_events(py);
+        result.map_err(|e| errors::auth(&e))
+    }
+
+    /// The token a coroutine's call would verify, for its key readiness check: only with
+    /// remote keys and a `str` argument that yields a token (otherwise the call is cheap
+    /// and runs when awaited).
+    fn probe(&self, arg: &Bound<'_, PyAny>, token: impl FnOnce(&str) -> Result<&str, AuthError>) -> Option<String> {
+        if !self.remote {
+            return None;
+        }
+        let text = arg.cast::<PyString>().ok()?.to_cow().ok()?;
+        contain::auth(|| token(&text).map(str::to_owned)).ok()
+    }
+
+    /// Logs the key cache's events not logged yet to the `portcullis` logger, each at its
+    /// level. A logging failure is reported as unraisable, never in place of the result.
+    fn log_key_events(&self, py: Python<'_>) {
+        if !self.remote {
+            return;
+        }
+        let events = contain::auth(|| Ok(self.inner.key_events())).unwrap_or_default();
+        if !events.is_empty() {
+            if let Err(e) = log(py, &events) {
+                e.write_unraisable(py, None);
+            }
+        }
     }
 }
 
-/// A coroutine (from `portcullis._aio`) that calls `method` when awaited.
+/// The core's `verify` (which fetches remote keys as needed) or `verify_cached`.
+fn verify(
+    engine: &portcullis::Engine,
+    token: &str,
+    now: UnixTime,
+    keys: Keys,
+) -> Result<portcullis::Principal, AuthError> {
+    match keys {
+        Keys::Fetch => engine.verify(token, now),
+        Keys::Cached => engine.verify_cached(token, now),
+    }
+}
+
+/// Passes key events to `logging.getLogger("portcullis")`.
+fn log(py: Python<'_>, events: &[KeyEvent]) -> PyResult<()> {
+    static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let logger = LOGGER.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py.import("logging")?.call_method1("getLogger", ("portcullis",))?.unbind())
+    })?;
+    let logger = logger.bind(py);
+    for event in events {
+        // The levels of the `logging` module: INFO, WARNING, ERROR.
+        let level = match event.level {
+            KeyEventLevel::Info => 20,
+            KeyEventLevel::Warn => 30,
+            KeyEventLevel::Error => 40,
+        };
+        logger.call_method1("log", (level, event.message.as_str()))?;
+    }
+    Ok(())
+}
+
+/// A coroutine (from `portcullis._aio`) that makes the call `method` when awaited: with
+/// remote keys, inline without fetching (`_{method}_cached`) when the keys are ready for
+/// `probe` (or there is no token to probe), else in a worker thread; with inline keys,
+/// inline.
 fn coroutine<'py>(
     slf: &Bound<'py, Engine>,
     method: &str,
+    probe: Option<String>,
     args: impl IntoPyObject<'py, Target = PyTuple, Output = Bound<'py, PyTuple>, Error = PyErr>,
     now: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
@@ -156,7 +336,13 @@ fn coroutine<'py>(
     let py = slf.py();
     let call = CALL.import(py, "portcullis._aio", "call")?;
     let args = args.into_pyobject(py)?;
-    let mut all = vec![slf.getattr(method)?];
+    let call_method = slf.getattr(method)?;
+    let cached = if slf.get().remote { slf.getattr(format!("_{method}_cached"))? } else { call_method.clone() };
+    let (ready, probe) = match probe {
+        Some(token) => (slf.getattr("_keys_ready")?, token.into_pyobject(py)?.into_any()),
+        None => (py.None().into_bound(py), py.None().into_bound(py)),
+    };
+    let mut all = vec![call_method, cached, ready, probe];
     all.extend(args.iter());
     let kwargs = PyDict::new(py);
     if let Some(now) = now {

@@ -9,6 +9,7 @@ mod py {
     pyo3::import_exception!(portcullis.errors, TokenExpired);
     pyo3::import_exception!(portcullis.errors, TokenInvalid);
     pyo3::import_exception!(portcullis.errors, InsufficientPermissions);
+    pyo3::import_exception!(portcullis.errors, KeysUnavailable);
     pyo3::import_exception!(portcullis.errors, ConfigError);
 }
 
@@ -20,6 +21,7 @@ pub fn auth(e: &AuthError) -> PyErr {
         Code::TokenExpired => py::TokenExpired::new_err(args),
         Code::TokenInvalid => py::TokenInvalid::new_err(args),
         Code::InsufficientPermissions => py::InsufficientPermissions::new_err(args),
+        Code::KeysUnavailable => py::KeysUnavailable::new_err(args),
     }
 }
 

@@ -11,10 +11,11 @@ fastapi = pytest.importorskip("fastapi")
 from fastapi import Depends, FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
-from portcullis import Engine, Principal, TokenInvalid  # noqa: E402
-from portcullis.fastapi import Guard, auth_error_response, install_exception_handler  # noqa: E402
+from portcullis import Engine, KeysUnavailable, Principal, TokenInvalid  # noqa: E402
+from portcullis.fastapi import RETRY_AFTER, Guard, auth_error_response, install_exception_handler  # noqa: E402
 
-from conftest import claims  # noqa: E402
+from conftest import Signer, claims  # noqa: E402
+from jwks_server import JwksServer, closed_url, remote_policy  # noqa: E402
 
 
 @pytest.fixture()
@@ -61,6 +62,10 @@ def bearer(token: str) -> dict:
 
 def now_claims(**extra):
     return claims(now=time.time(), **extra)
+
+
+def now_claims_token() -> str:
+    return Signer().sign(now_claims())
 
 
 def test_a_valid_token_gives_the_principal(client, signer):
@@ -181,7 +186,54 @@ def test_error_responses_can_be_declared_in_the_schema(engine):
 
     responses = app.openapi()["paths"]["/me"]["get"]["responses"]
     assert responses["401"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
-    assert set(responses) >= {"200", "401", "403"}
+    assert set(responses) >= {"200", "401", "403", "503"}
+    assert responses["503"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+    assert "Retry-After" in responses["503"]["headers"]
+
+
+def remote_app(url: str) -> FastAPI:
+    app = FastAPI()
+    guard = Guard(Engine(remote_policy(url)), app=app)
+
+    @app.get("/me")
+    async def me(principal: Principal = Depends(guard.principal)):
+        return {"id": principal.id}
+
+    @app.get("/hello")
+    def hello(principal: Optional[Principal] = Depends(guard.optional_principal)):
+        return {"who": principal.id if principal else None}
+
+    return app
+
+
+def test_unavailable_keys_are_503_with_retry_after():
+    client = TestClient(remote_app(closed_url()))
+    for path in ("/me", "/hello"):
+        r = client.get(path, headers=bearer(now_claims_token()))
+        assert r.status_code == 503
+        assert r.headers["retry-after"] == str(RETRY_AFTER) == "5"
+        assert "www-authenticate" not in r.headers
+        assert r.json() == {"detail": r.json()["detail"], "code": "KEYS_UNAVAILABLE", "status": 503,
+                            "reason": "keys_unavailable"}
+    assert client.get("/hello").json() == {"who": None}
+
+
+def test_the_guard_verifies_with_a_remote_key_set():
+    server = JwksServer()
+    try:
+        client = TestClient(remote_app(server.url))
+        token = server.signer.sign(now_claims())
+        assert client.get("/me", headers=bearer(token)).json() == {"id": "user_1"}
+        assert client.get("/hello", headers=bearer(token)).json() == {"who": "user_1"}
+        assert server.requests == 1
+    finally:
+        server.stop()
+
+
+def test_keys_unavailable_response():
+    r = auth_error_response(KeysUnavailable("no keys", "KEYS_UNAVAILABLE", 503, "keys_unavailable"))
+    assert (r.status_code, r.headers["retry-after"]) == (503, "5")
+    assert r.body == b'{"detail":"no keys","code":"KEYS_UNAVAILABLE","status":503,"reason":"keys_unavailable"}'
 
 
 def test_dependency_annotations_are_real_types():

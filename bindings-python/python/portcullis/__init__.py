@@ -9,6 +9,10 @@ The same engine, and so the same decisions, in Rust, Node, the Edge and Python::
     decision = engine.authorize(principal, "update", {"type": "todo", "owner_id": "u1"})
     decision.raise_if_denied()                    # raises InsufficientPermissions (403)
 
+Keys may be inline or fetched from ``keys.jwks_url`` (cached, refreshed as the policy's
+``keys.refresh`` says; ``engine.key_status()`` shows the cache, and fetches are logged
+to the ``portcullis`` logger).
+
 FastAPI integration: :mod:`portcullis.fastapi` (``pip install portcullis[fastapi]``).
 """
 
@@ -18,10 +22,12 @@ from .errors import (
     AuthError,
     ConfigError,
     InsufficientPermissions,
+    KeysUnavailable,
     TokenExpired,
     TokenInvalid,
     TokenMissing,
 )
+from ._key_status import KeyStatus
 from ._portcullis import Decision, Engine, Principal, __version__
 
 __all__ = [
@@ -30,6 +36,8 @@ __all__ = [
     "Decision",
     "Engine",
     "InsufficientPermissions",
+    "KeyStatus",
+    "KeysUnavailable",
     "Principal",
     "TokenExpired",
     "TokenInvalid",

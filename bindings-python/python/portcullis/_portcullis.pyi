@@ -4,6 +4,7 @@ from datetime import datetime
 from os import PathLike
 from typing import Any, Coroutine, Dict, Iterable, List, Optional, Tuple, Union, final
 
+from portcullis._key_status import KeyStatus
 
 __all__ = ["Decision", "Engine", "Principal", "__version__"]
 
@@ -80,6 +81,13 @@ class Engine:
     Thread-safe; verification releases the GIL, so threads verify in parallel.
     Raises :class:`portcullis.ConfigError` when the policy cannot be loaded and
     ``TypeError`` when ``policy`` is neither a ``dict`` nor a JSON ``str``.
+
+    With ``keys.jwks_url``, :meth:`verify`, :meth:`verify_authorization` and
+    :meth:`check` fetch the key set when they need it (nothing cached, stale keys, an
+    unknown ``kid``), blocking up to ``keys.refresh.timeout`` without the GIL; the
+    ``a``-prefixed coroutines do that in a worker thread. No keys to be had is
+    :class:`portcullis.KeysUnavailable` (503). Fetches, failures and key changes are
+    logged to the ``portcullis`` logger.
     """
 
     def __new__(cls, policy: Union[str, Dict[str, Any]]) -> "Engine": ...
@@ -87,7 +95,8 @@ class Engine:
     def from_file(path: Union[str, "PathLike[str]"]) -> "Engine":
         """Loads a policy document from a JSON file."""
     def verify(self, token: str, *, now: _Now = None) -> Principal:
-        """Verifies a compact JWS; raises :class:`portcullis.AuthError` (a subclass per code)."""
+        """Verifies a compact JWS; raises :class:`portcullis.AuthError` (a subclass per code).
+        May fetch a remote key set (see the class)."""
     def verify_authorization(self, header: Optional[str], *, now: _Now = None) -> Principal:
         """Verifies the token of an ``Authorization: Bearer <token>`` value; ``None`` or
         anything but ``Bearer`` is :class:`portcullis.TokenMissing`."""
@@ -111,7 +120,12 @@ class Engine:
     ) -> Decision:
         """:meth:`verify` (or :meth:`verify_authorization` for a value with a scheme) then :meth:`authorize`."""
     def averify(self, token: str, *, now: _Now = None) -> Coroutine[Any, Any, Principal]:
-        """:meth:`verify` for ``async`` code: ``principal = await engine.averify(token)``."""
+        """:meth:`verify` for ``async`` code: ``principal = await engine.averify(token)``.
+
+        Runs when awaited; when remote keys must be fetched (or a fetch is under way), in
+        a worker thread, so the event loop is never blocked."""
+    def averify_authorization(self, header: Optional[str], *, now: _Now = None) -> Coroutine[Any, Any, Principal]:
+        """:meth:`verify_authorization` for ``async`` code (as :meth:`averify`)."""
     def acheck(
         self,
         token_or_header: str,
@@ -121,6 +135,9 @@ class Engine:
         *,
         now: _Now = None,
     ) -> Coroutine[Any, Any, Decision]:
-        """:meth:`check` for ``async`` code."""
+        """:meth:`check` for ``async`` code (as :meth:`averify`)."""
+    def key_status(self) -> KeyStatus:
+        """The state of the key source (a new ``dict``), for health checks and logs:
+        ``state`` is ``"static"`` for inline keys, else ``"empty"``, ``"fresh"`` or ``"stale"``."""
     def warnings(self) -> List[Tuple[str, str]]:
         """Valid but suspicious parts of the policy, as ``(path, message)`` pairs."""

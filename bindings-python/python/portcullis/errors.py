@@ -2,8 +2,9 @@
 
 Every refused credential is an :class:`AuthError` whose class follows its ``code``:
 :class:`TokenMissing` (401), :class:`TokenExpired` (401), :class:`TokenInvalid`
-(401) and, for a denied request, :class:`InsufficientPermissions` (403). A policy
-that cannot be loaded is a :class:`ConfigError` naming the field.
+(401), for a denied request :class:`InsufficientPermissions` (403) and, when the keys
+of a remote key set (``keys.jwks_url``) cannot be had, :class:`KeysUnavailable` (503).
+A policy that cannot be loaded is a :class:`ConfigError` naming the field.
 
 No message ever contains the token, a key or a secret.
 """
@@ -16,6 +17,7 @@ __all__ = [
     "AuthError",
     "ConfigError",
     "InsufficientPermissions",
+    "KeysUnavailable",
     "TokenExpired",
     "TokenInvalid",
     "TokenMissing",
@@ -25,7 +27,7 @@ __all__ = [
 class AuthError(Exception):
     """A refused credential or a denied request.
 
-    ``code`` (e.g. ``"TOKEN_EXPIRED"``), ``status`` (401 or 403) and ``reason``
+    ``code`` (e.g. ``"TOKEN_EXPIRED"``), ``status`` (401, 403 or 503) and ``reason``
     (e.g. ``"expired"``) are the contract's values; ``detail`` explains it to people.
     """
 
@@ -63,6 +65,12 @@ class TokenInvalid(AuthError):
 
 class InsufficientPermissions(AuthError):
     """The rules deny the request (``INSUFFICIENT_PERMISSIONS``, 403)."""
+
+
+class KeysUnavailable(AuthError):
+    """The keys to check the token with cannot be fetched right now (``KEYS_UNAVAILABLE``,
+    503): ``keys.jwks_url`` has not answered with a usable key set, or its cached keys
+    are past ``refresh.stale_for``. The token may be fine; the request can be retried."""
 
 
 class ConfigError(ValueError):

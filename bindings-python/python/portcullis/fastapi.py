@@ -26,9 +26,11 @@ Every refusal is a :class:`portcullis.AuthError`; the handler that
 :func:`install_exception_handler` (or ``Guard(..., app=app)``) installs turns it into
 a JSON response ``{"detail", "code", "status", "reason"}`` with its status. A 401
 carries ``WWW-Authenticate: Bearer`` when no token was sent and
-``Bearer error="invalid_token"`` otherwise (RFC 6750). The dependencies declare an
-HTTP bearer security scheme, so the OpenAPI schema and ``/docs`` show it the way
-``fastapi.security.HTTPBearer`` does.
+``Bearer error="invalid_token"`` otherwise (RFC 6750); a 503 (``KEYS_UNAVAILABLE``: the
+keys of ``keys.jwks_url`` cannot be fetched) carries ``Retry-After``. The dependencies
+verify with the engine's coroutines, so a key fetch never blocks the event loop, and
+declare an HTTP bearer security scheme, so the OpenAPI schema and ``/docs`` show it the
+way ``fastapi.security.HTTPBearer`` does.
 """
 
 # No `from __future__ import annotations` here: FastAPI reads these annotations at run
@@ -43,7 +45,7 @@ from pydantic import BaseModel
 
 from . import AuthError, Decision, Engine, Principal
 
-__all__ = ["RESPONSES", "ErrorBody", "Guard", "auth_error_response", "install_exception_handler"]
+__all__ = ["RESPONSES", "RETRY_AFTER", "ErrorBody", "Guard", "auth_error_response", "install_exception_handler"]
 
 
 class ErrorBody(BaseModel):
@@ -60,7 +62,15 @@ class ErrorBody(BaseModel):
 RESPONSES: Dict[Union[int, str], Dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No valid bearer token (TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID)"},
     403: {"model": ErrorBody, "description": "The policy denies the request (INSUFFICIENT_PERMISSIONS)"},
+    503: {
+        "model": ErrorBody,
+        "description": "The keys to check the token with cannot be fetched right now (KEYS_UNAVAILABLE)",
+        "headers": {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}},
+    },
 }
+
+#: The ``Retry-After`` of a 503 (``KEYS_UNAVAILABLE``), in seconds.
+RETRY_AFTER = 5
 
 
 class BearerHeader(SecurityBase):
@@ -111,7 +121,7 @@ class Guard:
         scheme = self.scheme
 
         async def principal(authorization: Optional[str] = Depends(scheme)) -> Principal:
-            return self.engine.verify_authorization(authorization)
+            return await self.engine.averify_authorization(authorization)
 
         return principal
 
@@ -120,7 +130,7 @@ class Guard:
 
         async def optional_principal(authorization: Optional[str] = Depends(scheme)) -> Optional[Principal]:
             try:
-                return self.engine.verify_authorization(authorization)
+                return await self.engine.averify_authorization(authorization)
             except AuthError as e:
                 if e.code == "TOKEN_MISSING":
                     return None
@@ -171,10 +181,13 @@ class Guard:
 
 
 def auth_error_response(error: AuthError) -> JSONResponse:
-    """The JSON response for ``error``, with ``WWW-Authenticate`` on a 401."""
+    """The JSON response for ``error``, with ``WWW-Authenticate`` on a 401 and
+    ``Retry-After`` on a 503 (``KEYS_UNAVAILABLE``)."""
     headers = {}
     if error.status == 401:
         headers["WWW-Authenticate"] = "Bearer" if error.code == "TOKEN_MISSING" else 'Bearer error="invalid_token"'
+    elif error.code == "KEYS_UNAVAILABLE":
+        headers["Retry-After"] = str(RETRY_AFTER)
     return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
 
 

@@ -1,0 +1,40 @@
+"""The shape of :meth:`portcullis.Engine.key_status`."""
+
+from typing import List, Literal, Optional, TypedDict
+
+__all__ = ["KeyStatus"]
+
+
+class KeyStatus(TypedDict):
+    """The state of an engine's key source, for health checks and logs.
+
+    Inline keys (``jwks``, ``jwk``, ``pem``, ``secret``) are ``"static"``; a remote key
+    set (``jwks_url``) is ``"empty"`` (nothing fetched yet, or keys dropped past
+    ``refresh.stale_for``), ``"fresh"``, or ``"stale"`` (past their freshness, still
+    served while a refresh is due or failing). Durations are in seconds.
+    """
+
+    #: ``"jwks_url"``, or the inline source (``"jwks"``, ``"jwk"``, ``"pem"``, ``"secret"``).
+    source: str
+    #: The URL without its query (remote sets only).
+    url: Optional[str]
+    #: ``"static"``, ``"empty"``, ``"fresh"`` or ``"stale"``.
+    state: Literal["static", "empty", "fresh", "stale"]
+    #: How many keys are usable.
+    keys: int
+    #: Their ids.
+    kids: List[str]
+    #: Seconds since the keys in use were fetched.
+    age: Optional[float]
+    #: Seconds the keys in use are still fresh for (0 when stale).
+    fresh_for: Optional[float]
+    #: Seconds stale keys will still be served for, while fetches fail.
+    served_for: Optional[float]
+    #: Fetches answered so far (successful or not).
+    fetches: int
+    #: Of those, the failed ones.
+    failures: int
+    #: Why the last fetch failed, when it did.
+    last_error: Optional[str]
+    #: Whether a fetch is under way.
+    fetching: bool
