@@ -2,7 +2,9 @@
 // The public API of the `portcullis` package, shared by the native addon (index.js) and
 // the WebAssembly build (edge.mjs, wasm-node.mjs): JS habits over either engine. This file
 // only converts arguments and turns the engine's error objects into the package's Error
-// classes; every rule lives in the Rust core.
+// classes; every rule lives in the Rust core. The one piece of host work here is the GET
+// of a remote key set for the WebAssembly engine, which cannot do I/O (`hostFetches`): the
+// core decides when to fetch and judges what comes back.
 
 /** A refused credential or a denied request. */
 class AuthError extends Error {
@@ -32,14 +34,21 @@ class ConfigError extends Error {
 }
 
 const FROM_NATIVE = Symbol('portcullis.native')
+const LOG_LEVELS = ['info', 'warn', 'error']
 
 /**
  * The package's exports over `NativeEngine`: the napi-rs class or the wasm-bindgen one,
  * which have the same methods (`load`, `verify`, `verifyAuthorization`, `authorize`,
- * `check`, `warnings`; `loadFile` only where there is a file system, and then
- * `fileURLToPath` too).
+ * `check`, `warnings`, and for remote key sets `isRemote`, `verifyCached`, `checkCached`,
+ * `bearerToken`, `credentialToken`, `keyStatus`, `keyEvents`; `loadFile` only where there
+ * is a file system, and then `fileURLToPath` too). They differ in how remote keys are
+ * fetched: the addon's core fetches them itself (`keysReady`, `verifyAsync`, `checkAsync`),
+ * the WebAssembly engine's core says what to fetch (`keyNeed`, `keyResponse`, `keyFailed`);
+ * see `coreFetches` and `hostFetches`.
  */
 function createApi(NativeEngine, { fileURLToPath } = {}) {
+  const remoteKeys = typeof NativeEngine.prototype.verifyAsync === 'function' ? coreFetches : hostFetches
+
   function loaded(outcome) {
     if (outcome instanceof NativeEngine) return outcome
     throw new ConfigError(outcome.detail, outcome.path, outcome.message)
@@ -47,44 +56,65 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
 
   class Engine {
     #native
+    #logger
+    // For keys from keys.jwks_url: `(token, cached, fetching)` runs `cached` once the keys
+    // for `token` are in (see remoteKeys); null for local keys.
+    #keys
 
-    constructor(policy, native) {
-      if (policy === FROM_NATIVE) {
-        this.#native = native
-        return
-      }
-      if (typeof policy !== 'string' && !isObject(policy)) {
+    constructor(policy, options) {
+      const adopted = policy === FROM_NATIVE ? options : null
+      if (adopted) options = adopted.options
+      else if (typeof policy !== 'string' && !isObject(policy)) {
         throw new TypeError(`policy must be an object or a JSON string, not ${describe(policy)}`)
       }
-      this.#native = loaded(call(() => NativeEngine.load(policy), 'policy'))
+      this.#logger = loggerOf(options)
+      this.#native = adopted ? adopted.native : loaded(call(() => NativeEngine.load(policy), 'policy'))
+      this.#keys = this.#native.isRemote() ? remoteKeys(this.#native) : null
     }
 
-    static fromFile(path) {
+    static fromFile(path, options) {
       if (typeof NativeEngine.loadFile !== 'function') {
         throw new Error('Engine.fromFile needs a file system; in this runtime pass the policy: new Engine(policy)')
       }
       const file = path instanceof URL ? fileURLToPath(path) : path
       if (typeof file !== 'string') throw new TypeError(`path must be a string or a file URL, not ${describe(path)}`)
-      return new Engine(FROM_NATIVE, loaded(NativeEngine.loadFile(file)))
+      loggerOf(options)
+      return new Engine(FROM_NATIVE, { native: loaded(NativeEngine.loadFile(file)), options })
     }
 
     verifySync(token, options) {
+      this.#local('verifySync', 'verify')
       text(token, 'token')
       return principalOf(this.#native.verify(token, clock(options)))
     }
 
     async verify(token, options) {
-      return this.verifySync(token, options)
+      if (!this.#keys) return this.verifySync(token, options)
+      text(token, 'token')
+      const now = clock(options)
+      const native = this.#native
+      return principalOf(
+        await this.#remote(token, () => native.verifyCached(token, now), () => native.verifyAsync(token, now)),
+      )
     }
 
     verifyAuthorizationSync(header, options) {
+      this.#local('verifyAuthorizationSync', 'verifyAuthorization')
       const value = header === undefined || header === null ? '' : header
       text(value, 'header')
       return principalOf(this.#native.verifyAuthorization(value, clock(options)))
     }
 
     async verifyAuthorization(header, options) {
-      return this.verifyAuthorizationSync(header, options)
+      if (!this.#keys) return this.verifyAuthorizationSync(header, options)
+      const value = header === undefined || header === null ? '' : header
+      text(value, 'header')
+      const now = clock(options)
+      const native = this.#native
+      const token = tokenOf(native.bearerToken(value))
+      return principalOf(
+        await this.#remote(token, () => native.verifyCached(token, now), () => native.verifyAsync(token, now)),
+      )
     }
 
     authorize(principal, request) {
@@ -96,29 +126,209 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
     }
 
     checkSync(tokenOrHeader, request, options) {
+      this.#local('checkSync', 'check')
       text(tokenOrHeader, 'tokenOrHeader')
       const { action, resource, context } = requestOf(request)
       const now = clock(options)
-      const outcome = call(() => this.#native.check(tokenOrHeader, action, resource, context, now), 'request')
-      if (outcome.error) throw authError(outcome.error)
-      return outcome.decision
+      return decisionOf(call(() => this.#native.check(tokenOrHeader, action, resource, context, now), 'request'))
     }
 
     async check(tokenOrHeader, request, options) {
-      return this.checkSync(tokenOrHeader, request, options)
+      if (!this.#keys) return this.checkSync(tokenOrHeader, request, options)
+      text(tokenOrHeader, 'tokenOrHeader')
+      const { action, resource, context } = requestOf(request)
+      const now = clock(options)
+      const native = this.#native
+      const token = tokenOf(native.credentialToken(tokenOrHeader))
+      const args = [tokenOrHeader, action, resource, context, now]
+      const cached = () => call(() => native.checkCached(...args), 'request')
+      const fetching = () => call(() => native.checkAsync(...args), 'request')
+      return decisionOf(await this.#remote(token, cached, fetching))
     }
 
     warnings() {
       return this.#native.warnings()
+    }
+
+    /** Where the keys come from and, for keys.jwks_url, the state of their cache. */
+    keyStatus() {
+      const s = this.#native.keyStatus()
+      if (s === null) throw new Error('the key status could not be read')
+      if (this.#keys) this.#log()
+      return {
+        source: s.source,
+        url: s.url,
+        state: s.state,
+        keys: s.keys,
+        kids: s.kids,
+        age: s.age,
+        freshFor: s.fresh_for,
+        servedFor: s.served_for,
+        fetches: s.fetches,
+        failures: s.failures,
+        lastError: s.last_error,
+        fetching: s.fetching,
+      }
+    }
+
+    #local(sync, promise) {
+      if (!this.#keys) return
+      const error = new Error(
+        `${sync} cannot serve keys from keys.jwks_url, which may have to be fetched first: ` +
+          `use the Promise form, await engine.${promise}(...)`,
+      )
+      error.code = 'ERR_REMOTE_KEYS'
+      throw error
+    }
+
+    async #remote(token, cached, fetching) {
+      try {
+        return await this.#keys(token, cached, fetching)
+      } finally {
+        this.#log()
+      }
+    }
+
+    // The key cache's events (fetched keys, failed fetches...) go to the logger.
+    #log() {
+      for (const { level, message } of this.#native.keyEvents()) this.#logger[level](`portcullis: ${message}`)
     }
   }
 
   return { Engine, AuthError, ConfigError }
 }
 
+// How a remote engine gets its keys. Both return `(token, cached, fetching)`, which calls
+// `cached` (the verification on cached keys) once the keys `token` needs are in. The core
+// decides when to fetch; these only carry its answers.
+
+// The addon: the core fetches for itself, blocking, so a verification that needs keys runs
+// as `fetching` on the libuv thread pool (verifyAsync/checkAsync); the others stay here.
+// While one such call is under way, the next ones that need keys wait for it here and ask
+// again, rather than each holding a pool thread (which file, DNS and zlib work share)
+// blocked on the same fetch.
+function coreFetches(native) {
+  let underWay = null
+  return async (token, cached, fetching) => {
+    if (native.keysReady(token)) return cached()
+    if (underWay) {
+      await underWay
+      if (native.keysReady(token)) return cached()
+    }
+    const outcome = fetching()
+    const settled = outcome.then(
+      () => {},
+      () => {},
+    )
+    underWay = settled
+    settled.then(() => {
+      if (underWay === settled) underWay = null
+    })
+    return outcome
+  }
+}
+
+// WebAssembly: no I/O there, so the host's `fetch` performs the GET the core asks for
+// (`keyNeed` hands out one ticket at a time) and hands the response back. Callers told to
+// wait await the fetch under way.
+function hostFetches(native) {
+  let underWay = null
+  return (token, cached) => {
+    const { need, ticket } = native.keyNeed(token)
+    if (need === 'fetch') {
+      const fetching = fetchKeys(native, ticket).finally(() => {
+        if (underWay === fetching) underWay = null
+      })
+      underWay = fetching
+      return fetching.then(cached)
+    }
+    if (need === 'wait' && underWay) return underWay.then(cached)
+    return cached()
+  }
+}
+
+// The most of a key set response that is read: the core refuses a body over 1 MB, which one
+// byte more shows.
+const KEYS_BODY_LIMIT = 1_048_576 + 1
+
+// One GET of the ticket's URL, answered to the core whatever happens (never rejects).
+async function fetchKeys(native, ticket) {
+  try {
+    const response = await fetch(ticket.url, {
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(ticket.timeout_ms),
+    })
+    if (response.type === 'opaqueredirect') {
+      native.keyFailed(ticket, 'redirects are not followed')
+      return
+    }
+    let body = new Uint8Array(0)
+    if (response.status === 200) body = await readAtMost(response.body, KEYS_BODY_LIMIT)
+    else response.body?.cancel().catch(() => {})
+    native.keyResponse(ticket, response.status, response.headers.get('cache-control'), body)
+  } catch (e) {
+    native.keyFailed(ticket, fetchFailure(e, ticket.timeout_ms))
+  }
+}
+
+async function readAtMost(stream, limit) {
+  const chunks = []
+  let size = 0
+  if (stream) {
+    const reader = stream.getReader()
+    while (size < limit) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      size += value.byteLength
+    }
+    if (size >= limit) reader.cancel().catch(() => {})
+  }
+  const body = new Uint8Array(Math.min(size, limit))
+  let at = 0
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, body.length - at)
+    body.set(part, at)
+    at += part.length
+  }
+  return body
+}
+
+// A few words on a fetch that got no response, for logs and keyStatus().lastError; never the
+// URL, whose query may hold a credential.
+function fetchFailure(error, timeoutMs) {
+  if (error?.name === 'TimeoutError' || error?.name === 'AbortError') return `timed out after ${timeoutMs / 1000} s`
+  const code = error?.cause?.code
+  if (code === 'ECONNREFUSED') return 'connection refused'
+  if (error?.cause?.message === 'bad port') return 'fetch refuses to connect to this port'
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host was not found'
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code) ? `network error (${code})` : 'network error'
+}
+
+function loggerOf(options) {
+  if (options === undefined || options === null) return console
+  if (!isObject(options)) throw new TypeError(`options must be an object { logger }, not ${describe(options)}`)
+  const { logger = console } = options
+  if (!LOG_LEVELS.every((level) => typeof logger?.[level] === 'function')) {
+    throw new TypeError(`options.logger must have info, warn and error methods, not ${describe(logger)}`)
+  }
+  return logger
+}
+
+function tokenOf({ token, error }) {
+  if (error) throw authError(error)
+  return token
+}
+
 function principalOf(outcome) {
   if (outcome.error) throw authError(outcome.error)
   return outcome.principal
+}
+
+function decisionOf(outcome) {
+  if (outcome.error) throw authError(outcome.error)
+  return outcome.decision
 }
 
 function authError({ detail, code, status, reason }) {

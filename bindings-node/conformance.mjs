@@ -5,4 +5,4 @@ import { createRequire } from 'node:module'
 import { main } from './runner.mjs'
 
 const api = createRequire(import.meta.url)('./index.js')
-process.exit(main(api, process.argv.slice(2), 'node bindings-node/conformance.mjs'))
+process.exit(await main(api, process.argv.slice(2), 'node bindings-node/conformance.mjs'))

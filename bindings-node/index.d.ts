@@ -61,7 +61,12 @@ export interface VerifyOptions {
   now?: number | Date
 }
 
-export type AuthErrorCode = 'TOKEN_MISSING' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID' | 'INSUFFICIENT_PERMISSIONS'
+export type AuthErrorCode =
+  | 'TOKEN_MISSING'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_INVALID'
+  | 'INSUFFICIENT_PERMISSIONS'
+  | 'KEYS_UNAVAILABLE'
 
 export type AuthErrorReason =
   | 'missing'
@@ -80,8 +85,13 @@ export type AuthErrorReason =
   | 'audience_mismatch'
   | 'denied'
   | 'forbidden'
+  | 'keys_unavailable'
 
-/** A refused credential (401) or a denied request (403). The message never holds the token. */
+/**
+ * A refused credential (401), a denied request (403), or keys that cannot be had (503,
+ * `KEYS_UNAVAILABLE`: `keys.jwks_url` could not be fetched and no keys are cached; the token
+ * may be fine, so retry later rather than sign in again). The message never holds the token.
+ */
 export declare class AuthError extends Error {
   constructor(detail: string, code: AuthErrorCode, status: number, reason: AuthErrorReason)
   readonly name: 'AuthError'
@@ -102,23 +112,80 @@ export declare class ConfigError extends Error {
   readonly problem: string
 }
 
-/** A loaded policy document. Throws `ConfigError` when it does not load. */
+/** Where the key cache's log lines go: `console` by default. Lines start with `portcullis: `. */
+export interface Logger {
+  /** Keys were fetched and changed. */
+  info(message: string): void
+  /** A fetch failed, or a fetched key was skipped; cached keys still serve. */
+  warn(message: string): void
+  /** No keys are available: verifications fail with `KEYS_UNAVAILABLE`. */
+  error(message: string): void
+}
+
+export interface EngineOptions {
+  /** Receives the remote key cache's events (never a token or key material). */
+  logger?: Logger
+}
+
+/** The state of an engine's keys (`engine.keyStatus()`), for health checks and logs. */
+export interface KeyStatus {
+  /** `'jwks_url'`, or the inline source: `'jwks'`, `'jwk'`, `'pem'`, `'secret'`. */
+  source: 'jwks_url' | 'jwks' | 'jwk' | 'pem' | 'secret'
+  /** The JWKS URL without its query (remote keys only). */
+  url: string | null
+  /**
+   * `'static'` (inline keys), `'empty'` (nothing fetched yet, or dropped after `stale_for`),
+   * `'fresh'`, or `'stale'` (past their freshness, still served while a refresh is due or failing).
+   */
+  state: 'static' | 'empty' | 'fresh' | 'stale'
+  /** How many keys are usable. */
+  keys: number
+  /** Their ids. */
+  kids: string[]
+  /** Seconds since the keys in use were fetched. */
+  age: number | null
+  /** Seconds the keys in use stay fresh (0 when stale). */
+  freshFor: number | null
+  /** Seconds stale keys will still be served while fetches fail. */
+  servedFor: number | null
+  /** Fetches answered so far, successful or not. */
+  fetches: number
+  /** Of those, the failed ones. */
+  failures: number
+  /** Why the last fetch failed, when it did (never the URL's query). */
+  lastError: string | null
+  /** Whether a fetch is under way. */
+  fetching: boolean
+}
+
+/**
+ * A loaded policy document. Throws `ConfigError` when it does not load.
+ *
+ * With `keys.jwks_url`, keys are fetched when a verification needs them (none cached yet,
+ * stale, or a token with an unknown `kid`, at most once per `refresh.cooldown`); concurrent
+ * verifications share one fetch. Use the Promise forms (`verify`, `verifyAuthorization`,
+ * `check`): the `...Sync` forms throw an `Error` with `code: 'ERR_REMOTE_KEYS'`.
+ */
 export declare class Engine {
-  constructor(policy: object | string)
+  constructor(policy: object | string, options?: EngineOptions)
   /** Loads a policy document from a JSON file. */
-  static fromFile(path: string | URL): Engine
-  /** Verifies a compact JWS. Rejects with `AuthError`. */
+  static fromFile(path: string | URL, options?: EngineOptions): Engine
+  /** Verifies a compact JWS, fetching remote keys first if needed. Rejects with `AuthError`. */
   verify(token: string, options?: VerifyOptions): Promise<Principal>
-  /** `verify` for engines whose keys are local. Throws `AuthError`. */
+  /** `verify` for engines whose keys are local (else it throws `ERR_REMOTE_KEYS`). Throws `AuthError`. */
   verifySync(token: string, options?: VerifyOptions): Principal
   /** Verifies the token of an `Authorization: Bearer <token>` value; anything else is `TOKEN_MISSING`. */
   verifyAuthorization(header: string | null | undefined, options?: VerifyOptions): Promise<Principal>
+  /** `verifyAuthorization` for engines whose keys are local (else it throws `ERR_REMOTE_KEYS`). */
   verifyAuthorizationSync(header: string | null | undefined, options?: VerifyOptions): Principal
   /** Decides a request; never throws for a denial. */
   authorize(principal: Principal, request: AuthorizationRequest): Decision
   /** `verify` (or `verifyAuthorization` for a value with a scheme), then `authorize`. */
   check(tokenOrHeader: string, request: AuthorizationRequest, options?: VerifyOptions): Promise<Decision>
+  /** `check` for engines whose keys are local (else it throws `ERR_REMOTE_KEYS`). */
   checkSync(tokenOrHeader: string, request: AuthorizationRequest, options?: VerifyOptions): Decision
   /** Valid but suspicious parts of the policy. */
   warnings(): { path: string; message: string }[]
+  /** Where the keys come from and, for `keys.jwks_url`, the state of their cache. */
+  keyStatus(): KeyStatus
 }

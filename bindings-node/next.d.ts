@@ -22,7 +22,7 @@
  * ```
  */
 import type { NextRequest, NextResponse } from 'next/server.js'
-import type { AuthorizationRequest, Engine, Json, Principal } from './index.js'
+import type { AuthErrorCode, AuthorizationRequest, Engine, Json, Principal } from './index.js'
 
 /**
  * A path: a string matches itself and every path below it (`'/admin'` matches `/admin` and
@@ -79,10 +79,10 @@ interface CommonOptions {
 export type PortcullisOptions = CommonOptions &
   ({ engine: Engine; policy?: undefined } | { policy: object | string; engine?: undefined })
 
-/** The response body of a refusal (401) or a denial (403). */
+/** The response body of a refusal (401), a denial (403) or keys that cannot be had (503). */
 export interface ErrorBody {
   detail: string
-  code: 'TOKEN_MISSING' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID' | 'INSUFFICIENT_PERMISSIONS'
+  code: AuthErrorCode
   status: number
   reason: string
 }
@@ -94,7 +94,9 @@ export interface ErrorBody {
  * 2. on a `public` path, lets the request through;
  * 3. verifies the token from `Authorization: Bearer` (or the `cookie`); a failure is a 401
  *    `ErrorBody` with `WWW-Authenticate: Bearer` (no token) or `Bearer error="invalid_token"`,
- *    or a redirect to `signIn` for a page request;
+ *    or a redirect to `signIn` for a page request; when the policy's `keys.jwks_url` cannot
+ *    be fetched and no keys are cached, it is a 503 `ErrorBody` (`KEYS_UNAVAILABLE`) with
+ *    `Retry-After: 5`, never a redirect;
  * 4. checks every matching route rule; a denial is a 403 `ErrorBody`
  *    (`INSUFFICIENT_PERMISSIONS`, reason `denied` or `forbidden`);
  * 5. lets the request through (`NextResponse.next`) with the principal in the request

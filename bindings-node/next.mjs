@@ -18,6 +18,8 @@ export const USER_ID_HEADER = 'x-portcullis-user-id'
 // Every request header with this prefix is removed before the request goes on, so only the
 // middleware can set them.
 const HEADER_PREFIX = 'x-portcullis-'
+// Seconds a client is asked to wait after a 503 (KEYS_UNAVAILABLE).
+const RETRY_AFTER = '5'
 
 /**
  * The middleware: `export const middleware = portcullis({ policy, routes, signIn })`.
@@ -186,7 +188,9 @@ function cookieValue(header, name) {
   return undefined
 }
 
-// A 401: a redirect to the sign-in page for a page request, JSON otherwise.
+// A 401: a redirect to the sign-in page for a page request, JSON otherwise. A 503 (the keys
+// to verify with cannot be fetched: KEYS_UNAVAILABLE) is never a redirect, since signing in
+// again would not help; it asks the client to retry soon.
 function refuse(request, url, error, { signIn }) {
   if (error.status === 401 && signIn !== undefined && isPageRequest(request)) {
     const target = signInUrl(signIn, url)
@@ -196,6 +200,7 @@ function refuse(request, url, error, { signIn }) {
   if (error.status === 401) {
     headers['WWW-Authenticate'] = error.code === 'TOKEN_MISSING' ? 'Bearer' : 'Bearer error="invalid_token"'
   }
+  if (error.status === 503) headers['Retry-After'] = RETRY_AFTER
   return NextResponse.json(error.toJSON(), { status: error.status, headers })
 }
 

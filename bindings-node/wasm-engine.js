@@ -35,6 +35,52 @@ function wasmEngine(Wasm) {
     warnings() {
       return JSON.parse(this.#engine.warnings())
     }
+
+    isRemote() {
+      return this.#engine.isRemote()
+    }
+
+    keysReady(token) {
+      return this.#engine.keysReady(token)
+    }
+
+    bearerToken(header) {
+      return JSON.parse(this.#engine.bearerToken(header))
+    }
+
+    credentialToken(credential) {
+      return JSON.parse(this.#engine.credentialToken(credential))
+    }
+
+    verifyCached(token, now) {
+      return JSON.parse(this.#engine.verifyCached(token, now))
+    }
+
+    checkCached(credential, action, resource, context, now) {
+      return JSON.parse(this.#engine.checkCached(credential, action, resource, context, now))
+    }
+
+    // The remote key set's cache, driven by api.js: `{ need: 'ready' | 'wait' }` or
+    // `{ need: 'fetch', ticket }`; the ticket goes back as it came, with the answer.
+    keyNeed(token) {
+      return JSON.parse(this.#engine.keyNeed(token))
+    }
+
+    keyResponse(ticket, status, cacheControl, body) {
+      this.#engine.keyResponse(JSON.stringify(ticket), status, cacheControl ?? undefined, body)
+    }
+
+    keyFailed(ticket, message) {
+      this.#engine.keyFailed(JSON.stringify(ticket), message)
+    }
+
+    keyStatus() {
+      return JSON.parse(this.#engine.keyStatus())
+    }
+
+    keyEvents() {
+      return JSON.parse(this.#engine.keyEvents())
+    }
   }
   return NativeEngine
 }

@@ -5,4 +5,4 @@
 import * as api from '../bindings-node/wasm-node.mjs'
 import { main } from '../bindings-node/runner.mjs'
 
-process.exit(main(api, process.argv.slice(2), 'node bindings-wasm/conformance.mjs'))
+process.exit(await main(api, process.argv.slice(2), 'node bindings-wasm/conformance.mjs'))

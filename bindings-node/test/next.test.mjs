@@ -6,7 +6,7 @@ import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { register } from 'node:module'
 import { existsSync } from 'node:fs'
-import { Signer, claims, policyFor, NOW } from './support.mjs'
+import { Signer, claims, policyFor, jwksServer, NOW } from './support.mjs'
 
 const nextServer = `
 export class NextResponse extends Response {
@@ -223,6 +223,43 @@ for (const engine of wasmBuilt ? ['native', 'wasm'] : ['native']) {
       assert.equal((await g(request('/x', { headers: { authorization: `Bearer ${fresh}` } }))).status, 200)
       const old = await g(request('/x', { headers: { authorization: `Bearer ${valid()}` } }))
       assert.equal((await old.json()).code, 'TOKEN_EXPIRED', 'valid at NOW, expired by now')
+    })
+
+    test('keys.jwks_url: fetched keys verify; keys that cannot be fetched are a 503 with Retry-After, never a redirect', async () => {
+      const { Engine } = engine === 'wasm' ? await import('../wasm-node.mjs') : (await import('../index.js')).default
+      const quiet = { info() {}, warn() {}, error() {} }
+      const remote = (url) => new Engine({ ...policy, keys: { jwks_url: url } }, { logger: quiet })
+      const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }
+
+      const live = await jwksServer([signer])
+      try {
+        const g = portcullis({ engine: remote(live.url), now, signIn: '/sign-in' })
+        const ok = await g(request('/dashboard', { headers: { ...html, authorization: `Bearer ${valid()}` } }))
+        assert.equal(readPrincipal(forwardedHeaders(ok)).id, 'user_1')
+        assert.equal(live.requests, 1)
+      } finally {
+        live.close()
+      }
+
+      const gone = await jwksServer([signer])
+      gone.down()
+      const g = portcullis({ engine: remote(gone.url), now, signIn: '/sign-in', cookie: 'token' })
+      for (const headers of [
+        { authorization: `Bearer ${valid()}` },
+        { ...html, authorization: `Bearer ${valid()}` },
+        { ...html, cookie: `token=${valid()}` },
+      ]) {
+        const response = await g(request('/dashboard', { headers }))
+        assert.equal(response.status, 503)
+        assert.equal(response.headers.get('retry-after'), '5')
+        assert.equal(response.headers.get('www-authenticate'), null)
+        assert.equal(response.headers.get('location'), null)
+        const body = await response.json()
+        assert.deepEqual(Object.keys(body).sort(), ['code', 'detail', 'reason', 'status'])
+        assert.deepEqual([body.code, body.status, body.reason], ['KEYS_UNAVAILABLE', 503, 'keys_unavailable'])
+      }
+      // Without a token no keys are needed to refuse: still the sign-in redirect.
+      assert.equal((await g(request('/dashboard', { headers: html }))).status, 307)
     })
 
     test('non-ASCII ids and claims survive the headers', async () => {

@@ -2,11 +2,14 @@
 // WebAssembly one (bindings-wasm/test/conformance.test.mjs).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawnSync, execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { existsSync, readdirSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
+
+import { Signer, NOW, claims, jwksServer, ISSUER, AUDIENCE } from './support.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..')
@@ -53,5 +56,37 @@ test('a wrong expectation is reported, and bad files fail', () => {
   assert.equal(r2.status, 1)
   assert.equal(r2.stdout.split('FAIL ').length - 1, 2)
   assert.equal(run().status, 2)
+})
+
+test('vectors whose policy has keys.jwks_url: fetched, unavailable, or refused before any fetch', async () => {
+  const signer = new Signer('k1')
+  const token = signer.sign(claims())
+  const live = await jwksServer([signer])
+  const gone = await jwksServer([signer])
+  gone.down()
+  const policy = (url) => ({ token: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['EdDSA'] }, keys: { jwks_url: url } })
+  const vectors = [
+    { id: 'fetched', policy: policy(live.url), now: NOW, token, expect: { ok: true, principal: { id: 'user_1' } } },
+    { id: 'fetched-authorization', policy: policy(live.url), now: NOW, authorization: `Bearer ${token}`, expect: { ok: true } },
+    {
+      id: 'unavailable',
+      policy: policy(gone.url),
+      now: NOW,
+      token,
+      expect: { ok: false, code: 'KEYS_UNAVAILABLE', status: 503, reason: 'keys_unavailable' },
+    },
+    { id: 'malformed', policy: policy(live.url), now: NOW, token: 'not-a-token', expect: { ok: false, reason: 'malformed' } },
+  ]
+  const file = join(mkdtempSync(join(tmpdir(), 'portcullis-')), 'remote.json')
+  writeFileSync(file, JSON.stringify({ suite: 'remote', vectors }))
+  try {
+    // Not spawnSync: the server answers from this process's event loop.
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [runner, file], { encoding: 'utf8' })
+    assert.equal(stdout.trim(), '4 passed, 0 failed')
+    assert.equal(stderr, '', 'the key cache logs nothing to the runner output')
+    assert.equal(live.requests, 2, 'one fetch per vector engine; none for the malformed token')
+  } finally {
+    live.close()
+  }
 })
 }

@@ -1,5 +1,6 @@
 // Shared test helpers: real Ed25519 keys and tokens signed in the test.
 import { generateKeyPairSync, sign, createHmac } from 'node:crypto'
+import { createServer } from 'node:http'
 
 export const ISSUER = 'https://app.example.com'
 export const AUDIENCE = 'https://api.example.com'
@@ -44,5 +45,62 @@ export function policyFor(signer) {
     token: { issuer: ISSUER, audience: AUDIENCE, algorithms: ['EdDSA'] },
     keys: { jwks: { keys: [signer.jwk] } },
     rules: RULES,
+  }
+}
+
+/**
+ * A JWKS endpoint on 127.0.0.1 for remote key set tests. It serves the public keys of
+ * `signers` at `url` and counts `requests`; `mode` makes it misbehave: 'hang' (never
+ * answers), 'stall' (sends the headers and the start of the body, then nothing), 'garbage' (200, not JSON), 'error' (500), 'private' (a set with `d`), 'huge' (a
+ * body over 1 MB), 'redirect' (302). `down()` closes the listener (connections are refused).
+ */
+export async function jwksServer(signers = []) {
+  const keys = signers.map((s) => s.jwk)
+  let requests = 0
+  let mode = 'ok'
+  const server = createServer((request, response) => {
+    requests += 1
+    const json = (status, body) => {
+      response.writeHead(status, { 'content-type': 'application/json' })
+      response.end(body)
+    }
+    if (mode === 'hang') return
+    if (mode === 'stall') {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      return response.write('{"keys":[')
+    }
+    if (mode === 'garbage') return json(200, '<html>this is not a key set</html>')
+    if (mode === 'error') return json(500, '{"error":"internal"}')
+    if (mode === 'redirect') {
+      response.writeHead(302, { location: '/elsewhere' })
+      return response.end()
+    }
+    if (mode === 'private') {
+      const leaked = signers.map((s) => ({ ...s.privateKey.export({ format: 'jwk' }), kid: s.kid }))
+      return json(200, JSON.stringify({ keys: leaked }))
+    }
+    if (mode === 'huge') return json(200, JSON.stringify({ keys, padding: 'x'.repeat(2 * 1024 * 1024) }))
+    json(200, JSON.stringify({ keys }))
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
+  const down = () => {
+    server.close()
+    server.closeAllConnections()
+  }
+  return {
+    url: `http://127.0.0.1:${port}/jwks`,
+    get requests() {
+      return requests
+    },
+    set mode(value) {
+      mode = value
+    },
+    /** Adds a key; the ones served before stay. */
+    rotate(signer) {
+      keys.push(signer.jwk)
+    },
+    down,
+    close: down,
   }
 }

@@ -1,5 +1,14 @@
 // Compiled with `tsc --noEmit` by test/types.test.mjs: the package's types as an app uses them.
-import { Engine, AuthError, ConfigError, type Decision, type Principal } from 'portcullis'
+import {
+  Engine,
+  AuthError,
+  ConfigError,
+  type AuthErrorCode,
+  type Decision,
+  type KeyStatus,
+  type Logger,
+  type Principal,
+} from 'portcullis'
 
 async function handler(header: string | null): Promise<number> {
   const engine: Engine = Engine.fromFile('policy.json')
@@ -31,3 +40,29 @@ void handler
 
 // @ts-expect-error: authorize takes a request object, not an action string
 new Engine('{}').authorize(sync, 'read')
+
+// Remote key sets: a logger, the key status, and the 503 code.
+const logger: Logger = { info: (m: string) => void m, warn: console.warn, error: console.error }
+const remote = new Engine({ keys: { jwks_url: 'https://auth.example.com/api/auth/jwks' } }, { logger })
+const fromFile: Engine = Engine.fromFile('policy.json', { logger: console })
+const status: KeyStatus = remote.keyStatus()
+const freshFor: number | null = status.freshFor
+const lastError: string | null = status.lastError
+const state: 'static' | 'empty' | 'fresh' | 'stale' = status.state
+const unavailable: AuthErrorCode = 'KEYS_UNAVAILABLE'
+void [fromFile, freshFor, lastError, state, unavailable]
+
+async function remoteHandler(token: string): Promise<number> {
+  try {
+    return (await remote.verify(token)).id.length
+  } catch (e) {
+    if (e instanceof AuthError && e.code === 'KEYS_UNAVAILABLE') return e.status
+    throw e
+  }
+}
+void remoteHandler
+
+// @ts-expect-error: a logger needs info, warn and error
+new Engine('{}', { logger: { info() {} } })
+// @ts-expect-error: the key status uses camelCase
+void remote.keyStatus().fresh_for

@@ -10,8 +10,16 @@
 //! `bindings-node/wasm-engine.js` parses: an export that returns a JS object (an
 //! `externref`) can abort Node 20 (V8 11.3) when V8 inlines the call and then
 //! deoptimises the caller during it, and Next.js runs Edge middleware on that V8.
+//!
+//! Remote key sets (`keys.jwks_url`): WebAssembly does no I/O, so the core's key cache is
+//! driven from JavaScript (`bindings-node/api.js`): `keyNeed` says whether a token can be
+//! verified now, must wait for a fetch under way, or needs a fetch (a ticket); the host
+//! GETs the ticket's URL and hands the response to `keyResponse` (or the failure to
+//! `keyFailed`). `verify` and `check` here never fetch: they use what is cached.
 
-use portcullis::{credential_token, Outcome, Principal, Request, UnixTime};
+use portcullis::{
+    bearer_token, credential_token, AuthError, KeyFetch, KeyNeed, KeyResponse, Outcome, Principal, Request, UnixTime,
+};
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -82,6 +90,103 @@ impl NativeEngine {
     /// Valid but suspicious parts of the policy: `[{ path, message }]`.
     pub fn warnings(&self) -> String {
         text(&self.inner.warnings())
+    }
+
+    /// Whether the keys come from `keys.jwks_url`.
+    #[wasm_bindgen(js_name = isRemote)]
+    pub fn is_remote(&self) -> bool {
+        self.inner.has_remote_keys()
+    }
+
+    /// Whether verifying `token` can go ahead on the cached keys, without a fetch or a wait.
+    #[wasm_bindgen(js_name = keysReady)]
+    pub fn keys_ready(&self, token: &str) -> bool {
+        self.inner.keys_ready(token)
+    }
+
+    /// `{ token }`, the token of an `Authorization` value, or `{ error }`.
+    #[wasm_bindgen(js_name = bearerToken)]
+    pub fn bearer_token(&self, header: &str) -> String {
+        token_outcome(bearer_token(header))
+    }
+
+    /// `{ token }`, the token of a token-or-`Authorization` credential, or `{ error }`.
+    #[wasm_bindgen(js_name = credentialToken)]
+    pub fn credential_token(&self, credential: &str) -> String {
+        token_outcome(credential_token(credential))
+    }
+
+    /// `verify` on the cached keys (what `verify` does in this build, said explicitly).
+    #[wasm_bindgen(js_name = verifyCached)]
+    pub fn verify_cached(&self, token: &str, now: f64) -> String {
+        text(&Outcome::from(self.inner.verify_cached(token, UnixTime::from_secs_f64(now))))
+    }
+
+    /// `check` on the cached keys.
+    #[wasm_bindgen(js_name = checkCached)]
+    pub fn check_cached(
+        &self,
+        credential: &str,
+        action: String,
+        resource: JsValue,
+        context: JsValue,
+        now: f64,
+    ) -> Result<String, JsError> {
+        let request = request_of(action, resource, context)?;
+        let result = credential_token(credential)
+            .and_then(|token| self.inner.check_cached(token, &request, UnixTime::from_secs_f64(now)));
+        Ok(text(&Outcome::from(result)))
+    }
+
+    /// What verifying `token` needs first: `{"need":"ready"}`, `{"need":"wait"}` (another
+    /// caller's fetch is under way) or `{"need":"fetch","ticket":{"id","url","timeout_ms"}}`
+    /// (this caller must GET `url` and answer with `keyResponse` or `keyFailed`).
+    #[wasm_bindgen(js_name = keyNeed)]
+    pub fn key_need(&self, token: &str) -> String {
+        match self.inner.key_need(token) {
+            KeyNeed::Ready => r#"{"need":"ready"}"#.into(),
+            KeyNeed::Wait => r#"{"need":"wait"}"#.into(),
+            KeyNeed::Fetch(ticket) => text(&serde_json::json!({ "need": "fetch", "ticket": ticket })),
+        }
+    }
+
+    /// The response to the fetch `ticket` (its JSON text, from `keyNeed`): the status, the
+    /// `Cache-Control` header and the body (the first 1 MB + 1 bytes are enough). A ticket
+    /// that does not parse is ignored, as the core ignores one that is no longer current.
+    #[wasm_bindgen(js_name = keyResponse)]
+    pub fn key_response(&self, ticket: &str, status: u16, cache_control: Option<String>, body: Vec<u8>) {
+        if let Ok(ticket) = serde_json::from_str::<KeyFetch>(ticket) {
+            let response = KeyResponse::Http { status, cache_control, body };
+            self.inner.key_response(&ticket, response);
+        }
+    }
+
+    /// A fetch that got no response: why, in a few words (no URL, no credential).
+    #[wasm_bindgen(js_name = keyFailed)]
+    pub fn key_failed(&self, ticket: &str, message: String) {
+        if let Ok(ticket) = serde_json::from_str::<KeyFetch>(ticket) {
+            self.inner.key_response(&ticket, KeyResponse::Failed(message));
+        }
+    }
+
+    /// The key source's state: `{ source, url, state, keys, kids, age, fresh_for,
+    /// served_for, fetches, failures, last_error, fetching }`.
+    #[wasm_bindgen(js_name = keyStatus)]
+    pub fn key_status(&self) -> String {
+        text(&self.inner.key_status())
+    }
+
+    /// The key cache's events since the last call: `[{ level, message }]`.
+    #[wasm_bindgen(js_name = keyEvents)]
+    pub fn key_events(&self) -> String {
+        text(&self.inner.key_events())
+    }
+}
+
+fn token_outcome(result: Result<&str, AuthError>) -> String {
+    match result {
+        Ok(token) => text(&serde_json::json!({ "token": token })),
+        Err(e) => text(&serde_json::json!({ "error": e })),
     }
 }
 
