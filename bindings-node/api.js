@@ -39,9 +39,10 @@ const LOG_LEVELS = ['info', 'warn', 'error']
 /**
  * The package's exports over `NativeEngine`: the napi-rs class or the wasm-bindgen one,
  * which have the same methods (`load`, `verify`, `verifyAuthorization`, `authorize`,
- * `check`, `warnings`, and for remote key sets `isRemote`, `verifyCached`, `checkCached`,
- * `bearerToken`, `credentialToken`, `keyStatus`, `keyEvents`; `loadFile` only where there
- * is a file system, and then `fileURLToPath` too). They differ in how remote keys are
+ * `check`, `warnings`, and for remote key sets `isRemote`, `bearerToken`,
+ * `credentialToken`, `keyStatus`, `keyEvents`; `loadFile` only where there is a file
+ * system, and then `fileURLToPath` too). Their `verify`, `verifyAuthorization` and `check`
+ * never fetch: with a remote key set they use the keys cached at the time. They differ in how remote keys are
  * fetched: the addon's core fetches them itself (`keysReady`, `verifyAsync`, `checkAsync`),
  * the WebAssembly engine's core says what to fetch (`keyNeed`, `keyResponse`, `keyFailed`);
  * see `coreFetches` and `hostFetches`.
@@ -94,7 +95,7 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
       const now = clock(options)
       const native = this.#native
       return principalOf(
-        await this.#remote(token, () => native.verifyCached(token, now), () => native.verifyAsync(token, now)),
+        await this.#remote(token, () => native.verify(token, now), () => native.verifyAsync(token, now)),
       )
     }
 
@@ -113,7 +114,7 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
       const native = this.#native
       const token = tokenOf(native.bearerToken(value))
       return principalOf(
-        await this.#remote(token, () => native.verifyCached(token, now), () => native.verifyAsync(token, now)),
+        await this.#remote(token, () => native.verify(token, now), () => native.verifyAsync(token, now)),
       )
     }
 
@@ -141,7 +142,7 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
       const native = this.#native
       const token = tokenOf(native.credentialToken(tokenOrHeader))
       const args = [tokenOrHeader, action, resource, context, now]
-      const cached = () => call(() => native.checkCached(...args), 'request')
+      const cached = () => call(() => native.check(...args), 'request')
       const fetching = () => call(() => native.checkAsync(...args), 'request')
       return decisionOf(await this.#remote(token, cached, fetching))
     }

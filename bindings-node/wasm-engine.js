@@ -52,14 +52,6 @@ function wasmEngine(Wasm) {
       return JSON.parse(this.#engine.credentialToken(credential))
     }
 
-    verifyCached(token, now) {
-      return JSON.parse(this.#engine.verifyCached(token, now))
-    }
-
-    checkCached(credential, action, resource, context, now) {
-      return JSON.parse(this.#engine.checkCached(credential, action, resource, context, now))
-    }
-
     // The remote key set's cache, driven by api.js: `{ need: 'ready' | 'wait' }` or
     // `{ need: 'fetch', ticket }`; the ticket goes back as it came, with the answer.
     keyNeed(token) {

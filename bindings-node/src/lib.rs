@@ -8,9 +8,10 @@
 //! inside `portcullis::contain`, so a panic becomes an ordinary failure.
 //!
 //! Remote key sets (`keys.jwks_url`): the core is built with its `http` feature, so its
-//! `verify` and `check` fetch keys when they need to, blocking. `verifyAsync` and
-//! `checkAsync` run them on the libuv thread pool; `verifyCached` and `checkCached` never
-//! fetch, for when `keysReady` says no fetch is needed.
+//! `verify` and `check` fetch keys when they need to, blocking; `verifyAsync` and
+//! `checkAsync` run them on the libuv thread pool. The synchronous `verify`,
+//! `verifyAuthorization` and `check` here never fetch (the core's `*_cached` calls): the
+//! package uses them for local keys, and for remote ones when `keysReady` says so.
 
 #![deny(clippy::all)]
 
@@ -48,18 +49,17 @@ impl NativeEngine {
         loaded(contain::config(|| portcullis::Engine::from_file(&path)))
     }
 
-    /// `{ principal }` or `{ error }`. With a remote key set this may fetch, blocking
-    /// the thread: the package calls it only for engines with local keys.
+    /// `{ principal }` or `{ error }`, on the cached keys (never fetches).
     #[napi]
     pub fn verify(&self, token: String, now: f64) -> Value {
-        Outcome::from(contain::auth(|| self.inner.verify(&token, UnixTime::from_secs_f64(now)))).into_value()
+        Outcome::from(contain::auth(|| self.inner.verify_cached(&token, UnixTime::from_secs_f64(now)))).into_value()
     }
 
-    /// `{ principal }` or `{ error }`, from an `Authorization` value.
+    /// `{ principal }` or `{ error }`, from an `Authorization` value, on the cached keys.
     #[napi]
     pub fn verify_authorization(&self, header: String, now: f64) -> Value {
-        let result = contain::auth(|| self.inner.verify_authorization(&header, UnixTime::from_secs_f64(now)));
-        Outcome::from(result).into_value()
+        let now = UnixTime::from_secs_f64(now);
+        Outcome::from(contain::auth(|| self.inner.verify_cached(bearer_token(&header)?, now))).into_value()
     }
 
     /// `{ decision }` for `principal` (`{ id, roles, tenant, claims }`).
@@ -70,7 +70,8 @@ impl NativeEngine {
         Outcome::Decision(contain::decision(|| self.inner.authorize(&principal, &request))).into_value()
     }
 
-    /// `{ decision }` or `{ error }`, from a token or an `Authorization` value.
+    /// `{ decision }` or `{ error }`, from a token or an `Authorization` value, on the
+    /// cached keys.
     #[napi]
     pub fn check(
         &self,
@@ -81,8 +82,8 @@ impl NativeEngine {
         now: f64,
     ) -> Value {
         let request = request_of(action, resource, context);
-        let result =
-            contain::auth(|| self.inner.check(credential_token(&credential)?, &request, UnixTime::from_secs_f64(now)));
+        let now = UnixTime::from_secs_f64(now);
+        let result = contain::auth(|| self.inner.check_cached(credential_token(&credential)?, &request, now));
         Outcome::from(result).into_value()
     }
 
@@ -115,28 +116,6 @@ impl NativeEngine {
     #[napi]
     pub fn credential_token(&self, credential: String) -> Value {
         token_outcome(contain::auth(|| credential_token(&credential)))
-    }
-
-    /// `verify` on the cached keys only: never fetches (nothing cached: `keys_unavailable`).
-    #[napi]
-    pub fn verify_cached(&self, token: String, now: f64) -> Value {
-        Outcome::from(contain::auth(|| self.inner.verify_cached(&token, UnixTime::from_secs_f64(now)))).into_value()
-    }
-
-    /// `check` on the cached keys only: never fetches.
-    #[napi]
-    pub fn check_cached(
-        &self,
-        credential: String,
-        action: String,
-        resource: Value,
-        context: Option<Value>,
-        now: f64,
-    ) -> Value {
-        let request = request_of(action, resource, context);
-        let now = UnixTime::from_secs_f64(now);
-        let result = contain::auth(|| self.inner.check_cached(credential_token(&credential)?, &request, now));
-        Outcome::from(result).into_value()
     }
 
     /// `verify`, fetching keys as needed, on the libuv thread pool: a Promise of

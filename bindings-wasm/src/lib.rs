@@ -116,28 +116,6 @@ impl NativeEngine {
         token_outcome(credential_token(credential))
     }
 
-    /// `verify` on the cached keys (what `verify` does in this build, said explicitly).
-    #[wasm_bindgen(js_name = verifyCached)]
-    pub fn verify_cached(&self, token: &str, now: f64) -> String {
-        text(&Outcome::from(self.inner.verify_cached(token, UnixTime::from_secs_f64(now))))
-    }
-
-    /// `check` on the cached keys.
-    #[wasm_bindgen(js_name = checkCached)]
-    pub fn check_cached(
-        &self,
-        credential: &str,
-        action: String,
-        resource: JsValue,
-        context: JsValue,
-        now: f64,
-    ) -> Result<String, JsError> {
-        let request = request_of(action, resource, context)?;
-        let result = credential_token(credential)
-            .and_then(|token| self.inner.check_cached(token, &request, UnixTime::from_secs_f64(now)));
-        Ok(text(&Outcome::from(result)))
-    }
-
     /// What verifying `token` needs first: `{"need":"ready"}`, `{"need":"wait"}` (another
     /// caller's fetch is under way) or `{"need":"fetch","ticket":{"id","url","timeout_ms"}}`
     /// (this caller must GET `url` and answer with `keyResponse` or `keyFailed`).
