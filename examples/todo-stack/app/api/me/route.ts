@@ -1,0 +1,32 @@
+// A Node route with the native addon and the same policy as the middleware and FastAPI:
+// who the bearer token (or the cookie) says you are, and what the policy lets you do.
+import { join } from 'node:path'
+import { NextResponse, type NextRequest } from 'next/server'
+import { AuthError, Engine } from 'portcullis'
+
+export const runtime = 'nodejs'
+
+const engine = Engine.fromFile(join(process.cwd(), 'policy.json'))
+
+export async function GET(request: NextRequest) {
+  const header = request.headers.get('authorization')
+  const credential = header ?? request.cookies.get('portcullis_token')?.value ?? ''
+  try {
+    const principal = await engine.verifyAuthorization(header ?? `Bearer ${credential}`)
+    const can = (action: string, resource: { type: string; owner_id?: string }) =>
+      engine.authorize(principal, { action, resource }).allowed
+    return NextResponse.json({
+      id: principal.id,
+      roles: principal.roles,
+      email: principal.claims.email ?? null,
+      may: {
+        viewDashboard: can('view', { type: 'dashboard' }),
+        listAllTodos: can('list_all', { type: 'todo' }),
+      },
+      keys: engine.keyStatus(),
+    })
+  } catch (error) {
+    if (error instanceof AuthError) return NextResponse.json(error.toJSON(), { status: error.status })
+    throw error
+  }
+}
