@@ -6,6 +6,7 @@
 // It expects what ./run prepares: node_modules with the packed `portcullis` package, a
 // `next build`, and the repository's .venv with the Python package and uvicorn.
 import { spawn } from 'node:child_process'
+import { connect } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -81,6 +82,9 @@ async function close(database) {
  * every process it started.
  */
 export async function startStack({ env = {}, data = join(here, '.data'), users = [], quiet = false } = {}) {
+  for (const url of [WEB_URL, API_URL]) {
+    if (await listening(new URL(url))) throw new Error(`${url} is already in use: stop what listens there first`)
+  }
   mkdirSync(data, { recursive: true })
   const environment = authEnv(data, env)
   await prepareAuth(environment, users)
@@ -108,6 +112,18 @@ export async function startStack({ env = {}, data = join(here, '.data'), users =
     throw error
   }
   return { stop, processes }
+}
+
+/** Whether something accepts connections at `url`'s host and port. */
+function listening(url) {
+  return new Promise((done) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port) })
+    socket.once('connect', () => {
+      socket.destroy()
+      done(true)
+    })
+    socket.once('error', () => done(false))
+  })
 }
 
 function start(name, command, args, { cwd, env, quiet }) {

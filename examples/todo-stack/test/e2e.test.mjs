@@ -1,0 +1,229 @@
+// End to end, over real HTTP on 127.0.0.1: Better Auth signs users in and issues EdDSA JWTs
+// (the jwt plugin, keys rotating every few seconds here), the FastAPI todo API and the
+// Next.js app (Edge middleware on the WebAssembly build, a Node route on the native addon)
+// check them against one policy whose keys come from Better Auth's /api/auth/jwks.
+//
+// Run with ./run test (which builds everything first).
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import Database from 'better-sqlite3'
+import { betterAuth } from 'better-auth'
+import { getMigrations } from 'better-auth/db/migration'
+import { API_URL, AuthClient, WEB_URL, startStack } from '../stack.mjs'
+import { authOptions } from '../auth.config.mjs'
+
+const EXPIRES_IN = 8 // seconds: JWT_EXPIRATION
+const ROTATION = 30 // seconds: JWKS_ROTATION_INTERVAL
+const COOLDOWN = 2 // policy.json keys.refresh.cooldown
+const LEEWAY = 2 // policy.json token.leeway
+
+const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000))
+const claims = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString())
+const header = (token) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString())
+
+/** A call to the FastAPI todo API with a bearer token: `{ status, body }`. */
+async function api(token, method, path, body) {
+  const response = await fetch(`${API_URL}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  })
+  const text = await response.text()
+  return { status: response.status, body: text ? JSON.parse(text) : null }
+}
+
+/** A page request to the Next.js app, as a browser navigation. */
+async function page(path, { cookie } = {}) {
+  const response = await fetch(`${WEB_URL}${path}`, {
+    redirect: 'manual',
+    headers: { accept: 'text/html', ...(cookie ? { cookie: `portcullis_token=${cookie}` } : {}) },
+  })
+  return { status: response.status, location: response.headers.get('location'), text: await response.text() }
+}
+
+/** The Node route (native addon): `{ status, body }`. */
+async function me(token) {
+  const response = await fetch(`${WEB_URL}/api/me`, { headers: { authorization: `Bearer ${token}` } })
+  return { status: response.status, body: await response.json() }
+}
+
+describe('the todo stack', { timeout: 240_000 }, () => {
+  const data = mkdtempSync(join(tmpdir(), 'portcullis-stack-'))
+  const admin = { email: 'admin@example.com', password: 'admin-test-password', name: 'Admin', role: 'admin' }
+  const users = {
+    a: { email: 'a@example.com', password: 'a-test-password', name: 'A' },
+    b: { email: 'b@example.com', password: 'b-test-password', name: 'B' },
+    banned: { email: 'c@example.com', password: 'c-test-password', name: 'C' },
+  }
+  const clients = {}
+  let stack
+
+  before(async () => {
+    stack = await startStack({
+      data,
+      quiet: true,
+      users: [admin],
+      env: { JWT_EXPIRATION: `${EXPIRES_IN}s`, JWKS_ROTATION_INTERVAL: String(ROTATION) },
+    })
+    for (const [name, user] of Object.entries(users)) {
+      clients[name] = new AuthClient()
+      await clients[name].signUp(user)
+    }
+    clients.admin = new AuthClient()
+    await clients.admin.signIn(admin)
+  })
+
+  after(async () => {
+    await stack?.stop()
+    for (const child of stack?.processes ?? []) {
+      assert.throws(() => process.kill(child.pid, 0), { code: 'ESRCH' }, `${child.label} is still running`)
+    }
+    rmSync(data, { recursive: true, force: true })
+  })
+
+  test('users get EdDSA JWTs from Better Auth, with its base URL as issuer and audience', async () => {
+    const token = await clients.a.token()
+    assert.equal(header(token).alg, 'EdDSA')
+    const c = claims(token)
+    assert.equal(c.iss, WEB_URL)
+    assert.equal(c.aud, WEB_URL)
+    assert.equal(c.email, users.a.email)
+    assert.equal(c.exp - c.iat, EXPIRES_IN)
+  })
+
+  test("each user's todos are theirs: B can neither list, read, update nor delete A's", async () => {
+    const a = await clients.a.token()
+    const b = await clients.b.token()
+    const created = await api(a, 'POST', '/todos', { title: 'A private todo' })
+    assert.equal(created.status, 201)
+    const id = created.body.id
+    assert.equal(created.body.owner_id, claims(a).sub)
+
+    const listed = await api(b, 'GET', '/todos')
+    assert.equal(listed.status, 200)
+    assert.deepEqual(listed.body, [], "B's list holds only B's todos")
+    for (const [method, body] of [['GET'], ['PATCH', { done: true }], ['DELETE']]) {
+      const refused = await api(b, method, `/todos/${id}`, body)
+      assert.equal(refused.status, 403, `${method} by B`)
+      assert.equal(refused.body.code, 'INSUFFICIENT_PERMISSIONS')
+    }
+    const unchanged = await api(a, 'GET', `/todos/${id}`)
+    assert.deepEqual([unchanged.status, unchanged.body.done, unchanged.body.title], [200, false, 'A private todo'])
+
+    assert.equal((await api(a, 'PATCH', `/todos/${id}`, { done: true })).body.done, true)
+    assert.deepEqual((await api(a, 'GET', '/todos')).body.map((t) => t.id), [id])
+
+    const other = (await api(a, 'POST', '/todos', { title: 'to delete' })).body.id
+    assert.equal((await api(a, 'DELETE', `/todos/${other}`)).status, 204)
+    assert.equal((await api(a, 'GET', `/todos/${other}`)).status, 404)
+  })
+
+  test('the admin (admin plugin role) may list, read and update every todo', async () => {
+    const a = await clients.a.token()
+    const id = (await api(a, 'POST', '/todos', { title: 'seen by the admin' })).body.id
+    const token = await clients.admin.token()
+    assert.deepEqual(claims(token).role, 'admin')
+    const all = await api(token, 'GET', '/todos')
+    assert.equal(all.status, 200)
+    assert.ok(all.body.some((t) => t.id === id))
+    assert.equal((await api(token, 'GET', `/todos/${id}`)).status, 200)
+    assert.equal((await api(token, 'PATCH', `/todos/${id}`, { title: 'edited by the admin' })).status, 200)
+    assert.equal((await api(a, 'GET', `/todos/${id}`)).body.title, 'edited by the admin')
+  })
+
+  test('a banned user is refused by the forbid rule, in FastAPI and in the middleware', async () => {
+    const before = await clients.banned.token()
+    assert.equal((await api(before, 'POST', '/todos', { title: 'before the ban' })).status, 201)
+    // A ban kept on the user row while the session lives (Better Auth's own ban endpoint
+    // also ends the user's sessions and refuses new ones: see below). Tokens minted now
+    // carry banned: true.
+    const db = new Database(join(data, 'auth.db'))
+    db.prepare('UPDATE user SET banned = 1 WHERE email = ?').run(users.banned.email)
+    db.close()
+    const token = await clients.banned.token()
+    assert.equal(claims(token).banned, true)
+    const refused = await api(token, 'GET', '/todos')
+    assert.deepEqual([refused.status, refused.body.reason], [403, 'forbidden'])
+    const dashboard = await page('/dashboard', { cookie: token })
+    assert.equal(dashboard.status, 403)
+    assert.equal(JSON.parse(dashboard.text).reason, 'forbidden')
+
+    // Banned through the admin plugin: Better Auth ends B's sessions and refuses sign-in.
+    const ban = await clients.admin.post('/api/auth/admin/ban-user', { userId: claims(await clients.b.token()).sub })
+    assert.equal(ban.status, 200)
+    assert.equal((await clients.b.request('/api/auth/token')).status, 401)
+    await assert.rejects(new AuthClient().signIn(users.b), /403/)
+  })
+
+  test('/dashboard redirects to sign-in without a session and renders with one', async () => {
+    const anonymous = await page('/dashboard')
+    assert.equal(anonymous.status, 307)
+    assert.equal(new URL(anonymous.location, WEB_URL).href, `${WEB_URL}/sign-in?returnTo=%2Fdashboard`)
+    // What the sign-in page does after Better Auth's sign-in: /api/session-token sets the cookie.
+    const browser = new AuthClient()
+    await browser.signIn(users.a)
+    assert.equal((await browser.post('/api/session-token')).status, 200)
+    const cookie = browser.cookie('portcullis_token')
+    assert.ok(cookie)
+    const dashboard = await page('/dashboard', { cookie })
+    assert.equal(dashboard.status, 200)
+    assert.match(dashboard.text, /Signed in as <strong data-testid="user">a@example\.com<\/strong>/)
+    const self = await me(cookie)
+    assert.equal(self.status, 200)
+    assert.deepEqual([self.body.email, self.body.may.viewDashboard, self.body.may.listAllTodos], [users.a.email, true, false])
+  })
+
+  test('a token from another Better Auth instance (other keys) is refused everywhere', async () => {
+    const otherData = mkdtempSync(join(tmpdir(), 'portcullis-other-'))
+    try {
+      // Same base URL, so issuer and audience match: only the signing keys differ.
+      const options = await authOptions({ BETTER_AUTH_SECRET: 'another-instance-secret-0123456789', DATABASE_URL: join(otherData, 'auth.db') })
+      await (await getMigrations(options)).runMigrations()
+      const other = betterAuth(options)
+      const { token } = await other.api.signJWT({ body: { payload: { sub: 'intruder', email: 'x@example.com' } } })
+      assert.equal(claims(token).iss, WEB_URL)
+      const refused = await api(token, 'GET', '/todos')
+      assert.deepEqual([refused.status, refused.body.reason], [401, 'unknown_key'])
+      assert.deepEqual([(await me(token)).status, (await me(token)).body.reason], [401, 'unknown_key'])
+      const dashboard = await page('/dashboard', { cookie: token })
+      assert.equal(dashboard.status, 307)
+      options.database.close()
+    } finally {
+      rmSync(otherData, { recursive: true, force: true })
+    }
+  })
+
+  test('after a key rotation, new tokens verify in FastAPI, the Node route and the middleware without a restart', async () => {
+    // The previous test made every verifier fetch the key set (for the intruder's kid): a
+    // new kid is looked for at most once per cooldown.
+    await sleep(COOLDOWN)
+    const first = await clients.a.token()
+    assert.equal((await api(first, 'GET', '/todos')).status, 200)
+    assert.equal((await page('/dashboard', { cookie: first })).status, 200)
+    assert.equal((await me(first)).status, 200)
+    await sleep(ROTATION + 1)
+    const second = await clients.a.token()
+    assert.notEqual(header(second).kid, header(first).kid, 'Better Auth rotated its signing key')
+    assert.equal((await api(second, 'GET', '/todos')).status, 200)
+    assert.equal((await page('/dashboard', { cookie: second })).status, 200)
+    const self = await me(second)
+    assert.equal(self.status, 200)
+    assert.ok(self.body.keys.kids.includes(header(second).kid))
+    assert.ok(self.body.keys.kids.includes(header(first).kid), 'the old key stays listed for its grace period')
+  })
+
+  test('an expired token is TOKEN_EXPIRED in FastAPI and the Node route, and redirects in the middleware', async () => {
+    const token = await clients.a.token()
+    assert.equal((await api(token, 'GET', '/todos')).status, 200)
+    const wait = claims(token).exp + LEEWAY + 1 - Date.now() / 1000
+    await sleep(Math.max(0, wait))
+    const expired = await api(token, 'GET', '/todos')
+    assert.deepEqual([expired.status, expired.body.code], [401, 'TOKEN_EXPIRED'])
+    assert.equal((await me(token)).body.code, 'TOKEN_EXPIRED')
+    const dashboard = await page('/dashboard', { cookie: token })
+    assert.equal(dashboard.status, 307)
+  })
+})
