@@ -234,7 +234,8 @@ async function expectOk(response, what) {
 
 async function demo() {
   console.log('Starting Better Auth/Next.js on', WEB_URL, 'and FastAPI on', API_URL, '...')
-  const stack = await startStack({ env: process.env, users: DEMO_USERS, quiet: true })
+  const data = process.env.STACK_DATA ?? join(here, '.data')
+  const stack = await startStack({ env: process.env, data, users: DEMO_USERS, quiet: true })
   const alice = new AuthClient()
   await alice.signIn(DEMO_USERS[0])
   const token = await alice.token()
