@@ -3,17 +3,18 @@
 // Next.js app (Edge middleware on the WebAssembly build, a Node route on the native addon)
 // check them against one policy whose keys come from Better Auth's /api/auth/jwks.
 //
-// Run with ./run test (which builds everything first).
+// Run with ./run test (which builds everything first). Better Auth's database is a SQLite
+// file in a fresh folder, or the PostgreSQL database named by DATABASE_URL (postgres://...,
+// which should be empty: the test signs up fixed email addresses).
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import Database from 'better-sqlite3'
 import { betterAuth } from 'better-auth'
 import { getMigrations } from 'better-auth/db/migration'
 import { API_URL, AuthClient, WEB_URL, startStack } from '../stack.mjs'
-import { authOptions } from '../auth.config.mjs'
+import { authOptions, database } from '../auth.config.mjs'
 
 const EXPIRES_IN = 8 // seconds: JWT_EXPIRATION
 const ROTATION = 30 // seconds: JWKS_ROTATION_INTERVAL
@@ -60,13 +61,26 @@ describe('the todo stack', { timeout: 240_000 }, () => {
   }
   const clients = {}
   let stack
+  const authDatabase = process.env.DATABASE_URL || join(data, 'auth.db')
+
+  /** Sets the admin plugin's `banned` flag on a user row, straight in Better Auth's database. */
+  async function setBanned(email) {
+    const db = await database({ DATABASE_URL: authDatabase })
+    if (typeof db.end === 'function') {
+      await db.query('UPDATE "user" SET banned = true WHERE email = $1', [email])
+      await db.end()
+    } else {
+      db.prepare('UPDATE user SET banned = 1 WHERE email = ?').run(email)
+      db.close()
+    }
+  }
 
   before(async () => {
     stack = await startStack({
       data,
       quiet: true,
       users: [admin],
-      env: { JWT_EXPIRATION: `${EXPIRES_IN}s`, JWKS_ROTATION_INTERVAL: String(ROTATION) },
+      env: { JWT_EXPIRATION: `${EXPIRES_IN}s`, JWKS_ROTATION_INTERVAL: String(ROTATION), DATABASE_URL: authDatabase },
     })
     for (const [name, user] of Object.entries(users)) {
       clients[name] = new AuthClient()
@@ -140,9 +154,7 @@ describe('the todo stack', { timeout: 240_000 }, () => {
     // A ban kept on the user row while the session lives (Better Auth's own ban endpoint
     // also ends the user's sessions and refuses new ones: see below). Tokens minted now
     // carry banned: true.
-    const db = new Database(join(data, 'auth.db'))
-    db.prepare('UPDATE user SET banned = 1 WHERE email = ?').run(users.banned.email)
-    db.close()
+    await setBanned(users.banned.email)
     const token = await clients.banned.token()
     assert.equal(claims(token).banned, true)
     const refused = await api(token, 'GET', '/todos')
