@@ -22,7 +22,7 @@ export const WEB_URL = 'http://127.0.0.1:3000'
 /** The address of the FastAPI todo API. */
 export const API_URL = 'http://127.0.0.1:8000'
 
-/** The demo users the demo signs up (the admin gets the `admin` role). */
+/** The demo users: the two without a role sign up over HTTP; the admin is created with its role. */
 export const DEMO_USERS = [
   { email: 'alice@example.com', password: 'alice-demo-password', name: 'Alice' },
   { email: 'bob@example.com', password: 'bob-demo-password', name: 'Bob' },
@@ -235,9 +235,16 @@ async function expectOk(response, what) {
 async function demo() {
   console.log('Starting Better Auth/Next.js on', WEB_URL, 'and FastAPI on', API_URL, '...')
   const data = process.env.STACK_DATA ?? join(here, '.data')
-  const stack = await startStack({ env: process.env, data, users: DEMO_USERS, quiet: true })
-  const alice = new AuthClient()
-  await alice.signIn(DEMO_USERS[0])
+  // The admin is created with its role before the servers start; the others sign up
+  // through Better Auth's HTTP API, as users do (or sign in, on a second run).
+  const stack = await startStack({ env: process.env, data, users: DEMO_USERS.filter((u) => u.role), quiet: true })
+  const clients = []
+  for (const user of DEMO_USERS.filter((u) => !u.role)) {
+    const client = new AuthClient()
+    await client.signUp(user).catch(() => client.signIn(user))
+    clients.push(client)
+  }
+  const alice = clients[0]
   const token = await alice.token()
   const lines = [
     '',
