@@ -25,6 +25,9 @@ for alg in ["EdDSA", "ES256", "RS256", "HS256"]:
 inline, remote = median_ns("verify_EdDSA-keys", "inline"), median_ns("verify_EdDSA-keys", "jwks_url-cached")
 rows.append(("verify EdDSA, keys.jwks_url (cached) vs inline", fmt(remote), fmt(inline) + " (inline)",
              f"{remote / inline:.3f}", "(none)"))
+hit, miss = median_ns("verify_EdDSA-cache", "hit"), median_ns("verify_EdDSA-cache", "miss")
+rows.append(("verify EdDSA, verified-token cache hit vs whole verification", fmt(hit), fmt(miss) + " (miss)",
+             f"{hit / miss:.3f}", "hit < 1 µs"))
 for case in ["allow-owner", "deny-other"]:
     ours = median_ns("authorize_four-rules", case)
     rows.append((f"authorize four rules ({case})", fmt(ours), "", "", "≤ 1 µs"))

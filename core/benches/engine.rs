@@ -88,6 +88,28 @@ fn verify_remote(c: &mut Criterion) {
     group.finish();
 }
 
+/// A verified-token cache hit (`"cache": {"max_entries": 10000}`) beside the whole
+/// verification of the same token.
+fn verify_cache_hit(c: &mut Criterion) {
+    let signer = Signer::ed25519();
+    let plain = Engine::from_value(&policy(&signer, "k1", json!([]))).unwrap();
+    let mut doc = policy(&signer, "k1", json!([]));
+    doc["cache"] = json!({"max_entries": 10000});
+    let cached = Engine::from_value(&doc).unwrap();
+    let token = signer.sign("k1", &claims("user_1"));
+    assert_eq!(cached.verify(&token, NOW).unwrap(), plain.verify(&token, NOW).unwrap());
+
+    let mut group = c.benchmark_group("verify/EdDSA-cache");
+    group.bench_function(BenchmarkId::from_parameter("miss"), |b| {
+        b.iter(|| plain.verify(black_box(&token), NOW).unwrap())
+    });
+    group.bench_function(BenchmarkId::from_parameter("hit"), |b| {
+        b.iter(|| cached.verify(black_box(&token), NOW).unwrap())
+    });
+    group.finish();
+    assert!(cached.cache_status().unwrap().hits > 0);
+}
+
 fn authorize(c: &mut Criterion) {
     let signer = Signer::ed25519();
     let engine = Engine::from_value(&policy(&signer, "k1", four_rules())).unwrap();
@@ -107,5 +129,5 @@ fn authorize(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, verify, verify_remote, authorize);
+criterion_group!(benches, verify, verify_remote, verify_cache_hit, authorize);
 criterion_main!(benches);

@@ -16,6 +16,7 @@ use crate::principal::Principal;
 use crate::request::Request;
 use crate::time::{monotonic_ms, UnixTime};
 use crate::token;
+use crate::token_cache::{self, CacheStatus, Entry, TokenCache};
 
 /// A loaded policy: verifies tokens and decides requests. Cheap to share between
 /// threads (`Send + Sync`); every call takes the time from its `now` argument.
@@ -151,9 +152,52 @@ impl Engine {
         if token.is_empty() {
             return Err(AuthError::new(Reason::Missing, "no token was presented"));
         }
+        let Some(tokens) = &self.policy.cache else {
+            return self.verify_token(token, now, fetch).map(|(principal, _)| principal);
+        };
+        let digest = token_cache::digest(token);
+        if let Some(entry) = tokens.get(&digest) {
+            if let Some(principal) = self.cached(&entry, now, fetch) {
+                tokens.count(true);
+                return principal;
+            }
+            tokens.forget(&digest);
+        }
+        tokens.count(false);
+        let (principal, Stamp { generation, kid, alg }) = self.verify_token(token, now, fetch)?;
+        tokens.insert(digest, Entry { principal: principal.clone(), generation, kid, alg });
+        Ok(principal)
+    }
+
+    /// A cache hit: `None` when the entry was verified with keys no longer in use;
+    /// otherwise every claim check again, with the caller's `now`.
+    fn cached(&self, entry: &Entry, now: UnixTime, fetch: bool) -> Option<Result<Principal, AuthError>> {
+        let policy = &self.policy;
+        let generation = match &policy.keys {
+            Keys::Static(..) => 0,
+            Keys::Remote(cache) => {
+                // A hit still lets a due refresh of the keys happen, as a miss would.
+                #[cfg(feature = "http")]
+                if fetch {
+                    crate::http::settle(cache, entry.kid.as_deref(), entry.alg);
+                }
+                let _ = fetch;
+                cache.generation(monotonic_ms())?
+            }
+        };
+        if generation != entry.generation {
+            return None;
+        }
+        let checked = claims::check(&entry.principal.claims, &policy.claims, &policy.principal, now);
+        Some(checked.map(|()| entry.principal.clone()))
+    }
+
+    /// The whole verification: the principal, and what the token cache keeps beside it.
+    fn verify_token(&self, token: &str, now: UnixTime, fetch: bool) -> Result<(Principal, Stamp), AuthError> {
         let policy = &self.policy;
         let parsed = token::parse(token, &policy.header)?;
         let fetched;
+        let mut generation = 0;
         let keys = match &policy.keys {
             Keys::Static(_, set) => set,
             Keys::Remote(cache) => {
@@ -163,7 +207,7 @@ impl Engine {
                     crate::http::settle(cache, parsed.kid.as_deref(), parsed.alg);
                 }
                 let _ = fetch;
-                let Some(set) = cache.keys(monotonic_ms()) else {
+                let Some((set, current)) = cache.keys_and_generation(monotonic_ms()) else {
                     parsed.check_header(&policy.header)?;
                     return Err(AuthError::new(
                         Reason::KeysUnavailable,
@@ -171,6 +215,7 @@ impl Engine {
                     ));
                 };
                 fetched = set;
+                generation = current;
                 &*fetched
             }
         };
@@ -186,7 +231,8 @@ impl Engine {
             return Err(AuthError::new(Reason::BadSignature, "the token's signature does not verify"));
         }
         claims::check(&parsed.payload, &policy.claims, &policy.principal, now)?;
-        Ok(policy.principal.principal(parsed.payload))
+        let stamp = Stamp { generation, kid: parsed.kid, alg: parsed.alg };
+        Ok((policy.principal.principal(parsed.payload), stamp))
     }
 
     /// Verifies the token in a raw `Authorization` header value (`Bearer <token>`, the
@@ -369,6 +415,19 @@ impl Engine {
         }
     }
 
+    /// The verified-token cache's counters, when the policy has a `cache` section.
+    ///
+    /// ```
+    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
+    ///   "cache":{"max_entries":10000}}"#).unwrap();
+    /// let status = engine.cache_status().unwrap();
+    /// assert_eq!((status.max_entries, status.entries, status.hits), (10000, 0, 0));
+    /// ```
+    pub fn cache_status(&self) -> Option<CacheStatus> {
+        self.policy.cache.as_ref().map(TokenCache::status)
+    }
+
     /// Things in the policy that are valid but suspicious: rules that can never apply,
     /// forbid rules that read an attribute without a `has` guard, algorithms with no key.
     ///
@@ -383,6 +442,13 @@ impl Engine {
     pub fn warnings(&self) -> Vec<Warning> {
         lint::warnings(&self.policy)
     }
+}
+
+/// How a token verified: the key set generation, its `kid` and `alg`.
+struct Stamp {
+    generation: u64,
+    kid: Option<String>,
+    alg: Algorithm,
 }
 
 fn read_document(path: &Path) -> Result<String, ConfigError> {

@@ -197,6 +197,10 @@ struct State {
     /// The fetch under way: its ticket id and when it started.
     in_flight: Option<(u64, u64)>,
     next_id: u64,
+    /// Which key set is in use: it changes whenever the keys do (or are dropped).
+    generation: u64,
+    /// The fingerprint of the keys in use.
+    fingerprint: Option<[u8; 32]>,
     fetches: u64,
     failures: u64,
     last_error: Option<String>,
@@ -235,10 +239,25 @@ impl KeyCache {
 
     /// The keys to verify with now, if any are still servable. Dropping keys past
     /// `stale_for` happens here, with an event.
+    #[cfg(test)]
     pub(crate) fn keys(&self, clock: u64) -> Option<Arc<KeySet>> {
+        self.keys_and_generation(clock).map(|(set, _)| set)
+    }
+
+    /// The keys to verify with now and their generation (see [`KeyCache::generation`]).
+    pub(crate) fn keys_and_generation(&self, clock: u64) -> Option<(Arc<KeySet>, u64)> {
         let mut state = self.lock();
         self.expire(&mut state, clock);
-        state.keys.as_ref().map(|c| Arc::clone(&c.set))
+        let generation = state.generation;
+        state.keys.as_ref().map(|c| (Arc::clone(&c.set), generation))
+    }
+
+    /// Which key set is in use, `None` when none is: a number that changes whenever the
+    /// servable keys change (new, removed or replaced keys, or keys dropped).
+    pub(crate) fn generation(&self, clock: u64) -> Option<u64> {
+        let mut state = self.lock();
+        self.expire(&mut state, clock);
+        state.keys.as_ref().map(|_| state.generation)
     }
 
     /// Whether a verification of a token with `kid` and `alg` can go ahead without a fetch.
@@ -296,6 +315,8 @@ impl KeyCache {
         let expired = state.keys.as_ref().is_some_and(|c| clock >= c.fresh_until.saturating_add(self.config.stale_for));
         if expired {
             state.keys = None;
+            state.generation += 1;
+            state.fingerprint = None;
             let message = format!(
                 "the keys from {} are past refresh.stale_for and were dropped; verifications fail with \
                  keys_unavailable until a fetch succeeds",
@@ -315,7 +336,11 @@ impl KeyCache {
         state.in_flight = None;
         state.fetches += 1;
         match self.read(response) {
-            Ok((set, skipped, ttl)) => {
+            Ok((set, skipped, fingerprint, ttl)) => {
+                if state.fingerprint != Some(fingerprint) {
+                    state.generation += 1;
+                    state.fingerprint = Some(fingerprint);
+                }
                 let changed = state.keys.as_ref().is_none_or(|c| c.set.kids() != set.kids()) || state.failing;
                 for note in skipped {
                     push(&mut state, KeyEventLevel::Warn, format!("skipped a key from {}: {note}", self.config.shown));
@@ -350,7 +375,7 @@ impl KeyCache {
     }
 
     /// The key set in a response and how long it stays fresh, or why it is refused.
-    fn read(&self, response: KeyResponse) -> Result<(KeySet, Vec<String>, u64), String> {
+    fn read(&self, response: KeyResponse) -> Result<(KeySet, Vec<String>, [u8; 32], u64), String> {
         let (status, cache_control, body) = match response {
             KeyResponse::Failed(why) => return Err(why),
             KeyResponse::Http { status, cache_control, body } => (status, cache_control, body),
@@ -359,9 +384,9 @@ impl KeyCache {
             let note = if (300..400).contains(&status) { " (redirects are not followed)" } else { "" };
             return Err(format!("HTTP {status}{note}"));
         }
-        let (set, skipped) = keys::fetched(&body, &self.algorithms)?;
+        let (set, skipped, fingerprint) = keys::fetched(&body, &self.algorithms)?;
         let ttl = cache_control.as_deref().and_then(max_age).map_or(self.config.max_age, |s| s.min(MAX_CACHE_CONTROL));
-        Ok((set, skipped, ttl))
+        Ok((set, skipped, fingerprint, ttl))
     }
 
     /// Waits until the fetch `id` under way is answered or abandoned.
@@ -600,6 +625,26 @@ mod tests {
         assert!(c.keys(7_001).is_none());
         c.answer(&second, jwks(&[("a", ED_X)]), 7_002);
         assert_eq!(kids(&c, 7_002), ["a"]);
+    }
+
+    #[test]
+    fn the_generation_changes_with_the_keys_only() {
+        let c = cache();
+        assert_eq!(c.generation(0), None);
+        c.answer(&ticket(c.need(None, EDDSA, 0)), jwks(&[("a", ED_X)]), 0);
+        let first = c.generation(0).unwrap();
+        // The same keys again (a refresh): same generation.
+        c.answer(&ticket(c.need(None, EDDSA, 600_000)), jwks(&[("a", ED_X)]), 600_000);
+        assert_eq!(c.generation(600_000), Some(first));
+        // A failed refresh keeps the keys and the generation.
+        c.answer(&ticket(c.need(None, EDDSA, 1_200_000)), KeyResponse::Failed("down".into()), 1_200_000);
+        assert_eq!(c.generation(1_200_000), Some(first));
+        // Other material under the same kid: a new generation.
+        c.answer(&ticket(c.need(None, EDDSA, 1_800_000)), jwks(&[("a", ED_X2)]), 1_800_000);
+        let second = c.generation(1_800_000).unwrap();
+        assert_ne!(second, first);
+        // Dropped past stale_for: no generation at all.
+        assert_eq!(c.generation(1_800_000 + 600_000 + 86_400_000), None);
     }
 
     #[test]

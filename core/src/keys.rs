@@ -155,7 +155,9 @@ pub(crate) fn parse(value: &Value, algorithms: &[Algorithm]) -> Result<Keys, Con
 /// the algorithms, is skipped. The response is refused when it is not a JWK Set, when
 /// any key carries private or symmetric material (the endpoint is leaking secrets), or
 /// when no key is usable.
-pub(crate) fn fetched(body: &[u8], algorithms: &[Algorithm]) -> Result<(KeySet, Vec<String>), String> {
+///
+/// The fingerprint (a SHA-256 over the usable keys' JSON) tells one set from another.
+pub(crate) fn fetched(body: &[u8], algorithms: &[Algorithm]) -> Result<(KeySet, Vec<String>, [u8; 32]), String> {
     if body.len() > MAX_JWKS_BYTES {
         return Err(format!("the response is larger than {} bytes", MAX_JWKS_BYTES));
     }
@@ -170,18 +172,25 @@ pub(crate) fn fetched(body: &[u8], algorithms: &[Algorithm]) -> Result<(KeySet, 
     }
     let mut keys = Vec::new();
     let mut skipped = Vec::new();
+    let mut fingerprint = ring::digest::Context::new(&ring::digest::SHA256);
     for (i, value) in items.iter().enumerate() {
         let path = item("keys", i);
         match jwk(value, &path).and_then(|m| m.prepare(algorithms)) {
             Ok(key) if key.verifiers.is_empty() => skipped.push(format!("{path}: fits none of token.algorithms")),
-            Ok(key) => keys.push(key),
+            Ok(key) => {
+                fingerprint.update(value.to_string().as_bytes());
+                fingerprint.update(b"\n");
+                keys.push(key);
+            }
             Err(e) => skipped.push(e.to_string()),
         }
     }
     if keys.is_empty() {
         return Err(format!("no usable key among the {} listed", items.len()));
     }
-    Ok((KeySet { keys, by_kid: true }, skipped))
+    let mut digest = [0u8; 32];
+    digest.copy_from_slice(fingerprint.finish().as_ref());
+    Ok((KeySet { keys, by_kid: true }, skipped, digest))
 }
 
 /// `HS*` needs `keys.secret`, and a secret serves nothing but `HS*`.

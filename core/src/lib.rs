@@ -59,6 +59,7 @@ mod principal;
 mod request;
 mod time;
 mod token;
+mod token_cache;
 
 pub use algorithm::{Algorithm, KeyFamily};
 pub use decision::{Decision, RuleError};
@@ -72,3 +73,4 @@ pub use outcome::Outcome;
 pub use principal::Principal;
 pub use request::Request;
 pub use time::UnixTime;
+pub use token_cache::CacheStatus;

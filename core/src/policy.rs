@@ -10,6 +10,7 @@ use crate::expr::Expr;
 use crate::keys::{self, Keys};
 use crate::principal::PrincipalMapping;
 use crate::token::{normalize_typ, HeaderRules};
+use crate::token_cache::{self, TokenCache};
 
 /// `token.max_length` when the document gives none.
 pub const DEFAULT_MAX_LENGTH: u64 = 8192;
@@ -28,6 +29,8 @@ pub(crate) struct Policy {
     pub keys: Keys,
     pub principal: PrincipalMapping,
     pub rules: Vec<Rule>,
+    /// The verified-token cache, when the document asks for one.
+    pub cache: Option<TokenCache>,
 }
 
 /// Whether a rule grants or refuses.
@@ -72,7 +75,7 @@ impl Policy {
     /// (`token`, `keys`, `principal`, each rule). Never an empty list on failure.
     pub(crate) fn load(doc: &Value) -> Result<Policy, Vec<ConfigError>> {
         let top = Fields::open_any(doc, "").map_err(|e| vec![e])?;
-        let mut problems = top.unknown(&["token", "keys", "principal", "rules"]);
+        let mut problems = top.unknown(&["token", "keys", "principal", "rules", "cache"]);
         let token = top.required("token").and_then(|v| Fields::new(v, "token", &TOKEN_FIELDS));
         let algorithms = token.as_ref().map_err(ConfigError::clone).and_then(algorithms);
         let token = match (&token, &algorithms) {
@@ -94,9 +97,10 @@ impl Policy {
                 &mut problems,
             ),
         };
-        match (token, keys, principal, rules) {
-            (Some((header, claims)), Some(keys), Some(principal), Some(rules)) if problems.is_empty() => {
-                Ok(Policy { header, claims, keys, principal, rules })
+        let cache = keep(top.get("cache").map(token_cache::parse).transpose(), &mut problems);
+        match (token, keys, principal, rules, cache) {
+            (Some((header, claims)), Some(keys), Some(principal), Some(rules), Some(cache)) if problems.is_empty() => {
+                Ok(Policy { header, claims, keys, principal, rules, cache })
             }
             _ => Err(problems),
         }

@@ -1444,6 +1444,21 @@ def config_vectors():
     fine("minimal-policy", "only token.algorithms and keys", {"token": {"algorithms": ["EdDSA"]}, "keys": K_ED1},
          tok())
     fine("rules-empty-list", "rules [] is allowed", pol(rules=[]), tok())
+
+    # the verified-token cache (an extension of the document): its settings only
+    fine("cache-max-entries", "a verified-token cache of 10000 entries", dict(pol(), cache={"max_entries": 10000}),
+         tok())
+    fine("cache-one-entry", "a cache of one entry", dict(pol(), cache={"max_entries": 1}), tok())
+    fine("cache-expired-token", "a cache does not change the outcome of an expired token",
+         dict(pol(), cache={"max_entries": 10}), tok(claims(exp=NOW - 1)), FAIL("expired"))
+    bad("cache-zero", "cache.max_entries 0", dict(pol(), cache={"max_entries": 0}), "cache")
+    bad("cache-over-limit", "cache.max_entries over 1,000,000", dict(pol(), cache={"max_entries": 1_000_001}),
+        "cache")
+    bad("cache-fraction", "cache.max_entries 1.5", dict(pol(), cache={"max_entries": 1.5}), "cache")
+    bad("cache-missing-max", "cache without max_entries", dict(pol(), cache={}), "cache")
+    bad("cache-unknown-member", "cache.ttl is not a setting", dict(pol(), cache={"max_entries": 10, "ttl": 60}),
+        "unknown-field")
+    bad("cache-not-object", "cache is a number", dict(pol(), cache=10000), "not-object")
     # algorithms
     bad("algorithms-missing", "token without algorithms", drop(pol(), "token", "algorithms"), "algorithms")
     bad("algorithms-empty", "algorithms []", pol([]), "algorithms")
@@ -2224,7 +2239,11 @@ def model_refresh(refresh):
 
 
 def model_policy(doc):
-    only_fields(doc, ("token", "keys", "principal", "rules"))
+    only_fields(doc, ("token", "keys", "principal", "rules", "cache"))
+    if "cache" in doc:
+        only_fields(doc["cache"], ("max_entries",))
+        n = doc["cache"].get("max_entries")
+        need(is_int(n) and 1 <= n <= 1_000_000, "cache")
     need("token" in doc, "missing-token")
     need("keys" in doc, "missing-keys")
     t = doc["token"]
