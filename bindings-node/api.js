@@ -151,6 +151,12 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
       return this.#native.warnings()
     }
 
+    /** The verified-token cache's counters (the policy's `cache` section), or null. */
+    cacheStatus() {
+      const s = this.#native.cacheStatus()
+      return s && { maxEntries: s.max_entries, entries: s.entries, hits: s.hits, misses: s.misses }
+    }
+
     /** Where the keys come from and, for keys.jwks_url, the state of their cache. */
     keyStatus() {
       const s = this.#native.keyStatus()

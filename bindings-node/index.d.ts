@@ -188,4 +188,18 @@ export declare class Engine {
   warnings(): { path: string; message: string }[]
   /** Where the keys come from and, for `keys.jwks_url`, the state of their cache. */
   keyStatus(): KeyStatus
+  /** The verified-token cache's counters; null when the policy has no `cache` section. */
+  cacheStatus(): CacheStatus | null
+}
+
+/** The counters of the verified-token cache (`"cache": { "max_entries": N }`). */
+export interface CacheStatus {
+  /** `cache.max_entries`. */
+  maxEntries: number
+  /** Tokens held now. */
+  entries: number
+  /** Verifications answered from the cache. */
+  hits: number
+  /** Verifications that went the whole way (refused tokens included). */
+  misses: number
 }

@@ -70,6 +70,10 @@ function wasmEngine(Wasm) {
       return JSON.parse(this.#engine.keyStatus())
     }
 
+    cacheStatus() {
+      return JSON.parse(this.#engine.cacheStatus())
+    }
+
     keyEvents() {
       return JSON.parse(this.#engine.keyEvents())
     }

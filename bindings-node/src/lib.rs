@@ -147,6 +147,13 @@ impl NativeEngine {
         contained(Value::Null, || json!(self.inner.key_status()))
     }
 
+    /// The verified-token cache's counters, `{ max_entries, entries, hits, misses }`, or
+    /// null without a `cache` section.
+    #[napi]
+    pub fn cache_status(&self) -> Value {
+        contained(Value::Null, || json!(self.inner.cache_status()))
+    }
+
     /// The key cache's events since the last call: `[{ level, message }]`.
     #[napi]
     pub fn key_events(&self) -> Value {

@@ -58,6 +58,17 @@ test('verify maps the principal with JSON-typed claims', async () => {
   assert.deepEqual(engine.verifySync(token, at), p)
 })
 
+test('the verified-token cache answers repeats and reports its counters', async () => {
+  assert.equal(engine.cacheStatus(), null)
+  const cached = new Engine({ ...policy, cache: { max_entries: 100 } })
+  const token = signer.sign(claims())
+  const first = await cached.verify(token, at)
+  assert.deepEqual(cached.verifySync(token, at), first)
+  // A hit re-checks expiry with the caller's clock.
+  assert.throws(() => cached.verifySync(token, { now: NOW + 1e9 }), { code: 'TOKEN_EXPIRED' })
+  assert.deepEqual(cached.cacheStatus(), { maxEntries: 100, entries: 1, hits: 2, misses: 1 })
+})
+
 test('every failure is an AuthError with code, status, reason and toJSON', async () => {
   const cases = [
     ['', 'TOKEN_MISSING', 'missing'],

@@ -4,6 +4,7 @@ import {
   AuthError,
   ConfigError,
   type AuthErrorCode,
+  type CacheStatus,
   type Decision,
   type KeyStatus,
   type Logger,
@@ -66,3 +67,10 @@ void remoteHandler
 new Engine('{}', { logger: { info() {} } })
 // @ts-expect-error: the key status uses camelCase
 void remote.keyStatus().fresh_for
+
+// The verified-token cache's counters, or null.
+const cache: CacheStatus | null = remote.cacheStatus()
+const hits: number | undefined = cache?.hits
+void hits
+// @ts-expect-error: camelCase here too
+void remote.cacheStatus()?.max_entries

@@ -182,6 +182,20 @@ impl Engine {
         convert::to_py(py, &value)
     }
 
+    /// The verified-token cache's counters, `{"max_entries", "entries", "hits", "misses"}`,
+    /// or `None` when the policy has no `cache` section.
+    fn cache_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let status = contain::auth(|| Ok(self.inner.cache_status()))
+            .map_err(|_| PyRuntimeError::new_err("the cache status could not be read"))?;
+        status
+            .map(|s| {
+                let value = serde_json::to_value(s)
+                    .map_err(|_| PyRuntimeError::new_err("the cache status could not be converted"))?;
+                convert::to_py(py, &value)
+            })
+            .transpose()
+    }
+
     /// Whether verifying `token` can go ahead without fetching keys or waiting for a
     /// fetch (for `portcullis._aio`, which otherwise moves the call to a thread).
     fn _keys_ready(&self, token: &str) -> bool {

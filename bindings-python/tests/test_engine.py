@@ -277,3 +277,15 @@ def test_errors_pickle_and_form_one_hierarchy():
         assert issubclass(cls, AuthError)
     assert portcullis.__version__ == "0.1.0"
     assert isinstance(Decision, type)
+
+
+def test_the_verified_token_cache_answers_repeats_and_reports_its_counters(policy, token, engine):
+    assert engine.cache_status() is None
+    cached = Engine({**policy, "cache": {"max_entries": 100}})
+    first = cached.verify(token, now=NOW)
+    second = cached.verify(token, now=NOW)
+    assert first.to_dict() == second.to_dict()
+    # A hit re-checks expiry with the caller's clock.
+    with pytest.raises(TokenExpired):
+        cached.verify(token, now=NOW + 10**9)
+    assert cached.cache_status() == {"max_entries": 100, "entries": 1, "hits": 2, "misses": 1}

@@ -154,6 +154,13 @@ impl NativeEngine {
         text(&self.inner.key_status())
     }
 
+    /// The verified-token cache's counters, `{ max_entries, entries, hits, misses }`, or
+    /// null without a `cache` section.
+    #[wasm_bindgen(js_name = cacheStatus)]
+    pub fn cache_status(&self) -> String {
+        text(&self.inner.cache_status())
+    }
+
     /// The key cache's events since the last call: `[{ level, message }]`.
     #[wasm_bindgen(js_name = keyEvents)]
     pub fn key_events(&self) -> String {

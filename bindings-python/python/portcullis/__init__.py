@@ -27,7 +27,7 @@ from .errors import (
     TokenInvalid,
     TokenMissing,
 )
-from ._key_status import KeyStatus
+from ._status import CacheStatus, KeyStatus
 from ._portcullis import Decision, Engine, Principal, __version__
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "ConfigError",
     "Decision",
     "Engine",
+    "CacheStatus",
     "InsufficientPermissions",
     "KeyStatus",
     "KeysUnavailable",

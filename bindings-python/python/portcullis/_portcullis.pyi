@@ -4,7 +4,7 @@ from datetime import datetime
 from os import PathLike
 from typing import Any, Coroutine, Dict, Iterable, List, Optional, Tuple, Union, final
 
-from portcullis._key_status import KeyStatus
+from portcullis._status import CacheStatus, KeyStatus
 
 __all__ = ["Decision", "Engine", "Principal", "__version__"]
 
@@ -136,6 +136,8 @@ class Engine:
         now: _Now = None,
     ) -> Coroutine[Any, Any, Decision]:
         """:meth:`check` for ``async`` code (as :meth:`averify`)."""
+    def cache_status(self) -> Optional[CacheStatus]:
+        """The verified-token cache's counters; ``None`` without a ``cache`` section."""
     def key_status(self) -> KeyStatus:
         """The state of the key source (a new ``dict``), for health checks and logs:
         ``state`` is ``"static"`` for inline keys, else ``"empty"``, ``"fresh"`` or ``"stale"``."""

@@ -1,8 +1,8 @@
-"""The shape of :meth:`portcullis.Engine.key_status`."""
+"""The shapes of :meth:`portcullis.Engine.key_status` and :meth:`portcullis.Engine.cache_status`."""
 
 from typing import List, Literal, Optional, TypedDict
 
-__all__ = ["KeyStatus"]
+__all__ = ["CacheStatus", "KeyStatus"]
 
 
 class KeyStatus(TypedDict):
@@ -38,3 +38,16 @@ class KeyStatus(TypedDict):
     last_error: Optional[str]
     #: Whether a fetch is under way.
     fetching: bool
+
+
+class CacheStatus(TypedDict):
+    """The counters of the verified-token cache (the policy's ``cache`` section)."""
+
+    #: ``cache.max_entries``.
+    max_entries: int
+    #: Tokens held now.
+    entries: int
+    #: Verifications answered from the cache.
+    hits: int
+    #: Verifications that went the whole way (refused tokens included).
+    misses: int
