@@ -37,8 +37,11 @@ pub(crate) struct Entry {
     pub principal: Principal,
     /// The key set generation the token verified with.
     pub generation: u64,
-    /// The token's `kid` and `alg`, for a remote key set's refresh on a hit.
+    /// The token's `kid` and `alg`, for a remote key set's refresh on a hit (which only
+    /// the `http` feature performs itself).
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub kid: Option<String>,
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub alg: Algorithm,
 }
 
