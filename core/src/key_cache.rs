@@ -255,9 +255,7 @@ impl KeyCache {
     /// Which key set is in use, `None` when none is: a number that changes whenever the
     /// servable keys change (new, removed or replaced keys, or keys dropped).
     pub(crate) fn generation(&self, clock: u64) -> Option<u64> {
-        let mut state = self.lock();
-        self.expire(&mut state, clock);
-        state.keys.as_ref().map(|_| state.generation)
+        self.keys_and_generation(clock).map(|(_, generation)| generation)
     }
 
     /// Whether a verification of a token with `kid` and `alg` can go ahead without a fetch.
