@@ -110,12 +110,7 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
       if (!this.#keys) return this.verifyAuthorizationSync(header, options)
       const value = header === undefined || header === null ? '' : header
       text(value, 'header')
-      const now = clock(options)
-      const native = this.#native
-      const token = tokenOf(native.bearerToken(value))
-      return principalOf(
-        await this.#remote(token, () => native.verify(token, now), () => native.verifyAsync(token, now)),
-      )
+      return this.verify(tokenOf(this.#native.bearerToken(value)), options)
     }
 
     authorize(principal, request) {
