@@ -39,13 +39,15 @@ const LOG_LEVELS = ['info', 'warn', 'error']
 /**
  * The package's exports over `NativeEngine`: the napi-rs class or the wasm-bindgen one,
  * which have the same methods (`load`, `verify`, `verifyAuthorization`, `authorize`,
- * `check`, `warnings`, and for remote key sets `isRemote`, `bearerToken`,
- * `credentialToken`, `keyStatus`, `keyEvents`; `loadFile` only where there is a file
- * system, and then `fileURLToPath` too). Their `verify`, `verifyAuthorization` and `check`
- * never fetch: with a remote key set they use the keys cached at the time. They differ in how remote keys are
- * fetched: the addon's core fetches them itself (`keysReady`, `verifyAsync`, `checkAsync`),
- * the WebAssembly engine's core says what to fetch (`keyNeed`, `keyResponse`, `keyFailed`);
- * see `coreFetches` and `hostFetches`.
+ * `check`, `warnings`, and for remote key sets `isRemote`, `verifyIfReady`, `checkIfReady`,
+ * `bearerToken`, `credentialToken`, `keyStatus`, `keyEvents`; `loadFile` only where there
+ * is a file system, and then `fileURLToPath` too). `verify`, `verifyAuthorization` and
+ * `check` give their outcome as JSON text and never fetch: with a remote key set they use
+ * the keys cached at the time; `verifyIfReady` and `checkIfReady` give null instead when a
+ * fetch must come first. The engines differ in how remote keys are fetched: the addon's
+ * core fetches them itself (`verifyAsync`, `checkAsync`), the WebAssembly engine's core
+ * says what to fetch (`keyNeed`, `keyResponse`, `keyFailed`); see `coreFetches` and
+ * `hostFetches`.
  */
 function createApi(NativeEngine, { fileURLToPath } = {}) {
   const remoteKeys = typeof NativeEngine.prototype.verifyAsync === 'function' ? coreFetches : hostFetches
@@ -58,8 +60,8 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
   class Engine {
     #native
     #logger
-    // For keys from keys.jwks_url: `(token, cached, fetching)` runs `cached` once the keys
-    // for `token` are in (see remoteKeys); null for local keys.
+    // For keys from keys.jwks_url: `(token, ready, cached, fetching)` gives the outcome
+    // once the keys for `token` are in (see remoteKeys); null for local keys.
     #keys
 
     constructor(policy, options) {
@@ -95,7 +97,12 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
       const now = clock(options)
       const native = this.#native
       return principalOf(
-        await this.#remote(token, () => native.verify(token, now), () => native.verifyAsync(token, now)),
+        await this.#remote(
+          token,
+          () => native.verifyIfReady(token, now),
+          () => native.verify(token, now),
+          () => native.verifyAsync(token, now),
+        ),
       )
     }
 
@@ -137,9 +144,10 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
       const native = this.#native
       const token = tokenOf(native.credentialToken(tokenOrHeader))
       const args = [tokenOrHeader, action, resource, context, now]
+      const ready = () => call(() => native.checkIfReady(...args), 'request')
       const cached = () => call(() => native.check(...args), 'request')
       const fetching = () => call(() => native.checkAsync(...args), 'request')
-      return decisionOf(await this.#remote(token, cached, fetching))
+      return decisionOf(await this.#remote(token, ready, cached, fetching))
     }
 
     warnings() {
@@ -183,9 +191,9 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
       throw error
     }
 
-    async #remote(token, cached, fetching) {
+    async #remote(token, ready, cached, fetching) {
       try {
-        return await this.#keys(token, cached, fetching)
+        return await this.#keys(token, ready, cached, fetching)
       } finally {
         this.#log()
       }
@@ -200,22 +208,26 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
   return { Engine, AuthError, ConfigError }
 }
 
-// How a remote engine gets its keys. Both return `(token, cached, fetching)`, which calls
-// `cached` (the verification on cached keys) once the keys `token` needs are in. The core
-// decides when to fetch; these only carry its answers.
+// How a remote engine gets its keys. Both return `(token, ready, cached, fetching)`, which
+// gives the outcome: `ready()` when the keys `token` needs are in (it verifies, or gives
+// null when a fetch must come first, parsing the token once either way), else the
+// verification after the fetch. The core decides when to fetch; these only carry its
+// answers.
 
 // The addon: the core fetches for itself, blocking, so a verification that needs keys runs
 // as `fetching` on the libuv thread pool (verifyAsync/checkAsync); the others stay here.
 // While one such call is under way, the next ones that need keys wait for it here and ask
 // again, rather than each holding a pool thread (which file, DNS and zlib work share)
 // blocked on the same fetch.
-function coreFetches(native) {
+function coreFetches() {
   let underWay = null
-  return async (token, cached, fetching) => {
-    if (native.keysReady(token)) return cached()
+  return async (token, ready, cached, fetching) => {
+    const done = ready()
+    if (done !== null) return done
     if (underWay) {
       await underWay
-      if (native.keysReady(token)) return cached()
+      const after = ready()
+      if (after !== null) return after
     }
     const outcome = fetching()
     const settled = outcome.then(
@@ -235,7 +247,9 @@ function coreFetches(native) {
 // wait await the fetch under way.
 function hostFetches(native) {
   let underWay = null
-  return (token, cached) => {
+  return (token, ready, cached) => {
+    const done = ready()
+    if (done !== null) return done
     const { need, ticket } = native.keyNeed(token)
     if (need === 'fetch') {
       const fetching = fetchKeys(native, ticket).finally(() => {
@@ -323,12 +337,16 @@ function tokenOf({ token, error }) {
   return token
 }
 
-function principalOf(outcome) {
+/** The principal of a verification's outcome (JSON text), or its AuthError thrown. */
+function principalOf(text) {
+  const outcome = JSON.parse(text)
   if (outcome.error) throw authError(outcome.error)
   return outcome.principal
 }
 
-function decisionOf(outcome) {
+/** The decision of a check's outcome (JSON text), or its AuthError thrown. */
+function decisionOf(text) {
+  const outcome = JSON.parse(text)
   if (outcome.error) throw authError(outcome.error)
   return outcome.decision
 }

@@ -1,6 +1,7 @@
 'use strict'
-// The WebAssembly engine with the addon's surface: its per-request calls return JSON text
-// (see bindings-wasm/src/lib.rs for why), parsed here, so api.js drives both the same way.
+// The WebAssembly engine with the addon's surface, so api.js drives both the same way: the
+// per-request calls hand their outcome over as JSON text, as the addon's do, which api.js
+// parses; the others' JSON text (see bindings-wasm/src/lib.rs for why) is parsed here.
 
 /** Wraps wasm-bindgen's `NativeEngine` class. */
 function wasmEngine(Wasm) {
@@ -17,11 +18,15 @@ function wasmEngine(Wasm) {
     }
 
     verify(token, now) {
-      return JSON.parse(this.#engine.verify(token, now))
+      return this.#engine.verify(token, now)
+    }
+
+    verifyIfReady(token, now) {
+      return this.#engine.verifyIfReady(token, now) ?? null
     }
 
     verifyAuthorization(header, now) {
-      return JSON.parse(this.#engine.verifyAuthorization(header, now))
+      return this.#engine.verifyAuthorization(header, now)
     }
 
     authorize(principal, action, resource, context) {
@@ -29,7 +34,11 @@ function wasmEngine(Wasm) {
     }
 
     check(credential, action, resource, context, now) {
-      return JSON.parse(this.#engine.check(credential, action, resource, context, now))
+      return this.#engine.check(credential, action, resource, context, now)
+    }
+
+    checkIfReady(credential, action, resource, context, now) {
+      return this.#engine.checkIfReady(credential, action, resource, context, now) ?? null
     }
 
     warnings() {
@@ -38,10 +47,6 @@ function wasmEngine(Wasm) {
 
     isRemote() {
       return this.#engine.isRemote()
-    }
-
-    keysReady(token) {
-      return this.#engine.keysReady(token)
     }
 
     bearerToken(header) {

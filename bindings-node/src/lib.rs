@@ -1,24 +1,28 @@
 //! The native half of the `portcullis` npm package (napi-rs).
 //!
 //! It converts between JavaScript values and the core's types and nothing else; the
-//! package's `index.js` turns the error objects returned here into `AuthError` and
+//! package's `api.js` turns the error objects returned here into `AuthError` and
 //! `ConfigError` instances. Outcomes are returned as data (`{ principal }`,
 //! `{ decision }` or `{ error }`) rather than thrown, so the JS side builds its own
-//! error classes and nothing crosses as a bare native error. Every entry point runs
-//! inside `portcullis::contain`, so a panic becomes an ordinary failure.
+//! error classes and nothing crosses as a bare native error. The per-request calls hand
+//! them over as JSON text (the core's `*_outcome` calls), which V8 parses faster than
+//! napi builds an object member by member. Every entry point runs inside
+//! `portcullis::contain`, so a panic becomes an ordinary failure.
 //!
 //! Remote key sets (`keys.jwks_url`): the core is built with its `http` feature, so its
 //! `verify` and `check` fetch keys when they need to, blocking; `verifyAsync` and
 //! `checkAsync` run them on the libuv thread pool. The synchronous `verify`,
 //! `verifyAuthorization` and `check` here never fetch (the core's `*_cached` calls): the
-//! package uses them for local keys, and for remote ones when `keysReady` says so.
+//! package uses them for local keys; for remote ones it calls `verifyIfReady` and
+//! `checkIfReady`, which verify when the keys are in and give null when a fetch must come
+//! first.
 
 #![deny(clippy::all)]
 
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{AsyncTask, Either, ToNapiValue, TypeName};
-use napi::{sys, Env, Task, ValueType};
+use napi::bindgen_prelude::{AsyncTask, Either};
+use napi::{Env, Task};
 use napi_derive::napi;
 use portcullis::{
     bearer_token, contain, credential_token, AuthError, ConfigError, Outcome, Principal, Request, UnixTime,
@@ -49,17 +53,27 @@ impl NativeEngine {
         loaded(contain::config(|| portcullis::Engine::from_file(&path)))
     }
 
-    /// `{ principal }` or `{ error }`, on the cached keys (never fetches).
+    /// `{ principal }` or `{ error }` as JSON text, on the cached keys (never fetches).
     #[napi]
-    pub fn verify(&self, token: String, now: f64) -> Value {
-        Outcome::from(contain::auth(|| self.inner.verify_cached(&token, UnixTime::from_secs_f64(now)))).into_value()
+    pub fn verify(&self, token: String, now: f64) -> String {
+        self.inner.verify_cached_outcome(&token, UnixTime::from_secs_f64(now))
     }
 
-    /// `{ principal }` or `{ error }`, from an `Authorization` value, on the cached keys.
+    /// `verify` when the keys the token needs are in; null when a remote key set must be
+    /// fetched first (then `verifyAsync`).
     #[napi]
-    pub fn verify_authorization(&self, header: String, now: f64) -> Value {
-        let now = UnixTime::from_secs_f64(now);
-        Outcome::from(contain::auth(|| self.inner.verify_cached(bearer_token(&header)?, now))).into_value()
+    pub fn verify_if_ready(&self, token: String, now: f64) -> Option<String> {
+        self.inner.verify_outcome_if_ready(&token, UnixTime::from_secs_f64(now))
+    }
+
+    /// `{ principal }` or `{ error }` as JSON text, from an `Authorization` value, on the
+    /// cached keys.
+    #[napi]
+    pub fn verify_authorization(&self, header: String, now: f64) -> String {
+        match contain::auth(|| bearer_token(&header)) {
+            Ok(token) => self.inner.verify_cached_outcome(token, UnixTime::from_secs_f64(now)),
+            Err(e) => Outcome::Error(e).to_json(),
+        }
     }
 
     /// `{ decision }` for `principal` (`{ id, roles, tenant, claims }`).
@@ -70,8 +84,8 @@ impl NativeEngine {
         Outcome::Decision(contain::decision(|| self.inner.authorize(&principal, &request))).into_value()
     }
 
-    /// `{ decision }` or `{ error }`, from a token or an `Authorization` value, on the
-    /// cached keys.
+    /// `{ decision }` or `{ error }` as JSON text, from a token or an `Authorization`
+    /// value, on the cached keys.
     #[napi]
     pub fn check(
         &self,
@@ -80,11 +94,30 @@ impl NativeEngine {
         resource: Value,
         context: Option<Value>,
         now: f64,
-    ) -> Value {
+    ) -> String {
         let request = request_of(action, resource, context);
-        let now = UnixTime::from_secs_f64(now);
-        let result = contain::auth(|| self.inner.check_cached(credential_token(&credential)?, &request, now));
-        Outcome::from(result).into_value()
+        match contain::auth(|| credential_token(&credential)) {
+            Ok(token) => self.inner.check_cached_outcome(token, &request, UnixTime::from_secs_f64(now)),
+            Err(e) => Outcome::Error(e).to_json(),
+        }
+    }
+
+    /// `check` when the keys the token needs are in; null when a remote key set must be
+    /// fetched first (then `checkAsync`).
+    #[napi]
+    pub fn check_if_ready(
+        &self,
+        credential: String,
+        action: String,
+        resource: Value,
+        context: Option<Value>,
+        now: f64,
+    ) -> Option<String> {
+        let request = request_of(action, resource, context);
+        match contain::auth(|| credential_token(&credential)) {
+            Ok(token) => self.inner.check_outcome_if_ready(token, &request, UnixTime::from_secs_f64(now)),
+            Err(e) => Some(Outcome::Error(e).to_json()),
+        }
     }
 
     /// Valid but suspicious parts of the policy: `[{ path, message }]`.
@@ -97,13 +130,6 @@ impl NativeEngine {
     #[napi]
     pub fn is_remote(&self) -> bool {
         contained(false, || self.inner.has_remote_keys())
-    }
-
-    /// Whether verifying `token` can go ahead on the cached keys, without a fetch or a
-    /// wait. (After a panic: yes, and the cached verification decides, failing closed.)
-    #[napi]
-    pub fn keys_ready(&self, token: String) -> bool {
-        contained(true, || self.inner.keys_ready(&token))
     }
 
     /// `{ token }`, the token of an `Authorization` value, or `{ error }`.
@@ -119,15 +145,15 @@ impl NativeEngine {
     }
 
     /// `verify`, fetching keys as needed, on the libuv thread pool: a Promise of
-    /// `{ principal }` or `{ error }`.
-    #[napi(ts_return_type = "Promise<any>")]
+    /// `{ principal }` or `{ error }` as JSON text.
+    #[napi(ts_return_type = "Promise<string>")]
     pub fn verify_async(&self, token: String, now: f64) -> AsyncTask<Verification> {
         AsyncTask::new(Verification { engine: Arc::clone(&self.inner), credential: token, request: None, now })
     }
 
     /// `check`, fetching keys as needed, on the libuv thread pool: a Promise of
-    /// `{ decision }` or `{ error }`.
-    #[napi(ts_return_type = "Promise<any>")]
+    /// `{ decision }` or `{ error }` as JSON text.
+    #[napi(ts_return_type = "Promise<string>")]
     pub fn check_async(
         &self,
         credential: String,
@@ -171,42 +197,22 @@ pub struct Verification {
 }
 
 impl Task for Verification {
-    type Output = Value;
-    type JsValue = Resolved;
+    type Output = String;
+    type JsValue = String;
 
-    fn compute(&mut self) -> napi::Result<Value> {
+    fn compute(&mut self) -> napi::Result<String> {
         let (engine, now) = (&self.engine, UnixTime::from_secs_f64(self.now));
-        let outcome = match &self.request {
-            None => Outcome::from(contain::auth(|| engine.verify(&self.credential, now))),
-            Some(request) => {
-                Outcome::from(contain::auth(|| engine.check(credential_token(&self.credential)?, request, now)))
-            }
-        };
-        Ok(outcome.into_value())
+        Ok(match &self.request {
+            None => engine.verify_outcome(&self.credential, now),
+            Some(request) => match contain::auth(|| credential_token(&self.credential)) {
+                Ok(token) => engine.check_outcome(token, request, now),
+                Err(e) => Outcome::Error(e).to_json(),
+            },
+        })
     }
 
-    fn resolve(&mut self, _env: Env, outcome: Value) -> napi::Result<Resolved> {
-        Ok(Resolved(outcome))
-    }
-}
-
-/// The outcome a `Verification` resolves with: a JSON value, as the other calls return.
-pub struct Resolved(Value);
-
-impl TypeName for Resolved {
-    fn type_name() -> &'static str {
-        "Object"
-    }
-
-    fn value_type() -> ValueType {
-        ValueType::Object
-    }
-}
-
-impl ToNapiValue for Resolved {
-    unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
-        // SAFETY: called by napi-rs on the JS thread with its own `env`, as for any `Value`.
-        unsafe { Value::to_napi_value(env, value.0) }
+    fn resolve(&mut self, _env: Env, outcome: String) -> napi::Result<String> {
+        Ok(outcome)
     }
 }
 

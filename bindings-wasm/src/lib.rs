@@ -6,16 +6,18 @@
 //! its error classes. This crate only converts; there is no clock and no file system
 //! here, so `now` always comes from JavaScript.
 //!
-//! The per-request calls return their outcome as JSON text, which
-//! `bindings-node/wasm-engine.js` parses: an export that returns a JS object (an
-//! `externref`) can abort Node 20 (V8 11.3) when V8 inlines the call and then
-//! deoptimises the caller during it, and Next.js runs Edge middleware on that V8.
+//! The per-request calls return their outcome as JSON text (the core's `*_outcome`
+//! calls), which `bindings-node/api.js` parses, as it does the addon's: an export that
+//! returns a JS object (an `externref`) can abort Node 20 (V8 11.3) when V8 inlines the
+//! call and then deoptimises the caller during it, and Next.js runs Edge middleware on
+//! that V8. The other calls' JSON text is parsed by `bindings-node/wasm-engine.js`.
 //!
 //! Remote key sets (`keys.jwks_url`): WebAssembly does no I/O, so the core's key cache is
 //! driven from JavaScript (`bindings-node/api.js`): `keyNeed` says whether a token can be
 //! verified now, must wait for a fetch under way, or needs a fetch (a ticket); the host
 //! GETs the ticket's URL and hands the response to `keyResponse` (or the failure to
-//! `keyFailed`). `verify` and `check` here never fetch: they use what is cached.
+//! `keyFailed`). `verify` and `check` here never fetch: they use what is cached;
+//! `verifyIfReady` and `checkIfReady` verify only when no fetch must come first.
 
 use portcullis::{
     bearer_token, credential_token, AuthError, KeyFetch, KeyNeed, KeyResponse, Outcome, Principal, Request, UnixTime,
@@ -48,15 +50,25 @@ impl NativeEngine {
         }
     }
 
-    /// `{ principal }` or `{ error }`.
+    /// `{ principal }` or `{ error }`, on the cached keys.
     pub fn verify(&self, token: &str, now: f64) -> String {
-        text(&Outcome::from(self.inner.verify(token, UnixTime::from_secs_f64(now))))
+        self.inner.verify_cached_outcome(token, UnixTime::from_secs_f64(now))
     }
 
-    /// `{ principal }` or `{ error }`, from an `Authorization` value.
+    /// `verify` when the keys the token needs are in; nothing when a remote key set must
+    /// be fetched first (then `keyNeed`).
+    #[wasm_bindgen(js_name = verifyIfReady)]
+    pub fn verify_if_ready(&self, token: &str, now: f64) -> Option<String> {
+        self.inner.verify_outcome_if_ready(token, UnixTime::from_secs_f64(now))
+    }
+
+    /// `{ principal }` or `{ error }`, from an `Authorization` value, on the cached keys.
     #[wasm_bindgen(js_name = verifyAuthorization)]
     pub fn verify_authorization(&self, header: &str, now: f64) -> String {
-        text(&Outcome::from(self.inner.verify_authorization(header, UnixTime::from_secs_f64(now))))
+        match bearer_token(header) {
+            Ok(token) => self.inner.verify_cached_outcome(token, UnixTime::from_secs_f64(now)),
+            Err(e) => Outcome::Error(e).to_json(),
+        }
     }
 
     /// `{ decision }` for `principal` (`{ id, roles, tenant, claims }`).
@@ -72,7 +84,8 @@ impl NativeEngine {
         Ok(text(&Outcome::Decision(self.inner.authorize(&principal, &request))))
     }
 
-    /// `{ decision }` or `{ error }`, from a token or an `Authorization` value.
+    /// `{ decision }` or `{ error }`, from a token or an `Authorization` value, on the
+    /// cached keys.
     pub fn check(
         &self,
         credential: &str,
@@ -82,9 +95,28 @@ impl NativeEngine {
         now: f64,
     ) -> Result<String, JsError> {
         let request = request_of(action, resource, context)?;
-        let result = credential_token(credential)
-            .and_then(|token| self.inner.check(token, &request, UnixTime::from_secs_f64(now)));
-        Ok(text(&Outcome::from(result)))
+        Ok(match credential_token(credential) {
+            Ok(token) => self.inner.check_cached_outcome(token, &request, UnixTime::from_secs_f64(now)),
+            Err(e) => Outcome::Error(e).to_json(),
+        })
+    }
+
+    /// `check` when the keys the token needs are in; nothing when a remote key set must
+    /// be fetched first (then `keyNeed`).
+    #[wasm_bindgen(js_name = checkIfReady)]
+    pub fn check_if_ready(
+        &self,
+        credential: &str,
+        action: String,
+        resource: JsValue,
+        context: JsValue,
+        now: f64,
+    ) -> Result<Option<String>, JsError> {
+        let request = request_of(action, resource, context)?;
+        Ok(match credential_token(credential) {
+            Ok(token) => self.inner.check_outcome_if_ready(token, &request, UnixTime::from_secs_f64(now)),
+            Err(e) => Some(Outcome::Error(e).to_json()),
+        })
     }
 
     /// Valid but suspicious parts of the policy: `[{ path, message }]`.
@@ -96,12 +128,6 @@ impl NativeEngine {
     #[wasm_bindgen(js_name = isRemote)]
     pub fn is_remote(&self) -> bool {
         self.inner.has_remote_keys()
-    }
-
-    /// Whether verifying `token` can go ahead on the cached keys, without a fetch or a wait.
-    #[wasm_bindgen(js_name = keysReady)]
-    pub fn keys_ready(&self, token: &str) -> bool {
-        self.inner.keys_ready(token)
     }
 
     /// `{ token }`, the token of an `Authorization` value, or `{ error }`.

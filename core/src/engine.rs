@@ -1,6 +1,7 @@
 //! The engine: a compiled policy that verifies tokens and decides requests.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -128,7 +129,7 @@ impl Engine {
     /// assert_eq!(err.code().as_str(), "TOKEN_MISSING");
     /// ```
     pub fn verify(&self, token: &str, now: impl Into<UnixTime>) -> Result<Principal, AuthError> {
-        self.verify_with(token, now.into(), cfg!(feature = "http"))
+        self.verify_with(token, now.into(), KeyAccess::Fetch)?.into_principal()
     }
 
     /// [`Engine::verify`] that never fetches: a remote key set answers from what is
@@ -145,55 +146,98 @@ impl Engine {
     /// assert_eq!((err.reason(), err.status()), (Reason::KeysUnavailable, 503));
     /// ```
     pub fn verify_cached(&self, token: &str, now: impl Into<UnixTime>) -> Result<Principal, AuthError> {
-        self.verify_with(token, now.into(), false)
+        self.verify_with(token, now.into(), KeyAccess::Cached)?.into_principal()
     }
 
-    fn verify_with(&self, token: &str, now: UnixTime, fetch: bool) -> Result<Principal, AuthError> {
+    /// [`Engine::verify_cached`] when the keys `token` needs are in: `None` when a
+    /// remote key set must be fetched first (none cached, due for a refresh, an unknown
+    /// `kid` past the cooldown) or a fetch is under way. Hosts that fetch off the calling
+    /// thread call this first and go asynchronous only on `None`, so a token is parsed
+    /// once. With local keys it is always `Some`.
+    ///
+    /// ```
+    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
+    /// assert!(engine.verify_if_ready("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln", 1_764_000_000).is_none());
+    /// // A token that fails on its own needs no keys.
+    /// assert!(engine.verify_if_ready("not a token", 1_764_000_000).unwrap().is_err());
+    /// ```
+    pub fn verify_if_ready(&self, token: &str, now: impl Into<UnixTime>) -> Option<Result<Principal, AuthError>> {
+        match self.verify_with(token, now.into(), KeyAccess::IfReady) {
+            Ok(Verified::NotReady) => None,
+            verified => Some(verified.and_then(Verified::into_principal)),
+        }
+    }
+
+    /// The verification every public form shares: the token cache first, then
+    /// [`Engine::verify_token`].
+    pub(crate) fn verify_with(&self, token: &str, now: UnixTime, access: KeyAccess) -> Result<Verified, AuthError> {
         if token.is_empty() {
             return Err(AuthError::new(Reason::Missing, "no token was presented"));
         }
         let Some(tokens) = &self.policy.cache else {
-            return self.verify_token(token, now, fetch).map(|(principal, _)| principal);
+            return Ok(self.verify_token(token, now, access)?.map_or(Verified::NotReady, |(p, _)| Verified::Fresh(p)));
         };
         let digest = token_cache::digest(token);
         if let Some(entry) = tokens.get(&digest) {
-            if let Some(principal) = self.cached(&entry, now, fetch) {
-                tokens.count(true);
-                return principal;
+            match self.cached(&entry, now, access) {
+                Some(Ok(true)) => {
+                    tokens.count(true);
+                    return Ok(Verified::Hit(entry));
+                }
+                Some(Ok(false)) => return Ok(Verified::NotReady),
+                Some(Err(e)) => {
+                    tokens.count(true);
+                    return Err(e);
+                }
+                None => tokens.forget(&digest),
             }
-            tokens.forget(&digest);
         }
-        tokens.count(false);
-        let (principal, Stamp { generation, kid, alg }) = self.verify_token(token, now, fetch)?;
-        tokens.insert(digest, Entry { principal: principal.clone(), generation, kid, alg });
-        Ok(principal)
+        let verified = self.verify_token(token, now, access);
+        if !matches!(verified, Ok(None)) {
+            tokens.count(false);
+        }
+        let Some((principal, Stamp { generation, kid, alg })) = verified? else {
+            return Ok(Verified::NotReady);
+        };
+        tokens.insert(digest, Entry::new(principal.clone(), generation, kid, alg));
+        Ok(Verified::Fresh(principal))
     }
 
     /// A cache hit: `None` when the entry was verified with keys no longer in use;
+    /// `Some(Ok(false))` when, with [`KeyAccess::IfReady`], the keys are due for a fetch;
     /// otherwise every claim check again, with the caller's `now`.
-    fn cached(&self, entry: &Entry, now: UnixTime, fetch: bool) -> Option<Result<Principal, AuthError>> {
+    fn cached(&self, entry: &Entry, now: UnixTime, access: KeyAccess) -> Option<Result<bool, AuthError>> {
         let policy = &self.policy;
         let generation = match &policy.keys {
             Keys::Static(..) => 0,
             Keys::Remote(cache) => {
                 // A hit still lets a due refresh of the keys happen, as a miss would.
-                #[cfg(feature = "http")]
-                if fetch {
-                    crate::http::settle(cache, entry.kid.as_deref(), entry.alg);
+                match access {
+                    #[cfg(feature = "http")]
+                    KeyAccess::Fetch => crate::http::settle(cache, entry.kid.as_deref(), entry.alg),
+                    KeyAccess::IfReady if !cache.ready(entry.kid.as_deref(), entry.alg, monotonic_ms()) => {
+                        return Some(Ok(false))
+                    }
+                    _ => {}
                 }
-                let _ = fetch;
                 cache.generation(monotonic_ms())?
             }
         };
         if generation != entry.generation {
             return None;
         }
-        let checked = claims::check(&entry.principal.claims, &policy.claims, &policy.principal, now);
-        Some(checked.map(|()| entry.principal.clone()))
+        Some(claims::check(&entry.principal.claims, &policy.claims, &policy.principal, now).map(|()| true))
     }
 
-    /// The whole verification: the principal, and what the token cache keeps beside it.
-    fn verify_token(&self, token: &str, now: UnixTime, fetch: bool) -> Result<(Principal, Stamp), AuthError> {
+    /// The whole verification: the principal, and what the token cache keeps beside it;
+    /// `None` when, with [`KeyAccess::IfReady`], a remote key set must be fetched first.
+    fn verify_token(
+        &self,
+        token: &str,
+        now: UnixTime,
+        access: KeyAccess,
+    ) -> Result<Option<(Principal, Stamp)>, AuthError> {
         let policy = &self.policy;
         let parsed = token::parse(token, &policy.header)?;
         let fetched;
@@ -202,11 +246,16 @@ impl Engine {
             Keys::Static(_, set) => set,
             Keys::Remote(cache) => {
                 // A header that fails on its own needs no keys, so it fetches nothing.
-                #[cfg(feature = "http")]
-                if fetch && parsed.check_header(&policy.header).is_ok() {
-                    crate::http::settle(cache, parsed.kid.as_deref(), parsed.alg);
+                if parsed.check_header(&policy.header).is_ok() {
+                    match access {
+                        #[cfg(feature = "http")]
+                        KeyAccess::Fetch => crate::http::settle(cache, parsed.kid.as_deref(), parsed.alg),
+                        KeyAccess::IfReady if !cache.ready(parsed.kid.as_deref(), parsed.alg, monotonic_ms()) => {
+                            return Ok(None)
+                        }
+                        _ => {}
+                    }
                 }
-                let _ = fetch;
                 let Some((set, current)) = cache.keys_and_generation(monotonic_ms()) else {
                     parsed.check_header(&policy.header)?;
                     return Err(AuthError::new(
@@ -232,7 +281,7 @@ impl Engine {
         }
         claims::check(&parsed.payload, &policy.claims, &policy.principal, now)?;
         let stamp = Stamp { generation, kid: parsed.kid, alg: parsed.alg };
-        Ok((policy.principal.principal(parsed.payload), stamp))
+        Ok(Some((policy.principal.principal(parsed.payload), stamp)))
     }
 
     /// Verifies the token in a raw `Authorization` header value (`Bearer <token>`, the
@@ -441,6 +490,42 @@ impl Engine {
     /// ```
     pub fn warnings(&self) -> Vec<Warning> {
         lint::warnings(&self.policy)
+    }
+}
+
+/// How a verification may get a remote key set's keys (`keys.jwks_url`); local keys
+/// ignore it. Each public form of [`Engine::verify`] uses one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyAccess {
+    /// As [`Engine::verify`]: with the `http` feature, fetch (or wait for the fetch under
+    /// way) when the keys are due, blocking; without it, as `Cached`.
+    Fetch,
+    /// As [`Engine::verify_cached`]: the keys cached now, never a fetch.
+    Cached,
+    /// As [`Engine::verify_if_ready`]: the keys cached now, unless a fetch is due or under
+    /// way, and then no verification at all.
+    IfReady,
+}
+
+/// A verification's result inside the engine.
+pub(crate) enum Verified {
+    /// A verified-token cache hit, its claims checked again.
+    Hit(Arc<Entry>),
+    /// A whole verification.
+    Fresh(Principal),
+    /// [`KeyAccess::IfReady`] and the keys are not ready.
+    NotReady,
+}
+
+impl Verified {
+    /// The principal. `NotReady` comes only from `KeyAccess::IfReady`, whose callers look
+    /// for it first; anywhere else it fails closed as unavailable keys.
+    pub(crate) fn into_principal(self) -> Result<Principal, AuthError> {
+        match self {
+            Verified::Hit(entry) => Ok(entry.principal.clone()),
+            Verified::Fresh(principal) => Ok(principal),
+            Verified::NotReady => Err(AuthError::new(Reason::KeysUnavailable, "the keys are not ready")),
+        }
     }
 }
 

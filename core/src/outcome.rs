@@ -4,9 +4,13 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::contain;
 use crate::decision::Decision;
-use crate::error::AuthError;
+use crate::engine::{Engine, KeyAccess, Verified};
+use crate::error::{AuthError, Reason};
 use crate::principal::Principal;
+use crate::request::Request;
+use crate::time::UnixTime;
 
 /// `{"principal": …}`, `{"decision": …}` or `{"error": {detail, code, status, reason}}`.
 ///
@@ -53,6 +57,108 @@ impl Outcome {
         };
         Value::Object(Map::from_iter([(key.to_owned(), value)]))
     }
+
+    /// The outcome as JSON text (what `Serialize` gives): how the JavaScript bindings
+    /// hand it over, since parsing text in JavaScript is cheaper than building the object
+    /// through the host's API member by member.
+    ///
+    /// ```
+    /// use portcullis::{Outcome, Principal};
+    /// let ok = Outcome::Principal(Principal::new("u1", vec![], None, serde_json::json!({"sub": "u1"})));
+    /// assert_eq!(ok.to_json(), r#"{"principal":{"id":"u1","roles":[],"tenant":null,"claims":{"sub":"u1"}}}"#);
+    /// ```
+    pub fn to_json(&self) -> String {
+        // As in `json_of`: objects with string keys, which cannot fail.
+        serde_json::to_string(self).unwrap_or_else(|_| "null".into())
+    }
+}
+
+/// The outcomes of verifications and checks as JSON text, for the JavaScript bindings:
+/// [`Outcome::to_json`] of what [`Engine::verify`], [`Engine::verify_cached`],
+/// [`Engine::verify_if_ready`] and the matching `check` forms give. A verified-token cache
+/// hit hands out the text made for its entry, without building the principal again. A
+/// panic becomes a refused token (see [`crate::contain`]).
+impl Engine {
+    /// [`Engine::verify`] as `{"principal": …}` or `{"error": …}` text.
+    ///
+    /// ```
+    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
+    /// let text = engine.verify_outcome("", 1_764_000_000);
+    /// assert!(text.starts_with(r#"{"error":{"#) && text.contains("TOKEN_MISSING"));
+    /// ```
+    pub fn verify_outcome(&self, token: &str, now: impl Into<UnixTime>) -> String {
+        self.verify_text(token, now.into(), KeyAccess::Fetch).unwrap_or_else(not_ready)
+    }
+
+    /// [`Engine::verify_cached`] as `{"principal": …}` or `{"error": …}` text.
+    pub fn verify_cached_outcome(&self, token: &str, now: impl Into<UnixTime>) -> String {
+        self.verify_text(token, now.into(), KeyAccess::Cached).unwrap_or_else(not_ready)
+    }
+
+    /// [`Engine::verify_if_ready`] as `{"principal": …}` or `{"error": …}` text, or `None`
+    /// when a remote key set must be fetched first.
+    ///
+    /// ```
+    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
+    /// assert_eq!(engine.verify_outcome_if_ready("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln", 1_764_000_000), None);
+    /// ```
+    pub fn verify_outcome_if_ready(&self, token: &str, now: impl Into<UnixTime>) -> Option<String> {
+        self.verify_text(token, now.into(), KeyAccess::IfReady)
+    }
+
+    /// [`Engine::check`] as `{"decision": …}` or `{"error": …}` text.
+    pub fn check_outcome(&self, token: &str, request: &Request, now: impl Into<UnixTime>) -> String {
+        self.check_text(token, request, now.into(), KeyAccess::Fetch).unwrap_or_else(not_ready)
+    }
+
+    /// [`Engine::check_cached`] as `{"decision": …}` or `{"error": …}` text.
+    pub fn check_cached_outcome(&self, token: &str, request: &Request, now: impl Into<UnixTime>) -> String {
+        self.check_text(token, request, now.into(), KeyAccess::Cached).unwrap_or_else(not_ready)
+    }
+
+    /// [`Engine::check`] on the keys cached now, as `{"decision": …}` or `{"error": …}`
+    /// text, or `None` when a remote key set must be fetched first.
+    ///
+    /// ```
+    /// use portcullis::{Engine, Request};
+    /// let engine = Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
+    /// let request = Request::new("read", serde_json::json!({"type": "todo"}));
+    /// let token = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln";
+    /// assert_eq!(engine.check_outcome_if_ready(token, &request, 1_764_000_000), None);
+    /// assert!(engine.check_cached_outcome(token, &request, 1_764_000_000).contains("KEYS_UNAVAILABLE"));
+    /// ```
+    pub fn check_outcome_if_ready(&self, token: &str, request: &Request, now: impl Into<UnixTime>) -> Option<String> {
+        self.check_text(token, request, now.into(), KeyAccess::IfReady)
+    }
+
+    fn verify_text(&self, token: &str, now: UnixTime, access: KeyAccess) -> Option<String> {
+        Some(match contain::auth(|| self.verify_with(token, now, access)) {
+            Ok(Verified::NotReady) => return None,
+            Ok(Verified::Hit(entry)) => entry.outcome_json().to_owned(),
+            Ok(Verified::Fresh(principal)) => Outcome::Principal(principal).to_json(),
+            Err(e) => Outcome::Error(e).to_json(),
+        })
+    }
+
+    fn check_text(&self, token: &str, request: &Request, now: UnixTime, access: KeyAccess) -> Option<String> {
+        let decide =
+            |principal: &Principal| Outcome::Decision(contain::decision(|| self.authorize(principal, request)));
+        Some(match contain::auth(|| self.verify_with(token, now, access)) {
+            Ok(Verified::NotReady) => return None,
+            Ok(Verified::Hit(entry)) => decide(&entry.principal).to_json(),
+            Ok(Verified::Fresh(principal)) => decide(&principal).to_json(),
+            Err(e) => Outcome::Error(e).to_json(),
+        })
+    }
+}
+
+/// What only `KeyAccess::IfReady` leaves undone, should any other access do so: fail
+/// closed, as unavailable keys.
+fn not_ready() -> String {
+    Outcome::Error(AuthError::new(Reason::KeysUnavailable, "the keys are not ready")).to_json()
 }
 
 fn json_of(value: &impl Serialize) -> Value {

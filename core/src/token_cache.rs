@@ -14,7 +14,7 @@
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use lru::LruCache;
 use serde::Serialize;
@@ -23,6 +23,7 @@ use serde_json::Value;
 use crate::algorithm::Algorithm;
 use crate::doc::Fields;
 use crate::error::ConfigError;
+use crate::outcome::Outcome;
 use crate::principal::Principal;
 
 /// The most `cache.max_entries` accepted.
@@ -37,12 +38,23 @@ pub(crate) struct Entry {
     pub principal: Principal,
     /// The key set generation the token verified with.
     pub generation: u64,
-    /// The token's `kid` and `alg`, for a remote key set's refresh on a hit (which only
-    /// the `http` feature performs itself).
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    /// The token's `kid` and `alg`, for a remote key set's refresh on a hit.
     pub kid: Option<String>,
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub alg: Algorithm,
+    /// The principal's outcome as JSON text, made on the first hit that asks for it
+    /// (see [`crate::Engine::verify_outcome`]).
+    outcome: OnceLock<String>,
+}
+
+impl Entry {
+    pub(crate) fn new(principal: Principal, generation: u64, kid: Option<String>, alg: Algorithm) -> Entry {
+        Entry { principal, generation, kid, alg, outcome: OnceLock::new() }
+    }
+
+    /// `{"principal": …}` as JSON text, as [`Outcome::to_json`] gives it.
+    pub(crate) fn outcome_json(&self) -> &str {
+        self.outcome.get_or_init(|| Outcome::Principal(self.principal.clone()).to_json())
+    }
 }
 
 /// The cache's counters, for monitoring (see [`crate::Engine::cache_status`]).
@@ -133,12 +145,7 @@ mod tests {
     use serde_json::json;
 
     fn entry(id: &str) -> Entry {
-        Entry {
-            principal: Principal::new(id, vec![], None, json!({"sub": id})),
-            generation: 0,
-            kid: None,
-            alg: Algorithm::EdDSA,
-        }
+        Entry::new(Principal::new(id, vec![], None, json!({"sub": id})), 0, None, Algorithm::EdDSA)
     }
 
     #[test]
