@@ -125,7 +125,8 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
         throw new TypeError(`principal must be a Principal (from engine.verify), not ${describe(principal)}`)
       }
       const { action, resource, context } = requestOf(request)
-      return call(() => this.#native.authorize(principal, action, resource, context), 'request').decision
+      const who = jsonOf(principal, 'principal')
+      return decisionOf(call(() => this.#native.authorize(who, action, resource, context), 'request'))
     }
 
     checkSync(tokenOrHeader, request, options) {
@@ -367,7 +368,29 @@ function requestOf(request) {
   if (context !== undefined && context !== null && !isObject(context)) {
     throw new TypeError(`request.context must be an object, not ${describe(context)}`)
   }
-  return { action, resource, context: context ?? undefined }
+  return {
+    action,
+    resource: jsonOf(resource, 'request.resource'),
+    context: context === undefined || context === null ? undefined : jsonOf(context, 'request.context'),
+  }
+}
+
+// The engines take principals, resources and contexts as JSON text: V8 writes it faster
+// than the engine can walk a JS object through the host's API. A member JSON cannot hold
+// (a function, a symbol, a BigInt) or a cycle is a TypeError naming the argument, rather
+// than being left out.
+function jsonOf(value, what) {
+  try {
+    return JSON.stringify(value, onlyJson)
+  } catch (e) {
+    throw new TypeError(`${what} must hold only JSON values: ${e.message}`)
+  }
+}
+
+function onlyJson(key, value) {
+  const type = typeof value
+  if (type === 'function' || type === 'symbol') throw new TypeError(`${key ? `"${key}"` : 'a value'} is a ${type}`)
+  return value
 }
 
 // A value the engine refused (a function, a symbol...) becomes a TypeError naming the argument.

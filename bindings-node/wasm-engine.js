@@ -30,7 +30,7 @@ function wasmEngine(Wasm) {
     }
 
     authorize(principal, action, resource, context) {
-      return JSON.parse(this.#engine.authorize(principal, action, resource, context))
+      return this.#engine.authorize(principal, action, resource, context)
     }
 
     check(credential, action, resource, context, now) {

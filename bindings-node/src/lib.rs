@@ -76,12 +76,19 @@ impl NativeEngine {
         }
     }
 
-    /// `{ decision }` for `principal` (`{ id, roles, tenant, claims }`).
+    /// `{ decision }` as JSON text for `principal` (`{ id, roles, tenant, claims }`); the
+    /// principal, the resource and the context come as JSON text.
     #[napi]
-    pub fn authorize(&self, principal: Value, action: String, resource: Value, context: Option<Value>) -> Value {
-        let principal = Principal::from_value(&principal);
-        let request = request_of(action, resource, context);
-        Outcome::Decision(contain::decision(|| self.inner.authorize(&principal, &request))).into_value()
+    pub fn authorize(
+        &self,
+        principal: String,
+        action: String,
+        resource: String,
+        context: Option<String>,
+    ) -> napi::Result<String> {
+        let principal = Principal::from_json(&principal).map_err(not_json)?;
+        let request = request_of(action, &resource, context)?;
+        Ok(Outcome::Decision(contain::decision(|| self.inner.authorize(&principal, &request))).to_json())
     }
 
     /// `{ decision }` or `{ error }` as JSON text, from a token or an `Authorization`
@@ -91,15 +98,15 @@ impl NativeEngine {
         &self,
         credential: String,
         action: String,
-        resource: Value,
-        context: Option<Value>,
+        resource: String,
+        context: Option<String>,
         now: f64,
-    ) -> String {
-        let request = request_of(action, resource, context);
-        match contain::auth(|| credential_token(&credential)) {
+    ) -> napi::Result<String> {
+        let request = request_of(action, &resource, context)?;
+        Ok(match contain::auth(|| credential_token(&credential)) {
             Ok(token) => self.inner.check_cached_outcome(token, &request, UnixTime::from_secs_f64(now)),
             Err(e) => Outcome::Error(e).to_json(),
-        }
+        })
     }
 
     /// `check` when the keys the token needs are in; null when a remote key set must be
@@ -109,15 +116,15 @@ impl NativeEngine {
         &self,
         credential: String,
         action: String,
-        resource: Value,
-        context: Option<Value>,
+        resource: String,
+        context: Option<String>,
         now: f64,
-    ) -> Option<String> {
-        let request = request_of(action, resource, context);
-        match contain::auth(|| credential_token(&credential)) {
+    ) -> napi::Result<Option<String>> {
+        let request = request_of(action, &resource, context)?;
+        Ok(match contain::auth(|| credential_token(&credential)) {
             Ok(token) => self.inner.check_outcome_if_ready(token, &request, UnixTime::from_secs_f64(now)),
             Err(e) => Some(Outcome::Error(e).to_json()),
-        }
+        })
     }
 
     /// Valid but suspicious parts of the policy: `[{ path, message }]`.
@@ -158,12 +165,12 @@ impl NativeEngine {
         &self,
         credential: String,
         action: String,
-        resource: Value,
-        context: Option<Value>,
+        resource: String,
+        context: Option<String>,
         now: f64,
-    ) -> AsyncTask<Verification> {
-        let request = Some(request_of(action, resource, context));
-        AsyncTask::new(Verification { engine: Arc::clone(&self.inner), credential, request, now })
+    ) -> napi::Result<AsyncTask<Verification>> {
+        let request = Some(request_of(action, &resource, context)?);
+        Ok(AsyncTask::new(Verification { engine: Arc::clone(&self.inner), credential, request, now }))
     }
 
     /// The key source's state: `{ source, url, state, keys, kids, age, fresh_for,
@@ -216,8 +223,14 @@ impl Task for Verification {
     }
 }
 
-fn request_of(action: String, resource: Value, context: Option<Value>) -> Request {
-    Request::new(action, resource).with_context(context.unwrap_or(Value::Null))
+/// The request of a call, its resource and context as JSON text (from `JSON.stringify`).
+fn request_of(action: String, resource: &str, context: Option<String>) -> napi::Result<Request> {
+    Request::from_json(action, resource, context.as_deref()).map_err(not_json)
+}
+
+/// An argument that is not JSON text (api.js always passes `JSON.stringify` output).
+fn not_json(e: serde_json::Error) -> napi::Error {
+    napi::Error::new(napi::Status::InvalidArg, format!("not a JSON value: {e}"))
 }
 
 fn token_outcome(result: Result<&str, AuthError>) -> Value {

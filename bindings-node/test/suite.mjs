@@ -116,8 +116,25 @@ test('bad argument types are TypeErrors that name the argument', () => {
   assert.throws(() => engine.authorize(null, { action: 'read', resource: { type: 'todo' } }), { name: 'TypeError' })
   assert.throws(() => engine.authorize(p, { action: 1, resource: { type: 'todo' } }), { message: 'request.action must be a string, not number' })
   assert.throws(() => engine.authorize(p, { action: 'read', resource: 'todo' }), { message: 'request.resource must be an object, not string' })
-  assert.throws(() => engine.authorize(p, { action: 'read', resource: { type: 'todo', f: () => 1 } }), { name: 'TypeError' })
+  assert.throws(() => engine.authorize(p, { action: 'read', resource: { type: 'todo', f: () => 1 } }), {
+    name: 'TypeError',
+    message: 'request.resource must hold only JSON values: "f" is a function',
+  })
   assert.throws(() => engine.authorize(p, { action: 'read', resource: { type: 'todo' }, context: [] }), { name: 'TypeError' })
+  // A member JSON cannot hold is refused, never left out (a forbid rule could read it).
+  const flagged = { ...p, claims: { banned: Symbol('yes') } }
+  assert.throws(() => engine.authorize(flagged, { action: 'read', resource: { type: 'todo' } }), {
+    name: 'TypeError',
+    message: /^principal must hold only JSON values/,
+  })
+  const context = { n: 1n }
+  assert.throws(() => engine.authorize(p, { action: 'read', resource: { type: 'todo' }, context }), {
+    name: 'TypeError',
+    message: /^request.context must hold only JSON values/,
+  })
+  const cycle = { type: 'todo' }
+  cycle.self = cycle
+  assert.throws(() => engine.authorize(p, { action: 'read', resource: cycle }), { name: 'TypeError' })
 })
 
 test('authorize decides by the rules, synchronously, with plain objects', () => {

@@ -71,17 +71,18 @@ impl NativeEngine {
         }
     }
 
-    /// `{ decision }` for `principal` (`{ id, roles, tenant, claims }`).
+    /// `{ decision }` for `principal` (`{ id, roles, tenant, claims }`); the principal,
+    /// the resource and the context come as JSON text.
     pub fn authorize(
         &self,
-        principal: JsValue,
+        principal: &str,
         action: String,
-        resource: JsValue,
-        context: JsValue,
+        resource: &str,
+        context: Option<String>,
     ) -> Result<String, JsError> {
-        let principal = Principal::from_value(&arg(principal)?);
+        let principal = Principal::from_json(principal).map_err(not_json)?;
         let request = request_of(action, resource, context)?;
-        Ok(text(&Outcome::Decision(self.inner.authorize(&principal, &request))))
+        Ok(Outcome::Decision(self.inner.authorize(&principal, &request)).to_json())
     }
 
     /// `{ decision }` or `{ error }`, from a token or an `Authorization` value, on the
@@ -90,8 +91,8 @@ impl NativeEngine {
         &self,
         credential: &str,
         action: String,
-        resource: JsValue,
-        context: JsValue,
+        resource: &str,
+        context: Option<String>,
         now: f64,
     ) -> Result<String, JsError> {
         let request = request_of(action, resource, context)?;
@@ -108,8 +109,8 @@ impl NativeEngine {
         &self,
         credential: &str,
         action: String,
-        resource: JsValue,
-        context: JsValue,
+        resource: &str,
+        context: Option<String>,
         now: f64,
     ) -> Result<Option<String>, JsError> {
         let request = request_of(action, resource, context)?;
@@ -201,17 +202,18 @@ fn token_outcome(result: Result<&str, AuthError>) -> String {
     }
 }
 
-fn request_of(action: String, resource: JsValue, context: JsValue) -> Result<Request, JsError> {
-    let context = if context.is_undefined() || context.is_null() { Value::Null } else { arg(context)? };
-    Ok(Request::new(action, arg(resource)?).with_context(context))
+/// The request of a call, its resource and context as JSON text (from `JSON.stringify`).
+fn request_of(action: String, resource: &str, context: Option<String>) -> Result<Request, JsError> {
+    Request::from_json(action, resource, context.as_deref()).map_err(not_json)
+}
+
+/// An argument that is not JSON text (api.js always passes `JSON.stringify` output).
+fn not_json(e: serde_json::Error) -> JsError {
+    JsError::new(&format!("not a JSON value: {e}"))
 }
 
 fn from_js(value: JsValue) -> Result<Value, String> {
     serde_wasm_bindgen::from_value(value).map_err(|e| format!("not a JSON value: {e}"))
-}
-
-fn arg(value: JsValue) -> Result<Value, JsError> {
-    from_js(value).map_err(|e| JsError::new(&e))
 }
 
 /// JSON text of an outcome (these serialise to objects with string keys, which cannot fail).

@@ -74,12 +74,19 @@ impl Principal {
     /// assert_eq!(Principal::from_value(&serde_json::json!({"id": 7})).id, "");
     /// ```
     pub fn from_value(value: &Value) -> Principal {
-        let text = |v: &Value| v.as_str().map(str::to_owned);
-        let id = value.get("id").and_then(text).unwrap_or_default();
-        let roles = value.get("roles").and_then(Value::as_array).map(|r| r.iter().filter_map(text).collect());
-        let tenant = value.get("tenant").and_then(text);
-        let claims = value.get("claims").cloned().unwrap_or(Value::Null);
-        Principal::new(id, roles.unwrap_or_default(), tenant, claims)
+        Principal::from(value.clone())
+    }
+
+    /// [`Principal::from_value`] of JSON text, as the JavaScript bindings pass it.
+    ///
+    /// ```
+    /// # use portcullis::Principal;
+    /// let p = Principal::from_json(r#"{"id":"u1","roles":["user"],"tenant":null,"claims":{"sub":"u1"}}"#).unwrap();
+    /// assert_eq!((p.id.as_str(), p.roles.len()), ("u1", 1));
+    /// assert!(Principal::from_json("{").is_err());
+    /// ```
+    pub fn from_json(text: &str) -> serde_json::Result<Principal> {
+        serde_json::from_str::<Value>(text).map(Principal::from)
     }
 
     /// Whether `role` is one of the principal's roles.
@@ -91,6 +98,31 @@ impl Principal {
     /// ```
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
+    }
+}
+
+/// [`Principal::from_value`] taking the value: members are moved, not copied.
+impl From<Value> for Principal {
+    fn from(value: Value) -> Principal {
+        let Value::Object(mut object) = value else { return Principal::new("", Vec::new(), None, Value::Null) };
+        let mut text = |name: &str| match object.remove(name) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let id = text("id").unwrap_or_default();
+        let tenant = text("tenant");
+        let roles = match object.remove("roles") {
+            Some(Value::Array(roles)) => roles
+                .into_iter()
+                .filter_map(|r| match r {
+                    Value::String(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let claims = object.remove("claims").unwrap_or(Value::Null);
+        Principal::new(id, roles, tenant, claims)
     }
 }
 
