@@ -1,4 +1,4 @@
-.PHONY: test demo demo-cli e2e bench
+.PHONY: test demo demo-cli e2e bench bench-quick bench-core
 test:
 	./scripts/test
 demo:
@@ -9,4 +9,8 @@ e2e:
 	./scripts/setup
 	./examples/todo-stack/run test
 bench:
+	./bench/run
+bench-quick:
+	./bench/run --quick
+bench-core:
 	./bench/core

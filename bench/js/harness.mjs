@@ -1,213 +1,220 @@
-// What the JavaScript benchmarks share (bench/node: the native addon, bench/wasm: the
-// WebAssembly build), so both measure the same way: the tokens and keys, the checks made
-// before timing, the interleaved rounds and the report helpers.
+// How the Node suite (suite.mjs) measures: the command line, the sampling of interleaved
+// sides (bench/README.md, "Method"), the statistics, the rows of the harness contract, the
+// child processes it starts and the tables it prints.
 
-import crypto from 'node:crypto'
+import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import os from 'node:os'
 import { parseArgs } from 'node:util'
-import { createLocalJWKSet, errors as joseErrors, importPKCS8, jwtVerify, SignJWT } from 'jose'
 
-/** The version of jose measured against. */
-export const JOSE_VERSION = createRequire(import.meta.url)('jose/package.json').version
+/** A sample lasts at least this long (ns): k calls, k the smallest power of two that gets there. */
+const MIN_SAMPLE_NS = 10_000
+/** Calibration doubles the calls up to this many at most (a side that never reaches a batch). */
+const MAX_CALIBRATION_CALLS = 2 ** 24
 
-const KEYS = new URL('../../tests/keys/', import.meta.url)
-const ISS = 'https://app.example.com'
-const AUD = 'https://app.example.com'
-const EVIL = 'https://evil.example.com'
-/** Per algorithm: private key file and kid in jwks.json (null: the HMAC secret). */
-export const ALGORITHMS = {
-  EdDSA: ['ed25519-1.pem', 'ed-1'],
-  ES256: ['p256.pem', 'p256'],
-  RS256: ['rsa-2048.pem', 'rsa-2048'],
-  HS256: [null, null],
+/**
+ * The suite's command line: `--fixtures FILE --out FILE [--quick]`, and the settings it gives.
+ * @returns {{fixtures: string, out: string, quick: boolean, rounds: number, batchNs: number}}
+ */
+export function options() {
+  const { values } = parseArgs({
+    options: {
+      fixtures: { type: 'string' },
+      out: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+    },
+  })
+  if (!values.fixtures || !values.out) throw new Error('usage: suite.mjs --fixtures FILE --out FILE [--quick]')
+  const quick = values.quick
+  return { fixtures: values.fixtures, out: values.out, quick, rounds: quick ? 5 : 30, batchNs: (quick ? 5 : 20) * 1e6 }
 }
 
-const b64 = (bytes) => Buffer.from(bytes).toString('base64url')
-
-/** One algorithm: the policy, an `Engine` over it, jose's key and options, and the token. */
-export async function makeCase(Engine, alg, now) {
-  const [pem, kid] = ALGORITHMS[alg]
-  let signingKey, keys, joseKey, publicKey, header
-  if (pem === null) {
-    // tests/keys/README.md: exactly 64 ASCII bytes, no trailing newline; used as is.
-    const secret = readFileSync(new URL('hmac-secret.txt', KEYS), 'utf8')
-    signingKey = joseKey = new TextEncoder().encode(secret)
-    keys = { secret }
-    header = { alg }
-  } else {
-    const jwk = JSON.parse(readFileSync(new URL('jwks.json', KEYS), 'utf8')).keys.find((k) => k.kid === kid)
-    signingKey = await importPKCS8(readFileSync(new URL(pem, KEYS), 'utf8'), alg)
-    // The same one-key JWK Set for both libraries.
-    keys = { jwks: { keys: [jwk] } }
-    joseKey = createLocalJWKSet({ keys: [jwk] })
-    publicKey = crypto.createPublicKey({ key: jwk, format: 'jwk' })
-    header = { alg, kid }
-  }
-  const policy = { token: { issuer: ISS, audience: AUD, algorithms: [alg] }, keys, rules: [] }
-  const joseOptions = { issuer: ISS, audience: AUD, algorithms: [alg] }
-
-  // A token like a Better Auth JWT: issued a minute ago, expiring in ten years.
-  const sign = (changes = {}) =>
-    new SignJWT({ sub: 'user_1', iss: ISS, aud: AUD, iat: now - 60, exp: now + 10 * 365 * 86400, role: 'user', ...changes })
-      .setProtectedHeader(header)
-      .sign(signingKey)
-  const token = await sign()
-  return { alg, now, policy, engine: new Engine(policy), joseKey, joseOptions, publicKey, signingKey, token, sign }
-}
-
-/** Every side accepts the token and rejects bad ones (else the timing would be moot);
- *  `name` labels the portcullis sides in errors, `AuthError` is their refusal. */
-export async function check(c, name, AuthError) {
-  const sides = {
-    [`${name} sync`]: async (t) => c.engine.verifySync(t).claims,
-    [`${name} async`]: async (t) => (await c.engine.verify(t)).claims,
-    jose: async (t) => (await jwtVerify(t, c.joseKey, c.joseOptions)).payload,
-  }
-  const refusal = (side) => (side === 'jose' ? joseErrors.JOSEError : AuthError)
-  for (const [side, verify] of Object.entries(sides)) {
-    const claims = await verify(c.token)
-    if (claims.sub !== 'user_1') throw new Error(`${c.alg}: ${side} returned the wrong claims`)
-  }
-  const [head, payload, signature] = c.token.split('.')
-  const forged = { ...JSON.parse(Buffer.from(payload, 'base64url')), role: 'admin' }
-  const bad = {
-    tampered: `${head}.${b64(JSON.stringify(forged))}.${signature}`,
-    expired: await c.sign({ iat: c.now - 7200, exp: c.now - 3600 }),
-    'wrong issuer': await c.sign({ iss: EVIL }),
-    'wrong audience': await c.sign({ aud: EVIL }),
-  }
-  for (const [what, token] of Object.entries(bad)) {
-    for (const [side, verify] of Object.entries(sides)) {
-      const outcome = await verify(token).then(() => null, (e) => e)
-      if (!(outcome instanceof refusal(side))) {
-        throw new Error(`${c.alg}: ${side} ${outcome ? `threw ${outcome}` : 'accepted'} the ${what} token`)
-      }
-    }
-  }
-}
-
-/** The timers of the three sides every benchmark compares: `sync`, `async` and `jose`. */
-export function sides({ engine, token, joseKey, joseOptions }) {
-  return {
-    sync: syncTimer(() => engine.verifySync(token)),
-    async: asyncTimer(() => engine.verify(token)),
-    jose: asyncTimer(() => jwtVerify(token, joseKey, joseOptions)),
-  }
-}
-
-// Timers: run(n) makes n calls and resolves to the elapsed nanoseconds.
+/**
+ * A timer for a synchronous call: `run(k)` makes k calls and resolves to their nanoseconds.
+ * @param {() => unknown} f
+ * @returns {(k: number) => Promise<number>}
+ */
 export function syncTimer(f) {
-  return async (n) => {
+  return async (k) => {
     const start = process.hrtime.bigint()
-    for (let i = 0; i < n; i++) f()
+    for (let i = 0; i < k; i++) f()
     return Number(process.hrtime.bigint() - start)
   }
 }
 
+/**
+ * A timer for a call returning a Promise: `run(k)` awaits k calls, one after the other.
+ * @param {() => Promise<unknown>} f
+ * @returns {(k: number) => Promise<number>}
+ */
 export function asyncTimer(f) {
-  return async (n) => {
+  return async (k) => {
     const start = process.hrtime.bigint()
-    for (let i = 0; i < n; i++) await f()
+    for (let i = 0; i < k; i++) await f()
     return Number(process.hrtime.bigint() - start)
   }
 }
 
-/** Calls per batch so that one batch takes about batchNs (this also warms up). */
-async function batchSize(run, batchNs) {
-  for (let n = 1; ; n *= 2) {
-    const elapsed = await run(n)
-    if (elapsed >= batchNs / 2) return Math.max(1, Math.round((n * batchNs) / elapsed))
+/** Warms a timer up (doubling its calls until one run lasts a batch) and returns the k of
+ *  its samples, from the time per call of that last, longest run. */
+async function calibrate(run, batchNs) {
+  let k = 1
+  let elapsed = await run(k)
+  while (elapsed < batchNs && k < MAX_CALIBRATION_CALLS) {
+    k *= 2
+    elapsed = await run(k)
   }
+  const perCall = elapsed / k
+  return 2 ** Math.max(0, Math.ceil(Math.log2(MIN_SAMPLE_NS / perCall)))
 }
 
-/** Per-call times (ns), one per round and timer; the order rotates every round. */
-export async function measure(timers, rounds, batchNs) {
+/** Samples (ns per call) of one timer for about batchNs, at least one. */
+async function batch(run, k, batchNs, into) {
+  const end = process.hrtime.bigint() + BigInt(Math.round(batchNs))
+  do {
+    into.push((await run(k)) / k)
+  } while (process.hrtime.bigint() < end)
+}
+
+/**
+ * Runs timers interleaved: `rounds` rounds, each giving every timer a batch of about
+ * `batchNs`, in an order that rotates every round.
+ * @param {Record<string, (k: number) => Promise<number>>} timers
+ * @param {{rounds: number, batchNs: number}} settings
+ * @returns {Promise<Record<string, {k: number, samples: number[]}>>} per timer, k and the
+ *   time per call of every sample
+ */
+export async function measure(timers, { rounds, batchNs }) {
   const names = Object.keys(timers)
-  const sizes = {}
-  for (const name of names) sizes[name] = await batchSize(timers[name], batchNs)
-  const samples = Object.fromEntries(names.map((name) => [name, []]))
+  const result = {}
+  for (const name of names) result[name] = { k: await calibrate(timers[name], batchNs), samples: [] }
   for (let r = 0; r < rounds; r++) {
-    const k = r % names.length
-    for (const name of [...names.slice(k), ...names.slice(0, k)]) {
-      samples[name].push((await timers[name](sizes[name])) / sizes[name])
+    const shift = r % names.length
+    for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
+      await batch(timers[name], result[name].k, batchNs, result[name].samples)
     }
   }
-  return samples
+  return result
 }
 
-/** One algorithm's result: medians, the ratios jose / portcullis (of medians, and their
- *  lowest and highest per round), and whether the target is met. */
-export function compare(alg, samples, target) {
-  const medians = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]))
-  const range = (side) => {
-    const ratios = samples.jose.map((j, i) => j / samples[side][i]).sort((a, b) => a - b)
-    return [ratios[0], ratios.at(-1)]
-  }
-  const ratioSync = medians.jose / medians.sync
-  const ratioAsync = medians.jose / medians.async
-  return {
-    alg,
-    median_ns: medians,
-    ratio_sync: ratioSync,
-    ratio_async: ratioAsync,
-    round_ratios_sync: range('sync'),
-    round_ratios_async: range('async'),
-    target,
-    met: target === null || (ratioSync >= target && ratioAsync >= target),
-    samples_ns: samples,
-  }
-}
-
-/** The leading report columns of a result: alg, sync, async, jose, both ratios, target. */
-export function resultCells(r) {
-  const m = r.median_ns
-  const x = (v) => `${v.toFixed(2)}x`
-  const target = r.target === null ? '-' : `>= ${r.target}x ${r.met ? 'met' : 'MISSED'}`
-  return [r.alg, fmt(m.sync), fmt(m.async), fmt(m.jose), x(r.ratio_sync), x(r.ratio_async), target]
-}
-
-/** The per-round ratio ranges, one line per algorithm. */
-export function rangeLines(results) {
-  const span = ([lo, hi]) => `${lo.toFixed(2)}-${hi.toFixed(2)}`
-  return results.map((r) => `  ${r.alg.padEnd(5)}  sync ${span(r.round_ratios_sync)}  async ${span(r.round_ratios_async)}`)
-}
-
+/**
+ * The median of some numbers.
+ * @param {number[]} values
+ */
 export function median(values) {
   const s = [...values].sort((a, b) => a - b)
   const m = s.length >> 1
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-export const fmt = (ns) => (ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`)
+/**
+ * The p-th percentile (0 < p <= 100), nearest rank.
+ * @param {number[]} values
+ * @param {number} p
+ */
+function percentile(values, p) {
+  const s = [...values].sort((a, b) => a - b)
+  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]
+}
 
+const round1 = (v) => Math.round(v * 10) / 10
+
+/**
+ * One row of the harness contract from a side's samples.
+ * @param {{library: string, operation: string, alg: string}} side
+ * @param {number[]} samples time per call of each sample (ns)
+ */
+export function row({ library, operation, alg }, samples) {
+  const mid = median(samples)
+  return {
+    runtime: 'node',
+    library,
+    operation,
+    alg,
+    median_ns: round1(mid),
+    p99_ns: round1(percentile(samples, 99)),
+    ops_per_s: round1(1e9 / mid),
+  }
+}
+
+/**
+ * Adds `ratio_to_portcullis` to every row that has a `reference` row (same operation and
+ * alg): the row's median over the reference's.
+ * @param {object[]} rows
+ * @param {string} reference the library the ratios are to
+ */
+export function addRatios(rows, reference) {
+  const base = new Map(rows.filter((r) => r.library === reference).map((r) => [`${r.operation} ${r.alg}`, r.median_ns]))
+  for (const r of rows) {
+    const to = base.get(`${r.operation} ${r.alg}`)
+    if (to) r.ratio_to_portcullis = Math.round((r.median_ns / to) * 1000) / 1000
+  }
+  return rows
+}
+
+/**
+ * One entry of the contract's `extras`.
+ * @param {string} library
+ * @param {string} measure
+ * @param {number|null} value null when it could not be measured (the note says why)
+ * @param {string} unit
+ * @param {string} note
+ */
+export function extra(library, measure, value, unit, note) {
+  const rounded = value === null ? null : unit === 'ms' ? Math.round(value * 1000) / 1000 : round1(value)
+  return { runtime: 'node', library, measure, value: rounded, unit, note }
+}
+
+/**
+ * Runs `node [flags] script args` in a fresh process and resolves to the JSON it prints
+ * on its last line; rejects with its stderr when it fails.
+ * @param {string} script
+ * @param {string[]} args
+ * @param {string[]} [flags] node options
+ */
+export function runChild(script, args, flags = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...flags, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (err += d))
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve(JSON.parse(out.trim().split('\n').at(-1)))
+      reject(new Error(`${script} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${err.trim()}`))
+    })
+  })
+}
+
+/**
+ * Reads a JSON file.
+ * @param {string | URL} file
+ */
+export const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'))
+
+/**
+ * A duration for a table: ns, µs or ms.
+ * @param {number} ns
+ */
+export function fmt(ns) {
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`
+  return `${ns.toFixed(0)} ns`
+}
+
+/**
+ * Rows of cells as an aligned text table, the first row as its header.
+ * @param {string[][]} rows
+ */
 export function table(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)))
-  const line = (row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+  const line = (r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()
   return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n')
 }
 
-/** The machine, for the report. */
+/** The machine, for the console report. */
 export function machine() {
   const cpus = os.cpus()
   return `${os.platform()} ${os.arch()}, ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} CPUs)`
-}
-
-/** The options every benchmark takes (`extra`: more of them), with the rounds and batch
- *  length they give. */
-export function options(extra = {}) {
-  const { values: args } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      rounds: { type: 'string' },
-      'batch-ms': { type: 'string' },
-      json: { type: 'string' },
-      ...extra,
-    },
-  })
-  const rounds = Number(args.rounds ?? (args.quick ? 5 : 30))
-  const batchNs = Number(args['batch-ms'] ?? (args.quick ? 5 : 20)) * 1e6
-  if (!(rounds >= 1) || !(batchNs > 0)) throw new Error('--rounds and --batch-ms must be positive numbers')
-  return { args, rounds, batchNs }
 }

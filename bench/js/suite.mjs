@@ -1,0 +1,198 @@
+// The Node harness of bench/run (contract and method: bench/README.md): portcullis's native
+// addon (`portcullis`, bindings-node/index.js) and its WebAssembly build (`portcullis/wasm`,
+// bindings-node/wasm-node.mjs) beside jose 6, in one process, on the tokens, keys and
+// policies of bench/fixtures.py.
+//
+// Compared, for EdDSA, ES256, ES512, RS256, PS256 and HS256 (keys and engines made once,
+// outside the timing; every side checks the signature, iss, aud and exp at the current time):
+//
+//   verify         await engine.verify(token)                  both builds
+//                  await jwtVerify(token, createLocalJWKSet({ keys: [jwk] }),
+//                    { issuer, audience, algorithms: [alg], requiredClaims: ['exp', 'sub'] })
+//                                                              jose (HS256: the secret's bytes)
+//   verify-sync    engine.verifySync(token)                    both builds
+//
+// and, for both builds: `verify-cached` (engine.verifySync on an engine whose verified-token
+// cache holds the EdDSA token) and `verify-cached-async` (the same with await engine.verify);
+// `authorize` (engine.authorize(principal, { action, resource }), alg = the request's name).
+//
+// Before timing, every side must accept the token and refuse a tampered, an expired, a
+// wrong-issuer and a wrong-audience one (checks.mjs); the run stops otherwise. The sides of
+// one algorithm (of the cache, of authorize) then run interleaved, their order rotating every
+// round; a sample is k calls, awaited one after the other for the Promise forms (harness.mjs).
+// Rows give the median and p99 of the samples and the ratio to the native addon's median.
+//
+// Extras (extras.mjs): the WebAssembly module's compile + instantiate and each build's first
+// verification in fresh processes, RSS per engine and per cached token in fresh processes,
+// and EdDSA throughput over one and two worker_threads workers.
+//
+//   node bench/js/suite.mjs --fixtures FILE --out FILE [--quick]
+
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { createLocalJWKSet, jwtVerify } from 'jose'
+import { JOSE_VERSION, LIBRARY, loadWasm, pinNative, PORTCULLIS_VERSION } from './builds.mjs'
+import { check, claimsOf, joseVerifier, portcullisVerifiers, testTokens } from './checks.mjs'
+import { memory, startup, throughput } from './extras.mjs'
+import { addRatios, asyncTimer, fmt, machine, measure, options, readJson, row, syncTimer, table } from './harness.mjs'
+
+const JOSE = 'jose'
+
+/** Aborts when the fixtures' tokens have expired (they are valid for a day). */
+function assertFresh(fixtures, now) {
+  const exp = claimsOf(fixtures.cases[0].token).exp
+  if (exp <= now + 60) throw new Error(`the fixtures' tokens expire at ${exp}: write them again with bench/fixtures.py`)
+}
+
+/** One engine per build over `policy`. */
+function engines(builds, policy) {
+  return Object.fromEntries(Object.entries(builds).map(([key, { Engine }]) => [key, new Engine(policy)]))
+}
+
+/** The portcullis verifiers of checks.mjs for one engine per build. */
+function buildVerifiers(builds, engineOf) {
+  return Object.entries(builds).flatMap(([key, { AuthError }]) => portcullisVerifiers(LIBRARY[key], engineOf[key], AuthError))
+}
+
+/** Measures sides ({library, operation, alg, timer}) interleaved; their rows. */
+async function rowsOf(sides, settings) {
+  const result = await measure(Object.fromEntries(sides.map((side, i) => [i, side.timer])), settings)
+  return sides.map((side, i) => row(side, result[i].samples))
+}
+
+/** verify and verify-sync of one fixture case: both builds and jose. */
+async function verifyRows(c, fixtures, builds, tokens, settings) {
+  const key = c.secret === null ? createLocalJWKSet({ keys: [c.jwk] }) : new TextEncoder().encode(c.secret)
+  const joseOptions = { issuer: fixtures.issuer, audience: fixtures.audience, algorithms: [c.alg], requiredClaims: ['exp', 'sub'] }
+  const engine = engines(builds, c.policy)
+  await check(c.alg, [...buildVerifiers(builds, engine), joseVerifier(key, joseOptions)], tokens)
+  const { alg, token } = c
+  return rowsOf(
+    [
+      { library: LIBRARY.native, operation: 'verify', alg, timer: asyncTimer(() => engine.native.verify(token)) },
+      { library: LIBRARY.wasm, operation: 'verify', alg, timer: asyncTimer(() => engine.wasm.verify(token)) },
+      { library: JOSE, operation: 'verify', alg, timer: asyncTimer(() => jwtVerify(token, key, joseOptions)) },
+      { library: LIBRARY.native, operation: 'verify-sync', alg, timer: syncTimer(() => engine.native.verifySync(token)) },
+      { library: LIBRARY.wasm, operation: 'verify-sync', alg, timer: syncTimer(() => engine.wasm.verifySync(token)) },
+    ],
+    settings,
+  )
+}
+
+/** verify-cached and verify-cached-async: a cache hit of each build, then checks it was one. */
+async function cachedRows(cache, builds, tokens, settings) {
+  const engine = engines(builds, cache.policy)
+  await check(`${cache.alg} cached`, buildVerifiers(builds, engine), tokens)
+  const { alg, token } = cache
+  const rows = await rowsOf(
+    Object.keys(builds).flatMap((key) => [
+      { library: LIBRARY[key], operation: 'verify-cached', alg, timer: syncTimer(() => engine[key].verifySync(token)) },
+      { library: LIBRARY[key], operation: 'verify-cached-async', alg, timer: asyncTimer(() => engine[key].verify(token)) },
+    ]),
+    settings,
+  )
+  for (const [key, e] of Object.entries(engine)) {
+    const status = e.cacheStatus()
+    if (!(status?.hits > 0)) throw new Error(`${LIBRARY[key]}: no cache hit after verify-cached (${JSON.stringify(status)})`)
+  }
+  return rows
+}
+
+/** authorize, per request and build, with the principal of the authorize token. */
+async function authorizeRows(authorize, builds, settings) {
+  const engine = engines(builds, authorize.policy)
+  const sides = []
+  for (const key of Object.keys(builds)) {
+    const principal = engine[key].verifySync(authorize.token)
+    for (const { name, action, resource, allowed } of authorize.requests) {
+      const request = { action, resource }
+      const decision = engine[key].authorize(principal, request)
+      if (decision.allowed !== allowed) throw new Error(`${LIBRARY[key]}: ${name} gave allowed = ${decision.allowed}`)
+      sides.push({ library: LIBRARY[key], operation: 'authorize', alg: name, timer: syncTimer(() => engine[key].authorize(principal, request)) })
+    }
+  }
+  return rowsOf(sides, settings)
+}
+
+/** The rows as a table: per operation and alg, the medians and their ratios. */
+function rowsTable(rows) {
+  const groups = new Map()
+  for (const r of rows) {
+    const id = `${r.operation}\t${r.alg}`
+    if (!groups.has(id)) groups.set(id, {})
+    groups.get(id)[r.library] = r.median_ns
+  }
+  const cell = (v) => (v === undefined ? '-' : fmt(v))
+  const ratio = (a, b) => (a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}x`)
+  const lines = [['operation', 'alg', 'native', 'wasm', 'jose', 'wasm/native', 'jose/native', 'jose/wasm']]
+  for (const [id, m] of groups) {
+    const [n, w, j] = [m[LIBRARY.native], m[LIBRARY.wasm], m[JOSE]]
+    lines.push([...id.split('\t'), cell(n), cell(w), cell(j), ratio(w, n), ratio(j, n), ratio(j, w)])
+  }
+  return table(lines)
+}
+
+/** The extras as a table. */
+function extrasTable(extras) {
+  const value = (e) => (e.value === null ? `- (${e.note})` : `${e.value.toLocaleString('en-US')} ${e.unit}`)
+  return table([['measure', 'library', 'value'], ...extras.map((e) => [e.measure, e.library, value(e)])])
+}
+
+/** Every row: the verifications of each case, the cache hits, the authorizations. */
+async function allRows(fixtures, builds, settings, now) {
+  const rows = []
+  const tokensOf = {}
+  for (const c of fixtures.cases) {
+    tokensOf[c.alg] = await testTokens(c, now)
+    rows.push(...(await verifyRows(c, fixtures, builds, tokensOf[c.alg], settings)))
+  }
+  rows.push(...(await cachedRows(fixtures.cache, builds, tokensOf[fixtures.cache.alg], settings)))
+  rows.push(...(await authorizeRows(fixtures.authorize, builds, settings)))
+  return addRatios(rows, LIBRARY.native)
+}
+
+/** Every extra: start-up, memory and throughput. */
+async function allExtras(fixtures, settings) {
+  const eddsa = fixtures.cases.find((c) => c.alg === 'EdDSA')
+  return [
+    ...(await startup(eddsa, settings.quick ? 5 : 20)),
+    ...(await memory(path.resolve(settings.fixtures))),
+    ...(await throughput(eddsa, fixtures, settings.quick ? 500 : 2000)),
+  ]
+}
+
+async function main() {
+  const started = process.hrtime.bigint()
+  const settings = options()
+  const fixtures = readJson(settings.fixtures)
+  const now = Math.floor(Date.now() / 1000)
+  assertFresh(fixtures, now)
+  const { build: native, cleanup } = await pinNative()
+  process.on('exit', cleanup)
+  const builds = { native, wasm: await loadWasm() }
+  const versions = {
+    node: process.version,
+    portcullis: PORTCULLIS_VERSION,
+    jose: JOSE_VERSION,
+    openssl: process.versions.openssl,
+    v8: process.versions.v8,
+  }
+  console.log(`${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join('  ')}\n${machine()}`)
+  console.log(`${settings.rounds} interleaved rounds of ~${settings.batchNs / 1e6} ms per side; medians per call\n`)
+
+  const rows = await allRows(fixtures, builds, settings, now)
+  console.log(rowsTable(rows))
+  const extras = await allExtras(fixtures, settings)
+  console.log(`\n${extrasTable(extras)}`)
+
+  mkdirSync(path.dirname(path.resolve(settings.out)), { recursive: true })
+  writeFileSync(settings.out, JSON.stringify({ runtime: 'node', versions, rows, extras }, null, 2) + '\n')
+  console.log(`\nwrote ${settings.out} in ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`)
+}
+
+try {
+  await main()
+} catch (error) {
+  console.error(`suite.mjs: ${error.message}`)
+  process.exitCode = 1
+}

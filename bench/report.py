@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Merges the harnesses' output into the published report (see bench/README.md).
+
+    python bench/report.py --out DIR [--command CMD] [--quick] RUST.json PYTHON.json NODE.json
+
+Writes DIR/results.json (every row with its `ratio_to_portcullis`, the extras, the
+versions and the machine), DIR/report.md (the tables and the targets) and DIR/report.png
+(the chart).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Optional
+
+Row = Dict[str, Any]
+
+ALGS = ["EdDSA", "ES256", "ES512", "RS256", "PS256", "HS256"]
+RUNTIMES = ["rust", "python", "node"]
+TITLES = {"rust": "Rust", "python": "Python", "node": "Node"}
+#: Per runtime, the library whose median the others are divided by.
+BASELINE = {"rust": "portcullis", "python": "portcullis", "node": "portcullis (native)"}
+#: Per runtime, the verification peers in the order the tables show them.
+PEERS = {
+    "rust": ["portcullis", "ring", "p521", "jsonwebtoken (ring)", "jsonwebtoken (aws_lc_rs)",
+             "jsonwebtoken (rust_crypto)"],
+    "python": ["portcullis", "PyJWT", "joserfc"],
+    "node": ["portcullis (native)", "portcullis (wasm)", "jose"],
+}
+
+
+def add_ratios(rows: List[Row]) -> None:
+    """`ratio_to_portcullis`: the row's median over the baseline's for the same runtime,
+    operation and algorithm (above 1: Portcullis is faster); None where there is none."""
+    base = {(r["runtime"], r["operation"], r["alg"]): r["median_ns"]
+            for r in rows if r["library"] == BASELINE[r["runtime"]]}
+    for r in rows:
+        b = base.get((r["runtime"], r["operation"], r["alg"]))
+        r["ratio_to_portcullis"] = round(r["median_ns"] / b, 4) if b else None
+
+
+def find(rows: List[Row], runtime: str, library: str, operation: str, alg: str) -> Optional[Row]:
+    for r in rows:
+        if (r["runtime"], r["library"], r["operation"], r["alg"]) == (runtime, library, operation, alg):
+            return r
+    return None
+
+
+def fmt_ns(ns: float) -> str:
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} µs"
+    return f"{ns:.0f} ns"
+
+
+class Target:
+    """A target from the issue: a ratio (higher is better) against a threshold."""
+
+    def __init__(self, what: str, threshold: str, value: Optional[float], met: Optional[bool]) -> None:
+        self.what, self.threshold, self.value, self.met = what, threshold, value, met
+
+    def cells(self) -> List[str]:
+        value = "—" if self.value is None else f"{self.value:.2f}"
+        verdict = "not measured" if self.met is None else ("met" if self.met else "**missed**")
+        return [self.what, self.threshold, value, verdict]
+
+
+def targets(rows: List[Row]) -> List[Target]:
+    out: List[Target] = []
+
+    def ratio(runtime: str, num: str, den: str, op: str, alg: str) -> Optional[float]:
+        a, b = find(rows, runtime, num, op, alg), find(rows, runtime, den, op, alg)
+        return a["median_ns"] / b["median_ns"] if a and b else None
+
+    def at_least(what: str, value: Optional[float], threshold: float) -> None:
+        out.append(Target(what, f"≥ {threshold:g}", value, None if value is None else value >= threshold))
+
+    def at_most(what: str, value: Optional[float], threshold: float, shown: str) -> None:
+        out.append(Target(what, shown, value, None if value is None else value <= threshold))
+
+    for alg in ALGS:
+        floor = "p521" if alg == "ES512" else "ring"
+        at_most(f"Rust: portcullis / {floor}, verify {alg}", ratio("rust", "portcullis", floor, "verify", alg), 1.15,
+                "≤ 1.15")
+    for case in ["allow-owner", "deny-other"]:
+        at_least(f"Rust: cedar-policy / portcullis, authorize {case}",
+                 ratio("rust", "cedar-policy", "portcullis", "authorize", case), 4)
+    at_least("Python: PyJWT / portcullis, verify EdDSA", ratio("python", "PyJWT", "portcullis", "verify", "EdDSA"), 2.5)
+    at_least("Python: PyJWT / portcullis, verify HS256", ratio("python", "PyJWT", "portcullis", "verify", "HS256"), 8)
+    for alg in ["EdDSA", "ES256"]:
+        at_least(f"Node: jose / portcullis native, verify {alg}",
+                 ratio("node", "jose", "portcullis (native)", "verify", alg), 2)
+    at_least("Node: jose / portcullis wasm, verify EdDSA", ratio("node", "jose", "portcullis (wasm)", "verify", "EdDSA"), 1)
+    for runtime, library, op, limit in [("rust", "portcullis", "verify-cached", 1000),
+                                        ("python", "portcullis", "verify-cached", 3000),
+                                        ("node", "portcullis (native)", "verify-cached", 3000)]:
+        r = find(rows, runtime, library, op, "EdDSA")
+        value = r["median_ns"] / 1000 if r else None
+        at_most(f"{TITLES[runtime]}: cache hit (µs), {library}", value, limit / 1000, f"< {limit / 1000:g} µs")
+    return out
+
+
+def table(header: List[str], body: Iterable[List[str]]) -> List[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in body]
+    return lines
+
+
+def verify_table(rows: List[Row], runtime: str) -> List[str]:
+    peers = [p for p in PEERS[runtime] if any(r["runtime"] == runtime and r["library"] == p for r in rows)]
+    body = []
+    for alg in ALGS:
+        cells = [alg]
+        for p in peers:
+            r = find(rows, runtime, p, "verify", alg)
+            if r is None:
+                cells.append("—")
+            elif p == BASELINE[runtime]:
+                cells.append(f"{fmt_ns(r['median_ns'])}")
+            else:
+                cells.append(f"{fmt_ns(r['median_ns'])} ({r['ratio_to_portcullis']:.2f}x)")
+        body.append(cells)
+    return table(["alg"] + peers, body)
+
+
+def other_table(rows: List[Row], runtime: str) -> List[str]:
+    body = []
+    for r in rows:
+        if r["runtime"] != runtime or r["operation"] == "verify":
+            continue
+        ratio = r["ratio_to_portcullis"]
+        body.append([r["operation"], r["alg"], r["library"], fmt_ns(r["median_ns"]), fmt_ns(r["p99_ns"]),
+                     "" if ratio is None or r["library"] == BASELINE[runtime] else f"{ratio:.2f}x"])
+    return table(["operation", "case", "library", "median", "p99", "ratio"], body)
+
+
+def extras_table(extras: List[Row]) -> List[str]:
+    def value(e: Row) -> str:
+        v, unit = e["value"], e["unit"]
+        if v is None:
+            return "—"
+        if unit == "bytes":
+            return f"{v:,.0f} bytes"
+        if unit == "ms":
+            return f"{v:.2f} ms"
+        if unit.endswith("/s"):
+            return f"{v:,.0f} {unit}"
+        return f"{v} {unit}"
+
+    def short(note: str) -> str:
+        # The table keeps a note's first clause; results.json has it whole.
+        cut = min((i for i in (note.find(c) for c in ":;(") if i > 0), default=len(note))
+        return note[:cut].strip()
+
+    body = [[TITLES.get(e["runtime"], e["runtime"]), e["measure"], e["library"], value(e), short(e.get("note", ""))]
+            for e in extras]
+    return table(["runtime", "measure", "library", "value", "note"], body)
+
+
+def scaling_lines(extras: List[Row]) -> List[str]:
+    one = {(e["runtime"], e["library"]): e["value"] for e in extras if e["measure"] == "throughput_1"}
+    lines = []
+    for e in extras:
+        if e["measure"] == "throughput_2" and one.get((e["runtime"], e["library"])) and e["value"]:
+            lines.append(f"- {TITLES[e['runtime']]}, {e['library']}: 2 threads give "
+                         f"{e['value'] / one[(e['runtime'], e['library'])]:.2f}x one thread's throughput")
+    return lines
+
+
+def markdown(result: Dict[str, Any]) -> str:
+    rows, extras, meta = result["rows"], result["extras"], result["meta"]
+    out = ["# Benchmark report", ""]
+    if meta["quick"]:
+        out += ["**Smoke run (`--quick`): too short to quote.**", ""]
+    out += [f"Command: `{meta['command']}` at commit `{meta['commit']}`, {meta['date']}.",
+            f"Machine: {meta['machine']}.", ""]
+    out += ["Medians per call; in parentheses the peer's median over Portcullis's, from the same run "
+            "(above 1: Portcullis is faster). Every side checks the signature, `iss`, `aud` and `exp` "
+            "of the same token with the same key. Method: `bench/README.md`.", ""]
+    for runtime in RUNTIMES:
+        if not any(r["runtime"] == runtime for r in rows):
+            continue
+        versions = ", ".join(f"{k} {v}" for k, v in result["versions"].get(runtime, {}).items())
+        out += [f"## {TITLES[runtime]}", "", f"Versions: {versions}.", ""]
+        out += ["Verify:", ""] + verify_table(rows, runtime) + [""]
+        others = other_table(rows, runtime)
+        if len(others) > 2:
+            out += ["Cache hits, synchronous calls and authorization:", ""] + others + [""]
+    out += ["## Targets", ""] + table(["target", "needed", "measured", "verdict"],
+                                       [t.cells() for t in targets(rows)]) + [""]
+    out += ["## Memory, start-up and threads", ""] + extras_table(extras) + [""] + scaling_lines(extras) + [""]
+    return "\n".join(out)
+
+
+def chart(rows: List[Row], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(RUNTIMES), figsize=(16, 5.2))
+    for ax, runtime in zip(axes, RUNTIMES):
+        peers = [p for p in PEERS[runtime] if any(r["runtime"] == runtime and r["library"] == p and
+                                                  r["operation"] == "verify" for r in rows)]
+        width = 0.8 / max(1, len(peers))
+        for i, p in enumerate(peers):
+            xs, ys = [], []
+            for j, alg in enumerate(ALGS):
+                r = find(rows, runtime, p, "verify", alg)
+                if r:
+                    xs.append(j + (i - (len(peers) - 1) / 2) * width)
+                    ys.append(r["ops_per_s"] / 1000)
+            ax.bar(xs, ys, width, label=p)
+        ax.set_xticks(range(len(ALGS)), ALGS)
+        ax.set_yscale("log")
+        ax.set_title(f"{TITLES[runtime]}: verify")
+        ax.set_ylabel("thousand verifications per second (log)")
+        ax.legend(fontsize=8)
+        ax.grid(axis="y", which="both", alpha=0.3)
+    fig.suptitle("Portcullis beside the libraries it replaces: same tokens, same keys, one run (higher is better)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {model}, {os.cpu_count()} CPUs"
+
+
+def commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, check=True).stdout.strip()
+        return out.stdout.strip() + ("+changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--command", default="bench/run")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("inputs", nargs="+", type=Path)
+    args = parser.parse_args()
+
+    rows: List[Row] = []
+    extras: List[Row] = []
+    versions: Dict[str, Any] = {}
+    for path in args.inputs:
+        part = json.loads(path.read_text())
+        versions[part["runtime"]] = part["versions"]
+        rows += [{k: r[k] for k in ("runtime", "library", "operation", "alg", "median_ns", "p99_ns", "ops_per_s")}
+                 for r in part["rows"]]
+        extras += part["extras"]
+    add_ratios(rows)
+    meta = {"command": args.command, "quick": args.quick, "commit": commit(),
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine()}
+    result = {"meta": meta, "versions": versions, "rows": rows, "extras": extras,
+              "targets": [{"target": t.what, "needed": t.threshold, "measured": t.value, "met": t.met}
+                          for t in targets(rows)]}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    (args.out / "report.md").write_text(markdown(result))
+    chart(rows, args.out / "report.png")
+    missed = [t.what for t in targets(rows) if t.met is False]
+    print(f"bench: wrote {args.out}/results.json, report.md, report.png"
+          + (f"; targets missed: {'; '.join(missed)}" if missed else "; every target met"))
+
+
+if __name__ == "__main__":
+    main()
