@@ -53,18 +53,24 @@ impl Engine {
 
     #[pyo3(signature = (token, *, now = None))]
     fn verify(&self, py: Python<'_>, token: &Bound<'_, PyAny>, now: Option<&Bound<'_, PyAny>>) -> PyResult<Principal> {
-        self.verify_token(py, token, now, Keys::Fetch)
+        let token = convert::text(token, "token")?;
+        let now = clock(now)?;
+        self.run(py, |engine| engine.verify(&token, now)).map(Principal::from)
     }
 
-    /// `verify` that never fetches (for `portcullis._aio`, once the keys are ready).
+    /// `verify` when the keys are in, without a fetch; `None` when a fetch of remote keys
+    /// must come first (for `portcullis._aio`, which then moves `verify` to a thread).
     #[pyo3(signature = (token, *, now = None))]
-    fn _verify_cached(
+    fn _verify_if_ready(
         &self,
         py: Python<'_>,
         token: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Principal> {
-        self.verify_token(py, token, now, Keys::Cached)
+    ) -> PyResult<Option<Principal>> {
+        let token = convert::text(token, "token")?;
+        let now = clock(now)?;
+        let verified = self.run(py, |engine| engine.verify_if_ready(&token, now).transpose())?;
+        Ok(verified.map(Principal::from))
     }
 
     #[pyo3(signature = (header, *, now = None))]
@@ -74,18 +80,23 @@ impl Engine {
         header: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Principal> {
-        self.verify_header(py, header, now, Keys::Fetch)
+        let header = header_text(header)?;
+        let now = clock(now)?;
+        self.run(py, |engine| engine.verify(bearer_token(&header)?, now)).map(Principal::from)
     }
 
-    /// `verify_authorization` that never fetches.
+    /// `verify_authorization` when the keys are in; `None` when a fetch must come first.
     #[pyo3(signature = (header, *, now = None))]
-    fn _verify_authorization_cached(
+    fn _verify_authorization_if_ready(
         &self,
         py: Python<'_>,
         header: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Principal> {
-        self.verify_header(py, header, now, Keys::Cached)
+    ) -> PyResult<Option<Principal>> {
+        let header = header_text(header)?;
+        let now = clock(now)?;
+        let verified = self.run(py, |engine| engine.verify_if_ready(bearer_token(&header)?, now).transpose())?;
+        Ok(verified.map(Principal::from))
     }
 
     #[pyo3(signature = (principal, action, resource, context = None))]
@@ -118,12 +129,15 @@ impl Engine {
         context: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
-        self.check_credential(py, token_or_header, request(action, resource, context)?, now, Keys::Fetch)
+        let credential = convert::text(token_or_header, "token_or_header")?;
+        let request = request(action, resource, context)?;
+        let now = clock(now)?;
+        self.run(py, |engine| engine.check(credential_token(&credential)?, &request, now)).map(Decision::from)
     }
 
-    /// `check` that never fetches.
+    /// `check` when the keys are in; `None` when a fetch must come first.
     #[pyo3(signature = (token_or_header, action, resource, context = None, *, now = None))]
-    fn _check_cached(
+    fn _check_if_ready(
         &self,
         py: Python<'_>,
         token_or_header: &Bound<'_, PyAny>,
@@ -131,8 +145,13 @@ impl Engine {
         resource: &Bound<'_, PyAny>,
         context: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Decision> {
-        self.check_credential(py, token_or_header, request(action, resource, context)?, now, Keys::Cached)
+    ) -> PyResult<Option<Decision>> {
+        let credential = convert::text(token_or_header, "token_or_header")?;
+        let request = request(action, resource, context)?;
+        let now = clock(now)?;
+        let decided =
+            self.run(py, |engine| engine.check_if_ready(credential_token(&credential)?, &request, now).transpose())?;
+        Ok(decided.map(Decision::from))
     }
 
     /// `verify` as a coroutine: `principal = await engine.averify(token)`.
@@ -142,8 +161,7 @@ impl Engine {
         token: &Bound<'py, PyAny>,
         now: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let probe = slf.get().probe(token, |t| Ok(t));
-        coroutine(slf, "verify", probe, (token,), now)
+        coroutine(slf, "verify", (token,), now)
     }
 
     /// `verify_authorization` as a coroutine.
@@ -153,8 +171,7 @@ impl Engine {
         header: &Bound<'py, PyAny>,
         now: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let probe = slf.get().probe(header, bearer_token);
-        coroutine(slf, "verify_authorization", probe, (header,), now)
+        coroutine(slf, "verify_authorization", (header,), now)
     }
 
     /// `check` as a coroutine.
@@ -167,8 +184,7 @@ impl Engine {
         context: Option<&Bound<'py, PyAny>>,
         now: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let probe = slf.get().probe(token_or_header, credential_token);
-        coroutine(slf, "check", probe, (token_or_header, action, resource, context), now)
+        coroutine(slf, "check", (token_or_header, action, resource, context), now)
     }
 
     /// The state of the key source: `{"source", "url", "state", "keys", "kids", "age",
@@ -196,12 +212,6 @@ impl Engine {
             .transpose()
     }
 
-    /// Whether verifying `token` can go ahead without fetching keys or waiting for a
-    /// fetch (for `portcullis._aio`, which otherwise moves the call to a thread).
-    fn _keys_ready(&self, token: &str) -> bool {
-        contain::auth(|| Ok(self.inner.keys_ready(token))).unwrap_or(false)
-    }
-
     /// Suspicious but valid parts of the policy, as `(path, message)` pairs.
     fn warnings(&self) -> Vec<(String, String)> {
         self.inner.warnings().into_iter().map(|w| (w.path, w.message)).collect()
@@ -212,58 +222,7 @@ impl Engine {
     }
 }
 
-/// Whether a call may fetch a remote key set (`Fetch`) or uses what is cached (`Cached`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Keys {
-    Fetch,
-    Cached,
-}
-
 impl Engine {
-    fn verify_token(
-        &self,
-        py: Python<'_>,
-        token: &Bound<'_, PyAny>,
-        now: Option<&Bound<'_, PyAny>>,
-        keys: Keys,
-    ) -> PyResult<Principal> {
-        let token = convert::text(token, "token")?;
-        let now = clock(now)?;
-        self.run(py, |engine| verify(engine, &token, now, keys)).map(|inner| Principal { inner })
-    }
-
-    fn verify_header(
-        &self,
-        py: Python<'_>,
-        header: &Bound<'_, PyAny>,
-        now: Option<&Bound<'_, PyAny>>,
-        keys: Keys,
-    ) -> PyResult<Principal> {
-        let header = if header.is_none() { String::new() } else { convert::text(header, "header")? };
-        let now = clock(now)?;
-        self.run(py, |engine| verify(engine, bearer_token(&header)?, now, keys)).map(|inner| Principal { inner })
-    }
-
-    fn check_credential(
-        &self,
-        py: Python<'_>,
-        token_or_header: &Bound<'_, PyAny>,
-        request: Request,
-        now: Option<&Bound<'_, PyAny>>,
-        keys: Keys,
-    ) -> PyResult<Decision> {
-        let credential = convert::text(token_or_header, "token_or_header")?;
-        let now = clock(now)?;
-        self.run(py, |engine| {
-            let token = credential_token(&credential)?;
-            match keys {
-                Keys::Fetch => engine.check(token, &request, now),
-                Keys::Cached => engine.check_cached(token, &request, now),
-            }
-        })
-        .map(|inner| Decision { inner })
-    }
-
     /// Runs a verification without the GIL, containing any panic, and maps the error.
     /// With remote keys the call may have fetched: the key cache's events are logged.
     fn run<T: Send>(
@@ -275,17 +234,6 @@ impl Engine {
         let result = py.detach(|| contain::auth(|| call(engine)));
         self.log_key_events(py);
         result.map_err(|e| errors::auth(&e))
-    }
-
-    /// The token a coroutine's call would verify, for its key readiness check: only with
-    /// remote keys and a `str` argument that yields a token (otherwise the call is cheap
-    /// and runs when awaited).
-    fn probe(&self, arg: &Bound<'_, PyAny>, token: impl FnOnce(&str) -> Result<&str, AuthError>) -> Option<String> {
-        if !self.remote {
-            return None;
-        }
-        let text = arg.cast::<PyString>().ok()?.to_cow().ok()?;
-        contain::auth(|| token(&text).map(str::to_owned)).ok()
     }
 
     /// Logs the key cache's events not logged yet to the `portcullis` logger, each at its
@@ -300,19 +248,6 @@ impl Engine {
                 e.write_unraisable(py, None);
             }
         }
-    }
-}
-
-/// The core's `verify` (which fetches remote keys as needed) or `verify_cached`.
-fn verify(
-    engine: &portcullis::Engine,
-    token: &str,
-    now: UnixTime,
-    keys: Keys,
-) -> Result<portcullis::Principal, AuthError> {
-    match keys {
-        Keys::Fetch => engine.verify(token, now),
-        Keys::Cached => engine.verify_cached(token, now),
     }
 }
 
@@ -336,13 +271,11 @@ fn log(py: Python<'_>, events: &[KeyEvent]) -> PyResult<()> {
 }
 
 /// A coroutine (from `portcullis._aio`) that makes the call `method` when awaited: with
-/// remote keys, inline without fetching (`_{method}_cached`) when the keys are ready for
-/// `probe` (or there is no token to probe), else in a worker thread; with inline keys,
-/// inline.
+/// remote keys, `_{method}_if_ready` inline, and `method` in a worker thread only when that
+/// says a fetch must come first; with inline keys, `method` inline.
 fn coroutine<'py>(
     slf: &Bound<'py, Engine>,
     method: &str,
-    probe: Option<String>,
     args: impl IntoPyObject<'py, Target = PyTuple, Output = Bound<'py, PyTuple>, Error = PyErr>,
     now: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
@@ -351,18 +284,23 @@ fn coroutine<'py>(
     let call = CALL.import(py, "portcullis._aio", "call")?;
     let args = args.into_pyobject(py)?;
     let call_method = slf.getattr(method)?;
-    let cached = if slf.get().remote { slf.getattr(format!("_{method}_cached"))? } else { call_method.clone() };
-    let (ready, probe) = match probe {
-        Some(token) => (slf.getattr("_keys_ready")?, token.into_pyobject(py)?.into_any()),
-        None => (py.None().into_bound(py), py.None().into_bound(py)),
-    };
-    let mut all = vec![call_method, cached, ready, probe];
+    let if_ready = if slf.get().remote { slf.getattr(format!("_{method}_if_ready"))? } else { call_method.clone() };
+    let mut all = vec![call_method, if_ready];
     all.extend(args.iter());
     let kwargs = PyDict::new(py);
     if let Some(now) = now {
         kwargs.set_item("now", now)?;
     }
     call.call(PyTuple::new(py, all)?, Some(&kwargs))
+}
+
+/// An `Authorization` value: `None` counts as absent (an empty value).
+fn header_text(header: &Bound<'_, PyAny>) -> PyResult<String> {
+    if header.is_none() {
+        Ok(String::new())
+    } else {
+        convert::text(header, "header")
+    }
 }
 
 /// `now`: `None` for the system clock, seconds since the epoch as `int` or `float`,

@@ -13,6 +13,12 @@ pub struct Principal {
     pub inner: portcullis::Principal,
 }
 
+impl From<portcullis::Principal> for Principal {
+    fn from(inner: portcullis::Principal) -> Self {
+        Principal { inner }
+    }
+}
+
 #[pymethods]
 impl Principal {
     #[new]
@@ -92,6 +98,12 @@ impl Principal {
 #[derive(PartialEq)]
 pub struct Decision {
     pub inner: portcullis::Decision,
+}
+
+impl From<portcullis::Decision> for Decision {
+    fn from(inner: portcullis::Decision) -> Self {
+        Decision { inner }
+    }
 }
 
 #[pymethods]

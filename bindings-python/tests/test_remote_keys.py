@@ -330,21 +330,23 @@ def test_a_malformed_token_makes_no_request(server):
 
 
 def test_the_inline_half_of_a_coroutine_never_fetches(server):
-    # What portcullis._aio calls on the event loop once the keys are ready: with nothing
-    # cached it answers KEYS_UNAVAILABLE instead of fetching.
+    # What portcullis._aio calls on the event loop first: with nothing cached it answers
+    # None (the coroutine then verifies in a thread) instead of fetching; a token that
+    # fails on its own is refused right there.
     engine = Engine(remote_policy(server.url))
     token = token_of(server.signer)
-    assert not engine._keys_ready(token)
-    with pytest.raises(KeysUnavailable):
-        engine._verify_cached(token, now=NOW)
-    with pytest.raises(KeysUnavailable):
-        engine._verify_authorization_cached(f"Bearer {token}", now=NOW)
-    with pytest.raises(KeysUnavailable):
-        engine._check_cached(token, "read", {"type": "todo"}, now=NOW)
+    assert engine._verify_if_ready(token, now=NOW) is None
+    assert engine._verify_authorization_if_ready(f"Bearer {token}", now=NOW) is None
+    assert engine._check_if_ready(token, "read", {"type": "todo"}, now=NOW) is None
+    with pytest.raises(TokenInvalid):
+        engine._verify_if_ready("not-a-token", now=NOW)
+    with pytest.raises(TokenMissing):
+        engine._verify_authorization_if_ready(None, now=NOW)
     assert server.requests == 0
     engine.verify(token, now=NOW)
-    assert engine._keys_ready(token)
-    assert engine._verify_cached(token, now=NOW).id == "user_1"
+    assert engine._verify_if_ready(token, now=NOW).id == "user_1"
+    assert engine._verify_authorization_if_ready(f"Bearer {token}", now=NOW).id == "user_1"
+    assert engine._check_if_ready(token, "read", {"type": "todo"}, now=NOW) is not None
     assert server.requests == 1
 
 

@@ -347,6 +347,25 @@ impl Engine {
         Ok(self.authorize(&principal, request))
     }
 
+    /// [`Engine::check_cached`] when the keys `token` needs are in: `None` when a remote
+    /// key set must be fetched first (see [`Engine::verify_if_ready`]).
+    ///
+    /// ```
+    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
+    /// let request = portcullis::Request::new("read", serde_json::json!({"type": "todo"}));
+    /// assert!(engine.check_if_ready("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln", &request, 1_764_000_000).is_none());
+    /// ```
+    pub fn check_if_ready(
+        &self,
+        token: &str,
+        request: &Request,
+        now: impl Into<UnixTime>,
+    ) -> Option<Result<Decision, AuthError>> {
+        let verified = self.verify_if_ready(token, now)?;
+        Some(verified.map(|principal| self.authorize(&principal, request)))
+    }
+
     /// [`Engine::verify_authorization`] then [`Engine::authorize`].
     ///
     /// ```

@@ -2,10 +2,10 @@
 
 With inline keys, or remote keys already cached, a verification takes microseconds,
 less than a hop to a worker thread, so the coroutine makes the call when it is awaited.
-When the engine says the keys are not ready (a fetch of ``keys.jwks_url`` is due, or
-another call's fetch is under way), the call may block for up to ``refresh.timeout``, so
-it runs in a worker thread and the event loop goes on. The call made inline never
-fetches: if the keys stopped being ready in between, it answers from the cache.
+With remote keys it first makes the call on the keys cached now, which answers ``None``
+when they are not ready (a fetch of ``keys.jwks_url`` is due, or another call's fetch is
+under way) and parses the token once either way. Then the call, which may block for up to
+``refresh.timeout``, runs in a worker thread and the event loop goes on.
 """
 
 import asyncio
@@ -16,15 +16,13 @@ _T = TypeVar("_T")
 
 async def call(
     method: Callable[..., _T],
-    cached: Callable[..., _T],
-    ready: Optional[Callable[[str], bool]],
-    probe: Optional[str],
+    if_ready: Callable[..., Optional[_T]],
     *args: Any,
     **kwargs: Any,
 ) -> _T:
-    """When awaited: ``cached(*args, **kwargs)`` when there is nothing to probe
-    (``ready`` is ``None``) or ``ready(probe)`` says the keys are ready, else
+    """When awaited: ``if_ready(*args, **kwargs)``, unless it answers ``None``; then
     ``method(*args, **kwargs)`` in a worker thread."""
-    if ready is None or probe is None or ready(probe):
-        return cached(*args, **kwargs)
+    result = if_ready(*args, **kwargs)
+    if result is not None:
+        return result
     return await asyncio.to_thread(method, *args, **kwargs)
