@@ -1,5 +1,7 @@
 //! The verified identity that rules see.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -25,8 +27,10 @@ pub struct Principal {
     pub roles: Vec<String>,
     /// The tenant (organisation), when the policy names a tenant claim and the token carries it.
     pub tenant: Option<String>,
-    /// The whole verified payload.
-    pub claims: Map<String, Value>,
+    /// The whole verified payload, shared between copies of the principal (a clone, as a
+    /// verified-token cache hit makes, does not copy the claims). `Arc::make_mut` gives a
+    /// mutable map.
+    pub claims: Arc<Map<String, Value>>,
 }
 
 impl Principal {
@@ -44,7 +48,7 @@ impl Principal {
             Value::Object(map) => map,
             _ => Map::new(),
         };
-        Principal { id: id.into(), roles, tenant, claims }
+        Principal { id: id.into(), roles, tenant, claims: Arc::new(claims) }
     }
 
     /// The principal as JSON, `{"id", "roles", "tenant", "claims"}` (what `Serialize`
@@ -60,7 +64,7 @@ impl Principal {
         object.insert("id".into(), Value::String(self.id));
         object.insert("roles".into(), Value::Array(self.roles.into_iter().map(Value::String).collect()));
         object.insert("tenant".into(), self.tenant.map_or(Value::Null, Value::String));
-        object.insert("claims".into(), Value::Object(self.claims));
+        object.insert("claims".into(), Value::Object(Arc::unwrap_or_clone(self.claims)));
         Value::Object(object)
     }
 
@@ -192,7 +196,7 @@ impl PrincipalMapping {
             _ => Vec::new(),
         };
         let tenant = self.tenant.as_ref().and_then(|t| claims.get(t)).and_then(Value::as_str).map(str::to_owned);
-        Principal { id, roles, tenant, claims }
+        Principal { id, roles, tenant, claims: Arc::new(claims) }
     }
 }
 

@@ -1,5 +1,6 @@
 use super::*;
 use serde_json::json;
+use std::sync::Arc;
 
 struct Fixture {
     principal: Principal,
@@ -22,7 +23,7 @@ impl Fixture {
                 id: "u1".into(),
                 roles: vec!["user".into(), "editor".into()],
                 tenant: Some("org1".into()),
-                claims: object(json!({
+                claims: Arc::new(object(json!({
                     "emailVerified": true,
                     "level": 3,
                     "score": 2.5,
@@ -30,7 +31,7 @@ impl Fixture {
                     "org": {"id": "org1", "plan": {"tier": "pro"}},
                     "name": "secret-name",
                     "weird key": 1
-                })),
+                }))),
             },
             action: "read".into(),
             resource: object(json!({
@@ -98,7 +99,7 @@ fn policy_examples() {
     f.yes("'editor' in principal.roles");
     f.no("principal.claims has banned && principal.claims.banned == true");
     let mut banned = Fixture::new();
-    banned.principal.claims.insert("banned".into(), json!(true));
+    Arc::make_mut(&mut banned.principal.claims).insert("banned".into(), json!(true));
     banned.yes("principal.claims has banned && principal.claims.banned == true");
 }
 
@@ -416,7 +417,7 @@ fn never_true_is_sound() {
         let mut empty = Fixture::new();
         empty.resource.clear();
         empty.context.clear();
-        empty.principal.claims.clear();
+        empty.principal.claims = Arc::default();
         empty.principal.tenant = None;
         empty.principal.roles.clear();
         list.push(empty);
