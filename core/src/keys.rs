@@ -11,7 +11,7 @@ use crate::algorithm::{Algorithm, KeyFamily};
 use crate::crypto::Verifier;
 use crate::der::{self, Curve, SpkiKey};
 use crate::doc::{item, type_name, Fields};
-use crate::error::{ConfigError, Reason};
+use crate::error::{AuthError, ConfigError, Error, Reason};
 use crate::jwks_url;
 use crate::key_cache::KeyCache;
 
@@ -281,14 +281,20 @@ fn secret(value: &Value, path: &str, algorithms: &[Algorithm]) -> Result<Materia
     let Value::String(text) = value else {
         return Err(ConfigError::new(path, format!("must be a string, not {}", type_name(value))));
     };
+    let kind = secret_kind(text.as_bytes().to_vec(), path, algorithms)?;
+    Ok(Material { path: path.into(), kid: None, kind, only: None })
+}
+
+/// A shared secret, at least as long as the strongest of the `HS*` algorithms needs.
+fn secret_kind(bytes: Vec<u8>, path: &str, algorithms: &[Algorithm]) -> Result<Kind, ConfigError> {
     let needed = algorithms.iter().filter_map(|a| a.min_secret_len()).max().unwrap_or(0);
-    if text.is_empty() || text.len() < needed {
+    if bytes.is_empty() || bytes.len() < needed {
         return Err(ConfigError::new(
             path,
-            format!("is {} bytes long; the configured HS algorithms need at least {needed}", text.len()),
+            format!("is {} bytes long; the configured HS algorithms need at least {needed}", bytes.len()),
         ));
     }
-    Ok(Material { path: path.into(), kid: None, kind: Kind::Secret(text.as_bytes().to_vec()), only: None })
+    Ok(Kind::Secret(bytes))
 }
 
 fn pem(value: &Value, path: &str) -> Result<Material, ConfigError> {
@@ -371,8 +377,15 @@ fn jwks(value: &Value, path: &str) -> Result<Vec<Material>, ConfigError> {
 
 /// Reads one JWK. Unknown members are kept (ignored); private members are refused.
 fn jwk(value: &Value, path: &str) -> Result<Material, ConfigError> {
+    read_jwk(value, path, None)
+}
+
+/// [`jwk`], or with `secret_for`, also an `oct` JWK whose `k` is read as `keys.secret`
+/// would be for that algorithm (see [`verify_signature`]).
+fn read_jwk(value: &Value, path: &str, secret_for: Option<Algorithm>) -> Result<Material, ConfigError> {
     let fields = Fields::open_any(value, path)?;
-    if let Some(private) = PRIVATE_MEMBERS.iter().find(|m| fields.has(m)) {
+    let oct_secret = secret_for.is_some() && fields.get("kty").is_some_and(|kty| kty == "oct");
+    if let Some(private) = PRIVATE_MEMBERS.iter().find(|m| fields.has(m) && !(oct_secret && **m == "k")) {
         let what = if *private == "k" {
             "symmetric key material; shared secrets go in keys.secret"
         } else {
@@ -432,6 +445,7 @@ fn jwk(value: &Value, path: &str) -> Result<Material, ConfigError> {
             }
             ed25519(coordinate("x")?, path)?
         }
+        "oct" if oct_secret => secret_kind(coordinate("k")?, &fields.path_of("k"), secret_for.as_slice())?,
         "oct" => return Err(fields.error("kty", "\"oct\" keys are shared secrets; put the secret in keys.secret")),
         other => return Err(fields.error("kty", format!("{other:?} is not supported (RSA, EC, OKP)"))),
     };
@@ -441,6 +455,56 @@ fn jwk(value: &Value, path: &str) -> Result<Material, ConfigError> {
         }
     }
     Ok(Material { path: path.into(), kid, kind, only })
+}
+
+/// The signature-check step of token verification, on its own: whether `signature` is a
+/// valid `alg` signature over `message` with the key `jwk`. For test suites and hosts that
+/// check signatures over other bytes than a token's signing input; a token goes through
+/// [`Engine::verify`](crate::Engine::verify), which makes this check after its structure,
+/// header and key checks.
+///
+/// The key is read as the policy reads `keys.jwk`, with the same checks (no private
+/// members, `use` and `key_ops`, an `alg` member that restricts the key, RSA sizes and
+/// exponents, EC coordinate sizes), and the signature goes through the verifier
+/// `Engine::verify` uses. An `oct` JWK stands for `keys.secret`, with binary `k` bytes held
+/// to the same minimum length (the hash output of `alg`).
+///
+/// Errors: [`Error::Config`] when the key is refused, as the policy loader would refuse it;
+/// [`Reason::AlgorithmNotAllowed`] when the key cannot serve `alg` (another family or curve,
+/// or its `alg` member names another algorithm); [`Reason::BadSignature`] when the
+/// signature does not verify. Signatures are in their JWS form (`ES*`: the fixed-size
+/// `r || s`, not DER; `HS*`: the whole MAC, not a truncation).
+///
+/// ```
+/// use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64, Engine as _};
+/// use portcullis::{verify_signature, Algorithm, Error, Reason};
+/// use serde_json::json;
+///
+/// // RFC 8037 appendix A.4: Ed25519.
+/// let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"});
+/// let message = b"eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
+/// let signature = B64.decode("hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg").unwrap();
+/// assert!(verify_signature(&jwk, Algorithm::EdDSA, message, &signature).is_ok());
+///
+/// let reason = |r: Result<(), Error>| match r {
+///     Err(Error::Auth(e)) => Some(e.reason()),
+///     _ => None,
+/// };
+/// assert_eq!(reason(verify_signature(&jwk, Algorithm::EdDSA, b"other bytes", &signature)), Some(Reason::BadSignature));
+/// assert_eq!(reason(verify_signature(&jwk, Algorithm::ES256, message, &signature)), Some(Reason::AlgorithmNotAllowed));
+///
+/// // A shared secret shorter than the hash output is refused, as keys.secret is.
+/// let short = json!({"kty": "oct", "k": B64.encode([7u8; 16])});
+/// assert!(matches!(verify_signature(&short, Algorithm::HS256, b"m", &[0u8; 32]), Err(Error::Config(_))));
+/// ```
+pub fn verify_signature(jwk: &Value, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+    let material = read_jwk(jwk, "jwk", Some(alg))?;
+    let keys = KeySet { keys: vec![material.prepare(&[alg])?], by_kid: false };
+    keys.fit(None, alg).map_err(|reason| AuthError::new(reason, "the key cannot verify this algorithm"))?;
+    if !keys.verify(None, alg, message, &signature.to_vec()) {
+        return Err(AuthError::new(Reason::BadSignature, "the signature does not verify").into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -528,5 +592,32 @@ mod tests {
         let pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIG9vb2I=\n-----END PRIVATE KEY-----";
         let msg = parse_err(json!({"pem": pem}), &[Algorithm::EdDSA]);
         assert!(msg.contains("private key") && !msg.contains("MC4C"), "{msg}");
+    }
+
+    /// RFC 7515 appendix A.1 (HS256): an `oct` JWK is a secret for `verify_signature`, and
+    /// still refused in the policy's `keys.jwk`.
+    #[test]
+    fn oct_jwks_are_secrets_only_for_verify_signature() {
+        let k = "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
+        let input = b"eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+        let mac = URL_SAFE_NO_PAD.decode("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
+        let jwk = json!({"kty": "oct", "k": k});
+        assert!(parse_err(json!({"jwk": jwk}), &[Algorithm::RS256]).contains("symmetric key material"));
+
+        let reason = |r: Result<(), Error>| match r {
+            Err(Error::Auth(e)) => Some(e.reason()),
+            Err(Error::Config(e)) => panic!("{e}"),
+            Ok(()) => None,
+        };
+        assert_eq!(reason(verify_signature(&jwk, Algorithm::HS256, input, &mac)), None);
+        assert_eq!(reason(verify_signature(&jwk, Algorithm::HS256, input, &mac[..16])), Some(Reason::BadSignature));
+        assert_eq!(reason(verify_signature(&jwk, Algorithm::RS256, input, &mac)), Some(Reason::AlgorithmNotAllowed));
+        let hs384_only = json!({"kty": "oct", "k": k, "alg": "HS384"});
+        assert_eq!(
+            reason(verify_signature(&hs384_only, Algorithm::HS256, input, &mac)),
+            Some(Reason::AlgorithmNotAllowed)
+        );
+        let enc = json!({"kty": "oct", "k": k, "use": "enc"});
+        assert!(matches!(verify_signature(&enc, Algorithm::HS256, input, &mac), Err(Error::Config(_))));
     }
 }

@@ -68,6 +68,7 @@ pub use error::{AuthError, Code, ConfigError, Error, Reason};
 #[cfg(feature = "http")]
 pub use http::fetch_keys;
 pub use key_cache::{KeyEvent, KeyEventLevel, KeyFetch, KeyNeed, KeyResponse, KeyStatus};
+pub use keys::verify_signature;
 pub use lint::Warning;
 pub use outcome::Outcome;
 pub use principal::Principal;
