@@ -2870,6 +2870,100 @@ def check_vector(v):
     return problems
 
 
+# rfc7520.json: RFC 7520 section 4 (RS256, PS384, ES512, HS256) and RFC 8037 A.4
+# (Ed25519). Their payloads are text, not JSON claims, so every example is refused
+# at the structure step; their keys then sign JSON claims here, which must verify.
+# The keys are RFC 7520 section 3 (the `alg` members some copies carry dropped) and
+# RFC 8037 A.1; check_rfc7520_texts proves every character by verifying the examples.
+RFC7520_RSA = {"kty": "RSA", "kid": "bilbo.baggins@hobbiton.example", "use": "sig", "n": "n4EPtAOCc9AlkeQHPzHStgAbgs7bTZLwUBZdR8_KuKPEHLd4rHVTeT-O-XV2jRojdNhxJWTDvNd7nqQ0VEiZQHz_AJmSCpMaJMRBSFKrKb2wqVwGU_NsYOYL-QtiWN2lbzcEe6XC0dApr5ydQLrHqkHHig3RBordaZ6Aj-oBHqFEHYpPe7Tpe-OfVfHd1E6cS6M1FZcD1NNLYD5lFHpPI9bTwJlsde3uhGqC0ZCuEHg8lhzwOHrtIQbS0FVbb9k3-tVTU4fg_3L_vniUFAKwuCLqKnS2BYwdq_mzSnbLY7h_qixoR7jig3__kRhuaxwUkRz5iaiQkqgc5gHdrNP5zw", "e": "AQAB", "d": "bWUC9B-EFRIo8kpGfh0ZuyGPvMNKvYWNtB_ikiH9k20eT-O1q_I78eiZkpXxXQ0UTEs2LsNRS-8uJbvQ-A1irkwMSMkK1J3XTGgdrhCku9gRldY7sNA_AKZGh-Q661_42rINLRCe8W-nZ34ui_qOfkLnK9QWDDqpaIsA-bMwWWSDFu2MUBYwkHTMEzLYGqOe04noqeq1hExBTHBOBdkMXiuFhUq1BU6l-DqEiWxqg82sXt2h-LMnT3046AOYJoRioz75tSUQfGCshWTBnP5uDjd18kKhyv07lhfSJdrPdM5Plyl21hsFf4L_mHCuoFau7gdsPfHPxxjVOcOpBrQzwQ", "p": "3Slxg_DwTXJcb6095RoXygQCAZ5RnAvZlno1yhHtnUex_fp7AZ_9nRaO7HX_-SFfGQeutao2TDjDAWU4Vupk8rw9JR0AzZ0N2fvuIAmr_WCsmGpeNqQnev1T7IyEsnh8UMt-n5CafhkikzhEsrmndH6LxOrvRJlsPp6Zv8bUq0k", "q": "uKE2dh-cTf6ERF4k4e_jy78GfPYUIaUyoSSJuBzp3Cubk3OCqs6grT8bR_cu0Dm1MZwWmtdqDyI95HrUeq3MP15vMMON8lHTeZu2lmKvwqW7anV5UzhM1iZ7z4yMkuUwFWoBvyY898EXvRD-hdqRxHlSqAZ192zB3pVFJ0s7pFc", "dp": "B8PVvXkvJrj2L-GYQ7v3y9r6Kw5g9SahXBwsWUzp19TVlgI-YV85q1NIb1rxQtD-IsXXR3-TanevuRPRt5OBOdiMGQp8pbt26gljYfKU_E9xn-RULHz0-ed9E9gXLKD4VGngpz-PfQ_q29pk5xWHoJp009Qf1HvChixRX59ehik", "dq": "CLDmDGduhylc9o7r84rEUVn7pzQ6PF83Y-iBZx5NT-TpnOZKF1pErAMVeKzFEl41DlHHqqBLSM0W1sOFbwTxYWZDm6sI6og5iTbwQGIC3gnJKbi_7k_vJgGHwHxgPaX2PnvP-zyEkDERuf-ry4c_Z11Cq9AqC2yeL6kdKT1cYF8", "qi": "3PiqvXQN0zwMeE-sBvZgi289XP9XCQF3VWqPzMKnIgQp7_Tugo6-NZBKCQsMf3HaEGBjTVJs_jcK8-TRXvaKe-7ZMaQj8VfBdYkssbu0NKDDhjJ-GtiseaDVWt7dcH0cfwxgFUHpQh7FoCrjFJ6h6ZEpMF6xmujs4qMpPz8aaI4"}
+RFC7520_EC = {"kty": "EC", "kid": "bilbo.baggins@hobbiton.example", "use": "sig", "crv": "P-521", "x": "AHKZLLOsCOzz5cY97ewNUajB957y-C-U88c3v13nmGZx6sYl_oJXu9A5RkTKqjqvjyekWF-7ytDyRXYgCF5cj0Kt", "y": "AdymlHvOiLxXkEhayXQnNCvDX4h9htZaCJN34kfmC6pV5OhQHiraVySsUdaQkAgDPrwQrJmbnX9cwlGfP-HqHZR1", "d": "AAhRON2r9cqXX1hg-RoI6R1tX5p2rUAYdmpHZoC1XNM56KtscrX6zbKipQrCW9CGZH3T4ubpnoTKLDYJ_fF3_rJt"}
+RFC7520_HMAC_K = "hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg"
+RFC7520_4_1 = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZXhhbXBsZSJ9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4.MRjdkly7_-oTPTS3AXP41iQIGKa80A0ZmTuV5MEaHoxnW2e5CZ5NlKtainoFmKZopdHM1O2U4mwzJdQx996ivp83xuglII7PNDi84wnB-BDkoBwA78185hX-Es4JIwmDLJK3lfWRa-XtL0RnltuYv746iYTh_qHRD68BNt1uSNCrUCTJDt5aAE6x8wW1Kt9eRo4QPocSadnHXFxnt8Is9UzpERV0ePPQdLuW3IS_de3xyIrDaLGdjluPxUAhb6L2aXic1U12podGU0KLUQSE_oI-ZnmKJ3F4uOZDnd6QZWJushZ41Axf_fcIe8u9ipH84ogoree7vjbU5y18kDquDg"
+RFC7520_4_2 = "eyJhbGciOiJQUzM4NCIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZXhhbXBsZSJ9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4.cu22eBqkYDKgIlTpzDXGvaFfz6WGoz7fUDcfT0kkOy42miAh2qyBzk1xEsnk2IpN6-tPid6VrklHkqsGqDqHCdP6O8TTB5dDDItllVo6_1OLPpcbUrhiUSMxbbXUvdvWXzg-UD8biiReQFlfz28zGWVsdiNAUf8ZnyPEgVFn442ZdNqiVJRmBqrYRXe8P_ijQ7p8Vdz0TTrxUeT3lm8d9shnr2lfJT8ImUjvAA2Xez2Mlp8cBE5awDzT0qI0n6uiP1aCN_2_jLAeQTlqRHtfa64QQSUmFAAjVKPbByi7xho0uTOcbH510a6GYmJUAfmWjwZ6oD4ifKo8DYM-X72Eaw"
+RFC7520_4_3 = "eyJhbGciOiJFUzUxMiIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZXhhbXBsZSJ9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4.AE_R_YZCChjn4791jSQCrdPZCNYqHXCTZH0-JZGYNlaAjP2kqaluUIIUnC9qvbu9Plon7KRTzoNEuT4Va2cmL1eJAQy3mtPBu_u_sDDyYjnAMDxXPn7XrT0lw-kvAD890jl8e2puQens_IEKBpHABlsbEPX6sFY8OcGDqoRuBomu9xQ2"
+RFC7520_4_4 = "eyJhbGciOiJIUzI1NiIsImtpZCI6IjAxOGMwYWU1LTRkOWItNDcxYi1iZmQ2LWVlZjMxNGJjNzAzNyJ9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4.s0h6KThzkfBBBkLspW1h84VsJZFTsPPqMDA7g1Md7p0"
+RFC8037_D = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"
+RFC8037_X = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+RFC8037_A4 = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg"
+
+def rfc7520_private_keys():
+    """The private keys of RFC 7520 section 3 and RFC 8037 A.1, as cryptography objects."""
+    n = lambda jwk, m: int.from_bytes(b64u_dec(jwk[m]), "big")
+    r = RFC7520_RSA
+    rsa_key = rsa.RSAPrivateNumbers(n(r, "p"), n(r, "q"), n(r, "d"), n(r, "dp"), n(r, "dq"), n(r, "qi"),
+                                    rsa.RSAPublicNumbers(n(r, "e"), n(r, "n"))).private_key()
+    ec_key = ec.derive_private_key(n(RFC7520_EC, "d"), ec.SECP521R1())
+    ed_key = ed25519.Ed25519PrivateKey.from_private_bytes(b64u_dec(RFC8037_D))
+    return rsa_key, ec_key, ed_key
+
+
+def check_rfc7520_texts():
+    """The examples are only used if their signatures verify under the keys (and the
+    public halves match the private ones), which proves every character."""
+    rsa_key, ec_key, ed_key = rfc7520_private_keys()
+    pub = lambda key: key.public_key()
+    si, sig = RFC7520_4_1.rsplit(".", 1)
+    pub(rsa_key).verify(b64u_dec(sig), si.encode(), padding.PKCS1v15(), hashes.SHA256())
+    si, sig = RFC7520_4_2.rsplit(".", 1)
+    pub(rsa_key).verify(b64u_dec(sig), si.encode(),
+                        padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=48), hashes.SHA384())
+    si, sig = RFC7520_4_3.rsplit(".", 1)
+    raw = b64u_dec(sig)
+    pub(ec_key).verify(encode_dss_signature(int.from_bytes(raw[:66], "big"), int.from_bytes(raw[66:], "big")),
+                       si.encode(), ec.ECDSA(hashes.SHA512()))
+    si, sig = RFC7520_4_4.rsplit(".", 1)
+    assert hmac.compare_digest(hmac.new(b64u_dec(RFC7520_HMAC_K), si.encode(), hashlib.sha256).digest(), b64u_dec(sig))
+    si, sig = RFC8037_A4.rsplit(".", 1)
+    pub(ed_key).verify(b64u_dec(sig), si.encode())
+    assert b64u(pub(ed_key).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)) == RFC8037_X
+    for text in (RFC7520_4_1, RFC7520_4_2, RFC7520_4_3, RFC7520_4_4):
+        assert b64u_dec(text.split(".")[1]).decode().startswith("It\u2019s a dangerous business, Frodo")
+    assert b64u_dec(RFC8037_A4.split(".")[1]) == b"Example of Ed25519 signing"
+    return rsa_key, ec_key, ed_key
+
+
+def rfc7520_vectors():
+    out = []
+    rsa_key, ec_key, ed_key = check_rfc7520_texts()
+    public = lambda jwk: {m: v for m, v in jwk.items() if m not in ("d", "p", "q", "dp", "dq", "qi")}
+    rsa_jwk, ec_jwk = public(RFC7520_RSA), public(RFC7520_EC)
+    ed_jwk = {"kty": "OKP", "crv": "Ed25519", "x": RFC8037_X}
+    kid = RFC7520_RSA["kid"]
+
+    def rp(alg, keys):
+        return pol((alg,), keys=keys)
+
+    def r(vid, desc, policy, expect, token):
+        out.append(V(vid, desc, policy, expect, token))
+
+    text = FAIL("malformed")
+    r("7520-4.1-rs256", "RFC 7520 4.1 RS256: its payload is text, not JSON claims", rp("RS256", {"jwk": rsa_jwk}),
+      text, RFC7520_4_1)
+    r("7520-4.2-ps384", "RFC 7520 4.2 PS384: its payload is text, not JSON claims", rp("PS384", {"jwk": rsa_jwk}),
+      text, RFC7520_4_2)
+    r("7520-4.3-es512", "RFC 7520 4.3 ES512: its payload is text, not JSON claims", rp("ES512", {"jwk": ec_jwk}),
+      text, RFC7520_4_3)
+    # keys.secret is UTF-8 text and RFC 7520's HMAC key is binary: the example is refused at
+    # the structure step, before any key is used, whatever secret is configured.
+    r("7520-4.4-hs256", "RFC 7520 4.4 HS256: its payload is text, not JSON claims", rp("HS256", {"secret": SECRET.decode()}),
+      text, RFC7520_4_4)
+    r("8037-a4-eddsa", "RFC 8037 A.4 Ed25519: its payload is text, not JSON claims", rp("EdDSA", {"jwk": ed_jwk}),
+      text, RFC8037_A4)
+
+    # The same keys over JSON claims, signed here.
+    for alg, key, jwk_ in (("RS256", rsa_key, rsa_jwk), ("PS384", rsa_key, rsa_jwk), ("ES512", ec_key, ec_jwk),
+                           ("EdDSA", ed_key, ed_jwk)):
+        name = "8037" if alg == "EdDSA" else "7520"
+        header = {"alg": alg, "kid": kid} if alg != "EdDSA" else {"alg": alg}
+        good = jws(header, claims(), alg, key)
+        r(f"{name}-{alg.lower()}-claims", f"RFC {name} key, {alg} over JSON claims", rp(alg, {"jwk": jwk_}), OK(), good)
+        r(f"{name}-{alg.lower()}-claims-jwks", f"RFC {name} key in a JWKS, {alg} over JSON claims",
+          rp(alg, {"jwks": {"keys": [jwk_]}}), OK(), good)
+        r(f"{name}-{alg.lower()}-claims-tampered", f"RFC {name} key, {alg} signature with one bit flipped",
+          rp(alg, {"jwk": jwk_}), FAIL("bad_signature"), tamper_sig(good, 7))
+    return out
+
+
 def remote_key_vectors():
     """keys.jwks_url and keys.refresh. Nothing listens at the URLs used here (port 9 of
     127.0.0.1 is the discard port), so a token that gets as far as key selection is
@@ -2974,6 +3068,7 @@ SUITES = [
     ("config.json", "config", config_vectors),
     ("decisions-expr.json", "decisions-expr", decision_vectors),
     ("rfc7515.json", "rfc7515", rfc_vectors),
+    ("rfc7520.json", "rfc7520", rfc7520_vectors),
     ("keys-remote.json", "keys-remote", remote_key_vectors),
 ]
 
