@@ -70,10 +70,7 @@ impl NativeEngine {
     /// cached keys.
     #[napi]
     pub fn verify_authorization(&self, header: String, now: f64) -> String {
-        match contain::auth(|| bearer_token(&header)) {
-            Ok(token) => self.inner.verify_cached_outcome(token, UnixTime::from_secs_f64(now)),
-            Err(e) => Outcome::Error(e).to_json(),
-        }
+        self.inner.verify_authorization_cached_outcome(&header, UnixTime::from_secs_f64(now))
     }
 
     /// `{ decision }` as JSON text for `principal` (`{ id, roles, tenant, claims }`); the
@@ -103,10 +100,7 @@ impl NativeEngine {
         now: f64,
     ) -> napi::Result<String> {
         let request = request_of(action, &resource, context)?;
-        Ok(match contain::auth(|| credential_token(&credential)) {
-            Ok(token) => self.inner.check_cached_outcome(token, &request, UnixTime::from_secs_f64(now)),
-            Err(e) => Outcome::Error(e).to_json(),
-        })
+        Ok(self.inner.check_cached_outcome(&credential, &request, UnixTime::from_secs_f64(now)))
     }
 
     /// `check` when the keys the token needs are in; null when a remote key set must be
@@ -121,10 +115,7 @@ impl NativeEngine {
         now: f64,
     ) -> napi::Result<Option<String>> {
         let request = request_of(action, &resource, context)?;
-        Ok(match contain::auth(|| credential_token(&credential)) {
-            Ok(token) => self.inner.check_outcome_if_ready(token, &request, UnixTime::from_secs_f64(now)),
-            Err(e) => Some(Outcome::Error(e).to_json()),
-        })
+        Ok(self.inner.check_outcome_if_ready(&credential, &request, UnixTime::from_secs_f64(now)))
     }
 
     /// Valid but suspicious parts of the policy: `[{ path, message }]`.
@@ -211,10 +202,7 @@ impl Task for Verification {
         let (engine, now) = (&self.engine, UnixTime::from_secs_f64(self.now));
         Ok(match &self.request {
             None => engine.verify_outcome(&self.credential, now),
-            Some(request) => match contain::auth(|| credential_token(&self.credential)) {
-                Ok(token) => engine.check_outcome(token, request, now),
-                Err(e) => Outcome::Error(e).to_json(),
-            },
+            Some(request) => engine.check_outcome(&self.credential, request, now),
         })
     }
 

@@ -65,10 +65,7 @@ impl NativeEngine {
     /// `{ principal }` or `{ error }`, from an `Authorization` value, on the cached keys.
     #[wasm_bindgen(js_name = verifyAuthorization)]
     pub fn verify_authorization(&self, header: &str, now: f64) -> String {
-        match bearer_token(header) {
-            Ok(token) => self.inner.verify_cached_outcome(token, UnixTime::from_secs_f64(now)),
-            Err(e) => Outcome::Error(e).to_json(),
-        }
+        self.inner.verify_authorization_cached_outcome(header, UnixTime::from_secs_f64(now))
     }
 
     /// `{ decision }` for `principal` (`{ id, roles, tenant, claims }`); the principal,
@@ -96,10 +93,7 @@ impl NativeEngine {
         now: f64,
     ) -> Result<String, JsError> {
         let request = request_of(action, resource, context)?;
-        Ok(match credential_token(credential) {
-            Ok(token) => self.inner.check_cached_outcome(token, &request, UnixTime::from_secs_f64(now)),
-            Err(e) => Outcome::Error(e).to_json(),
-        })
+        Ok(self.inner.check_cached_outcome(credential, &request, UnixTime::from_secs_f64(now)))
     }
 
     /// `check` when the keys the token needs are in; nothing when a remote key set must
@@ -114,10 +108,7 @@ impl NativeEngine {
         now: f64,
     ) -> Result<Option<String>, JsError> {
         let request = request_of(action, resource, context)?;
-        Ok(match credential_token(credential) {
-            Ok(token) => self.inner.check_outcome_if_ready(token, &request, UnixTime::from_secs_f64(now)),
-            Err(e) => Some(Outcome::Error(e).to_json()),
-        })
+        Ok(self.inner.check_outcome_if_ready(credential, &request, UnixTime::from_secs_f64(now)))
     }
 
     /// Valid but suspicious parts of the policy: `[{ path, message }]`.

@@ -543,9 +543,15 @@ impl Verified {
         match self {
             Verified::Hit(entry) => Ok(entry.principal.clone()),
             Verified::Fresh(principal) => Ok(principal),
-            Verified::NotReady => Err(AuthError::new(Reason::KeysUnavailable, "the keys are not ready")),
+            Verified::NotReady => Err(keys_not_ready()),
         }
     }
+}
+
+/// What `Verified::NotReady` becomes anywhere but `KeyAccess::IfReady`: unavailable keys,
+/// failing closed.
+pub(crate) fn keys_not_ready() -> AuthError {
+    AuthError::new(Reason::KeysUnavailable, "the keys are not ready")
 }
 
 /// How a token verified: the key set generation, its `kid` and `alg`.

@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 
 use crate::contain;
 use crate::decision::Decision;
-use crate::engine::{Engine, KeyAccess, Verified};
-use crate::error::{AuthError, Reason};
+use crate::engine::{bearer_token, credential_token, keys_not_ready, Engine, KeyAccess, Verified};
+use crate::error::AuthError;
 use crate::principal::Principal;
 use crate::request::Request;
 use crate::time::UnixTime;
@@ -75,9 +75,10 @@ impl Outcome {
 
 /// The outcomes of verifications and checks as JSON text, for the JavaScript bindings:
 /// [`Outcome::to_json`] of what [`Engine::verify`], [`Engine::verify_cached`],
-/// [`Engine::verify_if_ready`] and the matching `check` forms give. A verified-token cache
-/// hit hands out the text made for its entry, without building the principal again. A
-/// panic becomes a refused token (see [`crate::contain`]).
+/// [`Engine::verify_if_ready`] and the matching `check` forms give. The `check` forms take
+/// a token or a whole `Authorization` value, as [`credential_token`] reads it. A
+/// verified-token cache hit hands out the text made for its entry, without building the
+/// principal again. A panic becomes a refused token (see [`crate::contain`]).
 impl Engine {
     /// [`Engine::verify`] as `{"principal": …}` or `{"error": …}` text.
     ///
@@ -96,6 +97,22 @@ impl Engine {
         self.verify_text(token, now.into(), KeyAccess::Cached).unwrap_or_else(not_ready)
     }
 
+    /// [`Engine::verify_cached`] of the token in an `Authorization` value (see
+    /// [`bearer_token`]) as `{"principal": …}` or `{"error": …}` text.
+    ///
+    /// ```
+    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
+    /// let text = engine.verify_authorization_cached_outcome("Basic dXNlcjpwYXNz", 1_764_000_000);
+    /// assert!(text.contains("TOKEN_MISSING"));
+    /// ```
+    pub fn verify_authorization_cached_outcome(&self, header: &str, now: impl Into<UnixTime>) -> String {
+        match bearer_token(header) {
+            Ok(token) => self.verify_cached_outcome(token, now),
+            Err(e) => Outcome::Error(e).to_json(),
+        }
+    }
+
     /// [`Engine::verify_if_ready`] as `{"principal": …}` or `{"error": …}` text, or `None`
     /// when a remote key set must be fetched first.
     ///
@@ -108,18 +125,29 @@ impl Engine {
         self.verify_text(token, now.into(), KeyAccess::IfReady)
     }
 
-    /// [`Engine::check`] as `{"decision": …}` or `{"error": …}` text.
-    pub fn check_outcome(&self, token: &str, request: &Request, now: impl Into<UnixTime>) -> String {
-        self.check_text(token, request, now.into(), KeyAccess::Fetch).unwrap_or_else(not_ready)
+    /// [`Engine::check`] of a token or `Authorization` value as `{"decision": …}` or
+    /// `{"error": …}` text.
+    pub fn check_outcome(&self, credential: &str, request: &Request, now: impl Into<UnixTime>) -> String {
+        self.check_text(credential, request, now.into(), KeyAccess::Fetch).unwrap_or_else(not_ready)
     }
 
-    /// [`Engine::check_cached`] as `{"decision": …}` or `{"error": …}` text.
-    pub fn check_cached_outcome(&self, token: &str, request: &Request, now: impl Into<UnixTime>) -> String {
-        self.check_text(token, request, now.into(), KeyAccess::Cached).unwrap_or_else(not_ready)
+    /// [`Engine::check_cached`] of a token or `Authorization` value as `{"decision": …}`
+    /// or `{"error": …}` text.
+    ///
+    /// ```
+    /// use portcullis::{Engine, Request};
+    /// let engine = Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
+    /// let request = Request::new("read", serde_json::json!({"type": "todo"}));
+    /// assert!(engine.check_cached_outcome("Bearer", &request, 1_764_000_000).contains("TOKEN_MISSING"));
+    /// ```
+    pub fn check_cached_outcome(&self, credential: &str, request: &Request, now: impl Into<UnixTime>) -> String {
+        self.check_text(credential, request, now.into(), KeyAccess::Cached).unwrap_or_else(not_ready)
     }
 
-    /// [`Engine::check`] on the keys cached now, as `{"decision": …}` or `{"error": …}`
-    /// text, or `None` when a remote key set must be fetched first.
+    /// [`Engine::check`] of a token or `Authorization` value on the keys cached now, as
+    /// `{"decision": …}` or `{"error": …}` text, or `None` when a remote key set must be
+    /// fetched first.
     ///
     /// ```
     /// use portcullis::{Engine, Request};
@@ -130,8 +158,13 @@ impl Engine {
     /// assert_eq!(engine.check_outcome_if_ready(token, &request, 1_764_000_000), None);
     /// assert!(engine.check_cached_outcome(token, &request, 1_764_000_000).contains("KEYS_UNAVAILABLE"));
     /// ```
-    pub fn check_outcome_if_ready(&self, token: &str, request: &Request, now: impl Into<UnixTime>) -> Option<String> {
-        self.check_text(token, request, now.into(), KeyAccess::IfReady)
+    pub fn check_outcome_if_ready(
+        &self,
+        credential: &str,
+        request: &Request,
+        now: impl Into<UnixTime>,
+    ) -> Option<String> {
+        self.check_text(credential, request, now.into(), KeyAccess::IfReady)
     }
 
     fn verify_text(&self, token: &str, now: UnixTime, access: KeyAccess) -> Option<String> {
@@ -143,10 +176,10 @@ impl Engine {
         })
     }
 
-    fn check_text(&self, token: &str, request: &Request, now: UnixTime, access: KeyAccess) -> Option<String> {
+    fn check_text(&self, credential: &str, request: &Request, now: UnixTime, access: KeyAccess) -> Option<String> {
         let decide =
             |principal: &Principal| Outcome::Decision(contain::decision(|| self.authorize(principal, request)));
-        Some(match contain::auth(|| self.verify_with(token, now, access)) {
+        Some(match contain::auth(|| self.verify_with(credential_token(credential)?, now, access)) {
             Ok(Verified::NotReady) => return None,
             Ok(Verified::Hit(entry)) => decide(&entry.principal).to_json(),
             Ok(Verified::Fresh(principal)) => decide(&principal).to_json(),
@@ -158,7 +191,7 @@ impl Engine {
 /// What only `KeyAccess::IfReady` leaves undone, should any other access do so: fail
 /// closed, as unavailable keys.
 fn not_ready() -> String {
-    Outcome::Error(AuthError::new(Reason::KeysUnavailable, "the keys are not ready")).to_json()
+    Outcome::Error(keys_not_ready()).to_json()
 }
 
 fn json_of(value: &impl Serialize) -> Value {
