@@ -53,9 +53,7 @@ impl Engine {
 
     #[pyo3(signature = (token, *, now = None))]
     fn verify(&self, py: Python<'_>, token: &Bound<'_, PyAny>, now: Option<&Bound<'_, PyAny>>) -> PyResult<Principal> {
-        let token = convert::text(token, "token")?;
-        let now = clock(now)?;
-        self.run(py, |engine| engine.verify(&token, now)).map(Principal::from)
+        self.on_token(py, token, now, |engine, token, now| engine.verify(token, now)).map(Principal::from)
     }
 
     /// `verify` when the keys are in, without a fetch; `None` when a fetch of remote keys
@@ -67,9 +65,8 @@ impl Engine {
         token: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Principal>> {
-        let token = convert::text(token, "token")?;
-        let now = clock(now)?;
-        let verified = self.run(py, |engine| engine.verify_if_ready(&token, now).transpose())?;
+        let verified =
+            self.on_token(py, token, now, |engine, token, now| engine.verify_if_ready(token, now).transpose())?;
         Ok(verified.map(Principal::from))
     }
 
@@ -80,9 +77,7 @@ impl Engine {
         header: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Principal> {
-        let header = header_text(header)?;
-        let now = clock(now)?;
-        self.run(py, |engine| engine.verify(bearer_token(&header)?, now)).map(Principal::from)
+        self.on_header(py, header, now, |engine, token, now| engine.verify(token, now)).map(Principal::from)
     }
 
     /// `verify_authorization` when the keys are in; `None` when a fetch must come first.
@@ -93,9 +88,8 @@ impl Engine {
         header: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Principal>> {
-        let header = header_text(header)?;
-        let now = clock(now)?;
-        let verified = self.run(py, |engine| engine.verify_if_ready(bearer_token(&header)?, now).transpose())?;
+        let verified =
+            self.on_header(py, header, now, |engine, token, now| engine.verify_if_ready(token, now).transpose())?;
         Ok(verified.map(Principal::from))
     }
 
@@ -129,10 +123,9 @@ impl Engine {
         context: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
-        let credential = convert::text(token_or_header, "token_or_header")?;
         let request = request(action, resource, context)?;
-        let now = clock(now)?;
-        self.run(py, |engine| engine.check(credential_token(&credential)?, &request, now)).map(Decision::from)
+        self.on_credential(py, token_or_header, now, |engine, token, now| engine.check(token, &request, now))
+            .map(Decision::from)
     }
 
     /// `check` when the keys are in; `None` when a fetch must come first.
@@ -146,11 +139,10 @@ impl Engine {
         context: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Decision>> {
-        let credential = convert::text(token_or_header, "token_or_header")?;
         let request = request(action, resource, context)?;
-        let now = clock(now)?;
-        let decided =
-            self.run(py, |engine| engine.check_if_ready(credential_token(&credential)?, &request, now).transpose())?;
+        let decided = self.on_credential(py, token_or_header, now, |engine, token, now| {
+            engine.check_if_ready(token, &request, now).transpose()
+        })?;
         Ok(decided.map(Decision::from))
     }
 
@@ -223,6 +215,46 @@ impl Engine {
 }
 
 impl Engine {
+    /// Reads a `token` argument and `now`, then runs `call` on them (see [`Engine::run`]).
+    fn on_token<T: Send>(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+        call: impl FnOnce(&portcullis::Engine, &str, UnixTime) -> Result<T, AuthError> + Send,
+    ) -> PyResult<T> {
+        let token = convert::text(token, "token")?;
+        let now = clock(now)?;
+        self.run(py, |engine| call(engine, &token, now))
+    }
+
+    /// [`Engine::on_token`] for an `Authorization` value (`None` counts as absent): `call`
+    /// gets its Bearer token.
+    fn on_header<T: Send>(
+        &self,
+        py: Python<'_>,
+        header: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+        call: impl FnOnce(&portcullis::Engine, &str, UnixTime) -> Result<T, AuthError> + Send,
+    ) -> PyResult<T> {
+        let header = if header.is_none() { String::new() } else { convert::text(header, "header")? };
+        let now = clock(now)?;
+        self.run(py, |engine| call(engine, bearer_token(&header)?, now))
+    }
+
+    /// [`Engine::on_token`] for a `token_or_header` argument: `call` gets its token.
+    fn on_credential<T: Send>(
+        &self,
+        py: Python<'_>,
+        credential: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+        call: impl FnOnce(&portcullis::Engine, &str, UnixTime) -> Result<T, AuthError> + Send,
+    ) -> PyResult<T> {
+        let credential = convert::text(credential, "token_or_header")?;
+        let now = clock(now)?;
+        self.run(py, |engine| call(engine, credential_token(&credential)?, now))
+    }
+
     /// Runs a verification without the GIL, containing any panic, and maps the error.
     /// With remote keys the call may have fetched: the key cache's events are logged.
     fn run<T: Send>(
@@ -292,15 +324,6 @@ fn coroutine<'py>(
         kwargs.set_item("now", now)?;
     }
     call.call(PyTuple::new(py, all)?, Some(&kwargs))
-}
-
-/// An `Authorization` value: `None` counts as absent (an empty value).
-fn header_text(header: &Bound<'_, PyAny>) -> PyResult<String> {
-    if header.is_none() {
-        Ok(String::new())
-    } else {
-        convert::text(header, "header")
-    }
 }
 
 /// `now`: `None` for the system clock, seconds since the epoch as `int` or `float`,
