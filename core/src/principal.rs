@@ -108,21 +108,17 @@ impl Principal {
 /// [`Principal::from_value`] taking the value: members are moved, not copied.
 impl From<Value> for Principal {
     fn from(value: Value) -> Principal {
+        fn text(value: Value) -> Option<String> {
+            match value {
+                Value::String(s) => Some(s),
+                _ => None,
+            }
+        }
         let Value::Object(mut object) = value else { return Principal::new("", Vec::new(), None, Value::Null) };
-        let mut text = |name: &str| match object.remove(name) {
-            Some(Value::String(s)) => Some(s),
-            _ => None,
-        };
-        let id = text("id").unwrap_or_default();
-        let tenant = text("tenant");
+        let id = object.remove("id").and_then(text).unwrap_or_default();
+        let tenant = object.remove("tenant").and_then(text);
         let roles = match object.remove("roles") {
-            Some(Value::Array(roles)) => roles
-                .into_iter()
-                .filter_map(|r| match r {
-                    Value::String(s) => Some(s),
-                    _ => None,
-                })
-                .collect(),
+            Some(Value::Array(roles)) => roles.into_iter().filter_map(text).collect(),
             _ => Vec::new(),
         };
         let claims = object.remove("claims").unwrap_or(Value::Null);
