@@ -33,7 +33,8 @@ ALGORITHMS: Dict[str, Any] = {
     "PS256": ("rsa-2048.pem", "rsa-2048"),
     "HS256": (None, None),
 }
-#: The ownership rules of the todo example (FORMAT.md's decisions vectors use the same four).
+#: The four ownership rules of the shared decisions vectors (four_rules in core/tests/support);
+#: bench/rust/benches/suite/todo.cedar states the same rules in Cedar.
 RULES = [
     {"id": "own-todos", "effect": "permit", "resource": "todo", "actions": ["read", "update", "delete"],
      "when": "resource.owner_id == principal.id"},
