@@ -1,5 +1,9 @@
 //! Strict JSON for token headers and payloads: an object at the top, no duplicate
 //! member names, and a bounded nesting depth.
+//!
+//! What RFC 8259 leaves to the reader is refused, so that no two readers of one token
+//! can see different claims: a byte order mark, an escaped UTF-16 surrogate without its
+//! pair, a number beyond the range of a double, `NaN` and other non-JSON constants.
 
 use std::cell::Cell;
 use std::fmt;
@@ -144,6 +148,19 @@ mod tests {
         assert_eq!(parse_object(b"{"), Err(JsonProblem::Syntax));
         assert_eq!(parse_object(b""), Err(JsonProblem::Syntax));
         assert_eq!(parse_object(b"\xff"), Err(JsonProblem::Syntax));
+    }
+
+    #[test]
+    fn refuses_what_rfc_8259_leaves_to_the_reader() {
+        assert_eq!(parse_object(b"\xef\xbb\xbf{}"), Err(JsonProblem::Syntax));
+        assert_eq!(parse_object(br#"{"a":"\ud800"}"#), Err(JsonProblem::Syntax));
+        assert_eq!(parse_object(br#"{"a":"\udc00x"}"#), Err(JsonProblem::Syntax));
+        assert_eq!(parse_object(br#"{"a":1e400}"#), Err(JsonProblem::Syntax));
+        assert_eq!(parse_object(format!(r#"{{"a":1{}}}"#, "0".repeat(400)).as_bytes()), Err(JsonProblem::Syntax));
+        assert_eq!(parse_object(br#"{"a":NaN}"#), Err(JsonProblem::Syntax));
+        // Their well-formed neighbours are read.
+        assert_eq!(parse_object(br#"{"a":"\ud83d\ude00"}"#).unwrap()["a"], "\u{1f600}");
+        assert!(parse_object(br#"{"a":1180591620717411303424,"b":1e300}"#).is_ok());
     }
 
     #[test]

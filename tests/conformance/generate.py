@@ -27,6 +27,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import math
 import re
 import secrets
 import string
@@ -727,6 +728,20 @@ def structure_vectors():
                  with_payload(base_payload[:-1] + b',"s\\u0075b":"admin"}')))
     out.append(V("payload-duplicate-nested", "duplicate member inside a nested object", P, M,
                  with_payload(base_payload[:-1] + b',"org":{"id":"a","id":"b"}}')))
+    out.append(V("payload-bom", "a byte order mark before the payload is not JSON here", P, M,
+                 with_payload(b"\xef\xbb\xbf" + base_payload)))
+    out.append(V("header-bom", "a byte order mark before the header is not JSON here", P, M,
+                 with_header(b'\xef\xbb\xbf{"alg":"EdDSA","kid":"ed-1"}')))
+    out.append(V("payload-lone-surrogate", "an escaped UTF-16 surrogate without its pair is not text", P, M,
+                 with_payload(base_payload[:-1] + b',"name":"\\ud800"}')))
+    out.append(V("payload-surrogate-pair", "an escaped surrogate pair is one character", P, OK(),
+                 with_payload(base_payload[:-1] + b',"name":"\\ud83d\\ude00"}')))
+    out.append(V("payload-number-out-of-range", "a number beyond the range of a double", P, M,
+                 with_payload(base_payload[:-1] + b',"n":1' + b"0" * 400 + b'}')))
+    out.append(V("payload-exponent-out-of-range", "1e400 is beyond the range of a double", P, M,
+                 with_payload(base_payload[:-1] + b',"n":1e400}')))
+    out.append(V("payload-large-integer", "an integer beyond 64 bits but within a double's range", P, OK(),
+                 with_payload(base_payload[:-1] + b',"n":' + str(2 ** 70).encode() + b'}')))
     out.append(V("payload-surrounding-whitespace", "JSON whitespace around and inside the payload is fine",
                  P, OK(), with_payload(b' \r\n {"sub" : "user_1",\r\n "iss":"https://app.example.com",'
                                        b'\t"aud":"https://app.example.com", "exp":1764000840 } \n')))
@@ -2120,13 +2135,33 @@ def strict_json_object(data):
     def no_constant(_):
         raise ValueError("not JSON")
 
+    def number(parse):
+        # A number beyond the range of a double is not read as JSON.
+        def read(text):
+            if math.isinf(float(text)):
+                raise ValueError("number out of range")
+            return parse(text)
+        return read
+
     try:
-        value = json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant)
+        value = json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant,
+                           parse_int=number(int), parse_float=number(float))
     except (ValueError, DuplicateMember):
         return None
-    if not isinstance(value, dict) or json_depth(value) > 32:
+    if not isinstance(value, dict) or json_depth(value) > 32 or has_lone_surrogate(value):
         return None
     return value
+
+
+def has_lone_surrogate(v):
+    """An escaped UTF-16 surrogate without its pair (`"\\ud800"`) is not a character."""
+    if isinstance(v, str):
+        return any(0xD800 <= ord(ch) <= 0xDFFF for ch in v)
+    if isinstance(v, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(x) for k, x in v.items())
+    if isinstance(v, list):
+        return any(has_lone_surrogate(x) for x in v)
+    return False
 
 
 class Key:
