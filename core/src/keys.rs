@@ -333,6 +333,12 @@ fn rsa(n: &[u8], e: &[u8], path: &str) -> Result<Kind, ConfigError> {
             format!("is a {bits}-bit RSA key; keys of {} to {} bits are accepted", RSA_BITS.start(), RSA_BITS.end()),
         ));
     }
+    if crate::roca::has_fingerprint(n) {
+        return Err(ConfigError::new(
+            path,
+            "is an RSA key with the ROCA weakness (CVE-2017-15361), which can be factored; generate a new key",
+        ));
+    }
     let exponent_ok = e.len() <= 4 && e.last().is_some_and(|b| b & 1 == 1) && e != [1];
     if !exponent_ok {
         return Err(ConfigError::new(path, "has an unusable RSA public exponent"));

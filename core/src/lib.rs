@@ -57,6 +57,7 @@ mod outcome;
 mod policy;
 mod principal;
 mod request;
+mod roca;
 mod time;
 mod token;
 mod token_cache;
