@@ -262,13 +262,13 @@ def text_header(ctx, text: str, payload=None) -> str:
     return ctx.sign_text(b64u(text.encode()), b64u(p))
 
 
-def claims_text(ctx, **changes) -> str:
-    """The JSON text of the case's claims, with some members replaced by raw JSON text."""
+def claims_text(ctx, **raw) -> str:
+    """The JSON text of the case's claims, where the members named in `raw` are given as
+    raw JSON text (replacing a claim in place, or added at the end)."""
     c = ctx.claims()
-    body = ",".join(f"{json.dumps(k)}:{changes.pop(k) if k in changes else json.dumps(v, ensure_ascii=False)}"
-                    for k, v in c.items())
-    extra = "".join(f",{json.dumps(k)}:{v}" for k, v in changes.items())
-    return "{" + body + extra + "}"
+    members = [(k, raw.get(k, json.dumps(v, ensure_ascii=False))) for k, v in c.items()]
+    members += [(k, text) for k, text in raw.items() if k not in c]
+    return "{" + ",".join(f"{json.dumps(k)}:{text}" for k, text in members) + "}"
 
 
 def std_b64(part: str) -> str:
