@@ -2,9 +2,10 @@
 //!
 //! Only what JSON can hold converts: `dict` with `str` keys, `list`/`tuple`, `str`,
 //! `int` (within 64 bits), finite `float`, `bool` and `None`. Anything else is a
-//! `TypeError` (a value out of range a `ValueError`) that names where it was found,
-//! e.g. `resource.tags[2]`.
+//! `TypeError` (a value out of range, or a `str` that is not valid Unicode, a
+//! `ValueError`) that names where it was found, e.g. `resource.tags[2]`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use pyo3::conversion::IntoPyObjectExt;
@@ -72,7 +73,7 @@ fn walk(obj: &Bound<'_, PyAny>, place: Place<'_>, depth: usize) -> PyResult<Valu
             .ok_or_else(|| PyValueError::new_err(format!("{place}: not a finite number")));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
+        return Ok(Value::String(str_of(s, place)?.into_owned()));
     }
     if let Ok(dict) = obj.cast::<PyDict>() {
         let mut map = Map::new();
@@ -80,7 +81,7 @@ fn walk(obj: &Bound<'_, PyAny>, place: Place<'_>, depth: usize) -> PyResult<Valu
             let Ok(key) = key.cast::<PyString>() else {
                 return Err(PyTypeError::new_err(format!("{place}: keys must be str, not {}", type_name(&key))));
             };
-            let key = key.to_cow()?;
+            let key = str_of(key, format_args!("{place}: a key"))?;
             let value = walk(&item, Place::Key(&place, &key), depth + 1)?;
             map.insert(key.into_owned(), value);
         }
@@ -137,9 +138,17 @@ pub fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bou
 /// The argument called `name`, which must be a `str`.
 pub fn text(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
     match obj.cast::<PyString>() {
-        Ok(s) => Ok(s.to_cow()?.into_owned()),
+        Ok(s) => Ok(str_of(s, name)?.into_owned()),
         Err(_) => Err(PyTypeError::new_err(format!("{name} must be a str, not {}", type_name(obj)))),
     }
+}
+
+/// The text of a `str`; `what` names it in the error. A `str` that UTF-8 cannot encode (a
+/// lone surrogate, as `surrogateescape` leaves for bytes that are not UTF-8, in values from
+/// `os.environ` for one) is a `ValueError` that does not quote it: the `UnicodeEncodeError`
+/// Python would raise carries the whole string, a token or a secret, in its arguments.
+pub fn str_of<'a>(s: &'a Bound<'_, PyString>, what: impl fmt::Display) -> PyResult<Cow<'a, str>> {
+    s.to_cow().map_err(|_| PyValueError::new_err(format!("{what}: not valid Unicode (it holds a lone surrogate)")))
 }
 
 /// The name of an object's type, for messages.

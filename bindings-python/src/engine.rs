@@ -32,7 +32,7 @@ impl Engine {
     #[new]
     fn new(policy: &Bound<'_, PyAny>) -> PyResult<Self> {
         let loaded = if let Ok(text) = policy.cast::<PyString>() {
-            let text = text.to_cow()?;
+            let text = convert::str_of(text, "policy")?;
             contain::config(|| portcullis::Engine::from_json(&text))
         } else if policy.is_instance_of::<PyDict>() {
             let doc = convert::to_value(policy, "policy")?;

@@ -43,13 +43,13 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                     text.parse::<f64>()
                         .ok()
                         .filter(|n| n.is_finite())
-                        .ok_or_else(|| format!("--now must be Unix seconds, not {text:?}"))?,
+                        .ok_or_else(|| format!("--now must be Unix seconds, not {}", shown(&text)))?,
                 );
             }
             "--action" => o.action = Some(value("--action")?),
             "--resource" => o.resource = Some(value("--resource")?),
             "--context" => o.context = Some(value("--context")?),
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            flag if flag.starts_with("--") => return Err(format!("unknown option {}", shown(flag))),
             _ => o.positional.push(arg.clone()),
         }
     }
@@ -188,6 +188,13 @@ fn cmd_conformance(args: &[String]) -> Result<ExitCode, ExitCode> {
     Ok(if tally.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+/// A mistaken argument, quoted in a usage message only when it looks like a word: a
+/// token or a secret given in the wrong place is not printed back.
+fn shown(arg: &str) -> String {
+    let word = arg.len() <= 24 && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if word { format!("{arg:?}") } else { format!("({} characters, not shown)", arg.chars().count()) }
+}
+
 fn usage(problem: String) -> ExitCode {
     eprintln!("{problem}\n\n{USAGE}");
     ExitCode::from(2)
@@ -207,7 +214,7 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
-        other => Err(usage(format!("unknown command {other:?}"))),
+        other => Err(usage(format!("unknown command {}", shown(other)))),
     };
     result.unwrap_or_else(|code| code)
 }

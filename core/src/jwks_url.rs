@@ -66,6 +66,11 @@ pub(crate) fn parse(keys: &Fields<'_>) -> Result<RemoteConfig, ConfigError> {
     Ok(RemoteConfig { url: url.to_owned(), shown, max_age, cooldown, timeout, stale_for })
 }
 
+/// The URL without its query, for messages, status and `Debug` (a query may carry a credential).
+pub(crate) fn without_query(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
+}
+
 /// Checks a JWKS URL: `https:`, or `http:` to a loopback host only; no credentials, no
 /// fragment, no whitespace. Returns the URL without its query, for display. Problems
 /// never repeat the URL, which may hold a credential.
@@ -107,7 +112,7 @@ fn check_url(url: &str) -> Result<String, String> {
     if !secure && !is_loopback(host) {
         return Err("must use https: (http: is allowed only for localhost, 127.0.0.0/8 and [::1])".into());
     }
-    Ok(url.split('?').next().unwrap_or(url).to_owned())
+    Ok(without_query(url).to_owned())
 }
 
 /// `localhost` (and names under it), an IPv4 loopback address, or `::1`.

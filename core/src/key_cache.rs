@@ -56,7 +56,7 @@ pub enum KeyNeed {
 /// A fetch to perform: one GET of `url`, which must give up after `timeout_ms`. Hosts
 /// that cross a language boundary may carry it as JSON (`{"id", "url", "timeout_ms"}`)
 /// and bring it back with the answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct KeyFetch {
     /// Which fetch this is; only the answer to the fetch under way is taken.
     pub id: u64,
@@ -64,6 +64,23 @@ pub struct KeyFetch {
     pub url: String,
     /// How long the request may take in all, in milliseconds.
     pub timeout_ms: u64,
+}
+
+/// Shows the URL without its query, which may hold a credential (as key events and
+/// [`KeyStatus`] do).
+///
+/// ```
+/// let ticket = portcullis::KeyFetch { id: 1, url: "https://a.example/jwks?key=s3cr3t".into(), timeout_ms: 5000 };
+/// assert_eq!(format!("{ticket:?}"), r#"KeyFetch { id: 1, url: "https://a.example/jwks", timeout_ms: 5000 }"#);
+/// ```
+impl std::fmt::Debug for KeyFetch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyFetch")
+            .field("id", &self.id)
+            .field("url", &crate::jwks_url::without_query(&self.url))
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
 }
 
 /// The outcome of a [`KeyFetch`], as the host saw it.
@@ -74,7 +91,7 @@ pub struct KeyFetch {
 /// let down = KeyResponse::Failed("connection refused".into());
 /// # let _ = (ok, down);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum KeyResponse {
     /// An HTTP response: its status, its `Cache-Control` header, and its body (a host may
     /// stop reading after 1 MB plus one byte: a longer body is refused either way).
@@ -89,6 +106,26 @@ pub enum KeyResponse {
     /// No response: why, in a few words (`connection refused`, `timed out after 5 s`).
     /// Never put a credential here; it is logged.
     Failed(String),
+}
+
+/// Shows the body's length, not the body: an endpoint may serve private keys.
+///
+/// ```
+/// let ok = portcullis::KeyResponse::Http { status: 200, cache_control: None, body: br#"{"keys":[]}"#.to_vec() };
+/// assert_eq!(format!("{ok:?}"), "Http { status: 200, cache_control: None, body: 11 bytes }");
+/// ```
+impl std::fmt::Debug for KeyResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyResponse::Http { status, cache_control, body } => f
+                .debug_struct("Http")
+                .field("status", status)
+                .field("cache_control", cache_control)
+                .field("body", &format_args!("{} bytes", body.len()))
+                .finish(),
+            KeyResponse::Failed(why) => f.debug_tuple("Failed").field(why).finish(),
+        }
+    }
 }
 
 /// How urgent a [`KeyEvent`] is.
