@@ -71,7 +71,7 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
         throw new TypeError(`policy must be an object or a JSON string, not ${describe(policy)}`)
       }
       this.#logger = loggerOf(options)
-      this.#native = adopted ? adopted.native : loaded(call(() => NativeEngine.load(policy), 'policy'))
+      this.#native = adopted ? adopted.native : loaded(call(() => NativeEngine.load(policyText(policy)), 'policy'))
       this.#keys = this.#native.isRemote() ? remoteKeys(this.#native) : null
     }
 
@@ -373,6 +373,13 @@ function requestOf(request) {
     resource: jsonOf(resource, 'request.resource'),
     context: context === undefined || context === null ? undefined : jsonOf(context, 'request.context'),
   }
+}
+
+// A policy reaches both engines as JSON text, so the addon and the WebAssembly build read
+// the same document from the same object: JSON's own rules (toJSON, undefined members left
+// out) and a TypeError for what JSON cannot hold.
+function policyText(policy) {
+  return typeof policy === 'string' ? policy : jsonOf(policy, 'policy')
 }
 
 // The engines take principals, resources and contexts as JSON text: V8 writes it faster

@@ -37,14 +37,11 @@ pub struct NativeEngine {
 
 #[napi]
 impl NativeEngine {
-    /// Loads a policy given as JSON text or as an object: the engine, or the
-    /// configuration error as `{ code, path, message, detail }`.
+    /// Loads a policy given as JSON text (`api.js` turns an object into text): the engine,
+    /// or the configuration error as `{ code, path, message, detail }`.
     #[napi]
-    pub fn load(policy: Value) -> Either<NativeEngine, Value> {
-        loaded(contain::config(|| match &policy {
-            Value::String(text) => portcullis::Engine::from_json(text),
-            doc => portcullis::Engine::from_value(doc),
-        }))
+    pub fn load(policy: String) -> Either<NativeEngine, Value> {
+        loaded(contain::config(|| portcullis::Engine::from_json(&policy)))
     }
 
     /// Loads a policy file (JSON).

@@ -23,7 +23,6 @@ use portcullis::{
     bearer_token, credential_token, AuthError, KeyFetch, KeyNeed, KeyResponse, Outcome, Principal, Request, UnixTime,
 };
 use serde::Serialize;
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 /// A loaded policy.
@@ -34,17 +33,10 @@ pub struct NativeEngine {
 
 #[wasm_bindgen]
 impl NativeEngine {
-    /// Loads a policy given as JSON text or as an object: the engine, or the
-    /// configuration error as `{ code, path, message, detail }`.
-    pub fn load(policy: JsValue) -> JsValue {
-        let result = match policy.as_string() {
-            Some(text) => portcullis::Engine::from_json(&text),
-            None => match from_js(policy) {
-                Ok(doc) => portcullis::Engine::from_value(&doc),
-                Err(e) => Err(portcullis::ConfigError::new("", e)),
-            },
-        };
-        match result {
+    /// Loads a policy given as JSON text (`api.js` turns an object into text): the engine,
+    /// or the configuration error as `{ code, path, message, detail }`.
+    pub fn load(policy: &str) -> JsValue {
+        match portcullis::Engine::from_json(policy) {
             Ok(inner) => NativeEngine { inner }.into(),
             Err(e) => e.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL),
         }
@@ -203,9 +195,6 @@ fn not_json(e: serde_json::Error) -> JsError {
     JsError::new(&format!("not a JSON value: {e}"))
 }
 
-fn from_js(value: JsValue) -> Result<Value, String> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| format!("not a JSON value: {e}"))
-}
 
 /// JSON text of an outcome (these serialise to objects with string keys, which cannot fail).
 fn text<T: Serialize + ?Sized>(value: &T) -> String {
