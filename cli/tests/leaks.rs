@@ -1,0 +1,383 @@
+//! Hardening: what `portcullis verify`, `authorize` and `check` print on failing inputs
+//! (stdout and stderr, the key cache's log lines included) never holds the token, a key or
+//! a secret.
+//!
+//! Every conformance vector (the project's, and the shared ones beside the repository when
+//! present) is run through the binary: `check` on its policy, `verify` of its credential as
+//! written (from the command line) and with its token's signature altered (from stdin), and
+//! `authorize` with its request, or with one no rule permits. The needles: the token and
+//! its parts, the `Authorization` value, and every string under the policy's `keys`. A JWKS
+//! endpoint that serves private keys, garbage or errors is covered at the end.
+
+use std::collections::BTreeSet;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{json, Value};
+
+/// Needles shorter than this are not looked for: short strings (`sig`, `P-256`) are
+/// ordinary words of the messages.
+const MIN_NEEDLE: usize = 8;
+
+/// Members whose string values are not needles, on purpose: key ids are public names
+/// (`key_status` lists them, key events name them); the others name key types, curves,
+/// algorithms and uses, not key material, and a configuration error quotes an unsupported
+/// one (`"secp256k1" is not supported`) so that its author sees what was refused.
+const PUBLIC_NAMES: [&str; 6] = ["kid", "kty", "crv", "alg", "use", "key_ops"];
+
+// ---------------------------------------------------------------------------------------
+// Needles: what must never be printed.
+
+/// `(what it is, the text)`.
+type Needles = BTreeSet<(String, String)>;
+
+fn push(out: &mut Needles, what: &str, text: &str) {
+    if text.chars().count() >= MIN_NEEDLE {
+        out.insert((what.to_owned(), text.to_owned()));
+    }
+}
+
+/// The whole value, each whitespace-separated word and each dot-separated part.
+fn credential_needles(what: &str, credential: &str, out: &mut Needles) {
+    push(out, what, credential);
+    for word in credential.split_whitespace() {
+        push(out, &format!("{what} (a word)"), word);
+        for (i, part) in word.split('.').enumerate() {
+            push(out, &format!("{what} (part {})", i + 1), part);
+        }
+    }
+}
+
+/// Every string (and long number) under a `keys` section, but the public names.
+/// `keys.jwks_url` is printed on purpose without its query (in key events); its query,
+/// which may hold a credential, is a needle, and so is the whole URL when it has a query or
+/// user info.
+fn key_needles(value: &Value, path: &str, name: &str, out: &mut Needles) {
+    match value {
+        Value::Object(map) => {
+            for (member, item) in map {
+                key_needles(item, &format!("{path}.{member}"), member, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                key_needles(item, &format!("{path}[{i}]"), name, out);
+            }
+        }
+        Value::String(_) if PUBLIC_NAMES.contains(&name) => {}
+        Value::String(url) if path == "keys.jwks_url" => {
+            if let Some((_, query)) = url.split_once('?') {
+                push(out, "the query of keys.jwks_url", query);
+                push(out, "keys.jwks_url with its query", url);
+            }
+            if url.contains('@') {
+                push(out, "keys.jwks_url with user info", url);
+            }
+        }
+        Value::String(text) => {
+            push(out, path, text);
+            if text.contains("-----BEGIN") {
+                for line in text.lines().filter(|l| !l.starts_with("-----")) {
+                    push(out, &format!("{path} (a PEM line)"), line.trim());
+                }
+            }
+        }
+        Value::Number(n) => push(out, path, &n.to_string()),
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
+/// The token with the first character of its signature changed; `None` without one.
+fn altered(token: &str) -> Option<String> {
+    let (input, signature) = token.rsplit_once('.')?;
+    let first = signature.chars().next()?;
+    let swapped = if first == 'A' { 'B' } else { 'A' };
+    Some(format!("{input}.{swapped}{}", &signature[first.len_utf8()..]))
+}
+
+// ---------------------------------------------------------------------------------------
+// Running the binary, and searching what it printed.
+
+/// What was run, and what was found.
+#[derive(Default)]
+struct Audit {
+    /// Runs that failed (exit status 1: refused, denied or an invalid policy).
+    failures: usize,
+    failing_vectors: BTreeSet<String>,
+    /// The lines the key cache logged on stderr.
+    logged: Vec<String>,
+    leaks: Vec<String>,
+}
+
+impl Audit {
+    /// Runs `portcullis ARGS` (with `stdin` when given) for `vector` (and the `variant` of its
+    /// credential) and searches its output.
+    fn run(&mut self, vector: &str, variant: &str, needles: &Needles, args: &[&str], stdin: Option<&str>) {
+        let output = portcullis(args, stdin);
+        if output.status.code() == Some(1) {
+            self.failures += 1;
+            self.failing_vectors.insert(vector.to_owned());
+        }
+        let command = format!("portcullis {}{}", args[0], if stdin.is_some() { " (token on stdin)" } else { "" });
+        for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            for (what, needle) in needles {
+                if text.contains(needle.as_str()) {
+                    let start: String = needle.chars().take(6).collect();
+                    self.leaks
+                        .push(format!("{vector}{variant}: {command}: {stream} holds {what} (starting {start:?})"));
+                }
+            }
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        self.logged.extend(stderr.lines().filter(|l| l.starts_with("portcullis: ")).map(str::to_owned));
+    }
+
+    fn assert_clean(&self) {
+        assert!(
+            self.leaks.is_empty(),
+            "{} leak(s) found:\n{}",
+            self.leaks.len(),
+            self.leaks.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+        );
+    }
+}
+
+fn portcullis(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(text) = stdin {
+        // The binary may exit without reading it (a policy that does not load).
+        let _ = child.stdin.take().unwrap().write_all(text.as_bytes());
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A directory of its own for the policy files of one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("portcullis-cli-leaks-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs one vector through `check`, `verify` and `authorize`.
+fn run_vector(audit: &mut Audit, dir: &Path, file: &str, vector: &Value) {
+    let id = format!("{file}:{}", vector["id"].as_str().unwrap_or("?"));
+    let policy_file = dir.join("policy.json");
+    std::fs::write(&policy_file, vector["policy"].to_string()).unwrap();
+    let policy = policy_file.to_string_lossy().into_owned();
+    let now = vector["now"].as_f64().unwrap_or(1_764_000_000.0).to_string();
+
+    let mut needles = Needles::new();
+    key_needles(&vector["policy"]["keys"], "keys", "", &mut needles);
+    audit.run(&id, "", &needles, &["check", &policy], None);
+
+    let (kind, credential) = match (&vector["token"], &vector["authorization"]) {
+        (Value::String(t), _) => ("the token", t.as_str()),
+        (_, Value::String(h)) => ("the Authorization value", h.as_str()),
+        _ => ("nothing", ""),
+    };
+    credential_needles(kind, credential, &mut needles);
+    // A credential that starts with `-` would be read as an option (or stdin): give it on stdin.
+    if credential.starts_with('-') {
+        audit.run(&id, "", &needles, &["verify", "--policy", &policy, "--now", &now, "-"], Some(credential));
+    } else {
+        audit.run(&id, "", &needles, &["verify", "--policy", &policy, "--now", &now, credential], None);
+    }
+
+    if let Some(tampered) = credential.split_whitespace().last().and_then(altered) {
+        let mut needles = needles.clone();
+        credential_needles("the altered token", &tampered, &mut needles);
+        let args = ["verify", "--policy", &policy, "--now", &now, "-"];
+        audit.run(&id, " (signature altered)", &needles, &args, Some(&tampered));
+    }
+
+    // The vector's request, or one that no rule permits, so that a verified token is denied.
+    let request = vector.get("request").cloned().unwrap_or(json!({"action": "leak-check"}));
+    let action = request["action"].as_str().unwrap_or("leak-check").to_owned();
+    let resource = request.get("resource").cloned().unwrap_or(json!({"type": "leak-check"})).to_string();
+    let context = request.get("context").cloned().unwrap_or(json!({})).to_string();
+    if !credential.starts_with('-') {
+        let args = [
+            "authorize",
+            "--policy",
+            &policy,
+            "--action",
+            &action,
+            "--resource",
+            &resource,
+            "--context",
+            &context,
+            "--now",
+            &now,
+            credential,
+        ];
+        audit.run(&id, "", &needles, &args, None);
+    }
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|x| x == "json"));
+    files.sort();
+    files
+}
+
+fn audit_files(files: &[PathBuf], name: &str) -> Audit {
+    let dir = scratch(name);
+    let mut audit = Audit::default();
+    for path in files {
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        for vector in doc["vectors"].as_array().expect("a vectors list") {
+            run_vector(&mut audit, &dir, &file, vector);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    audit
+}
+
+#[test]
+fn the_projects_vectors_print_no_secret() {
+    let files = json_files(&repo().join("tests/conformance"));
+    assert!(files.len() >= 10, "the project's vector files are missing");
+    let audit = audit_files(&files, "project");
+    audit.assert_clean();
+    // Not vacuous: many failing runs, of nearly every vector, and the key cache's log lines.
+    assert!(audit.failures >= 1_500, "{} failing runs", audit.failures);
+    assert!(audit.failing_vectors.len() >= 700, "{} failing vectors", audit.failing_vectors.len());
+    assert!(audit.logged.len() >= 10, "{} logged lines", audit.logged.len());
+    eprintln!("leaks: {} failing runs of {} vectors", audit.failures, audit.failing_vectors.len());
+}
+
+#[test]
+fn the_shared_vectors_print_no_secret() {
+    let dir = repo().join("../shared/conformance/vectors");
+    let files = json_files(&dir);
+    if files.is_empty() {
+        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "{} is missing (required under CI)", dir.display());
+        eprintln!("leaks: {} is missing; skipped", dir.display());
+        return;
+    }
+    let audit = audit_files(&files, "shared");
+    audit.assert_clean();
+    assert!(audit.failures >= 100, "{} failing runs", audit.failures);
+}
+
+#[test]
+fn the_audit_finds_a_needle() {
+    let mut needles = Needles::new();
+    credential_needles("the token", "aaaaaaaaaa.bbbbbbbbbb.cccccccccc", &mut needles);
+    key_needles(&json!({"secret": "s3cr3t-s3cr3t", "jwk": {"kid": "a-public-name"}}), "keys", "", &mut needles);
+    assert!(needles.iter().any(|(what, text)| what == "the token (part 2)" && text == "bbbbbbbbbb"));
+    assert!(needles.iter().any(|(what, text)| what == "keys.secret" && text == "s3cr3t-s3cr3t"));
+    assert!(!needles.iter().any(|(_, text)| text == "a-public-name"));
+    // `check` prints the policy's path: a needle there is found.
+    let dir = scratch("self-check");
+    let policy = dir.join("s3cr3t-s3cr3t.json");
+    std::fs::write(&policy, "{").unwrap();
+    let mut audit = Audit::default();
+    audit.run("self-check", "", &needles, &["check", &policy.to_string_lossy()], None);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(audit.failures, 1);
+    assert!(audit.leaks.iter().any(|l| l.starts_with("self-check: portcullis check: stdout holds keys.secret")));
+}
+
+/// A token or a secret given where a command, an option or `--now` goes is not printed back
+/// in the usage message; a mistyped command name is.
+#[test]
+fn misplaced_arguments_are_not_printed_back() {
+    let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtaXNwbGFjZWQifQ.bWlzcGxhY2VkLXNpZ25hdHVyZQ";
+    let mut needles = Needles::new();
+    credential_needles("the token", token, &mut needles);
+    let mut audit = Audit::default();
+    let option = format!("--{token}");
+    for args in [vec![token], vec!["verify", option.as_str(), "x"], vec!["verify", "--now", token, "x"]] {
+        let output = portcullis(&args, None);
+        assert_eq!(output.status.code(), Some(2), "{} is a usage error", args[0]);
+        audit.run("misplaced", "", &needles, &args, None);
+    }
+    audit.assert_clean();
+    let typo = portcullis(&["verfy"], None);
+    assert!(String::from_utf8_lossy(&typo.stderr).starts_with("unknown command \"verfy\""));
+}
+
+/// `portcullis verify` against a JWKS endpoint on 127.0.0.1 that serves private keys,
+/// garbage or errors: the key cache's lines on stderr hold none of it, nor the URL's query.
+#[test]
+fn misbehaving_key_set_endpoints_print_no_secret() {
+    const URL_TOKEN: &str = "url-query-credential-7f3e9a";
+    const BODY_SECRET: &str = "cookie-secret-from-a-misconfigured-server-4c1d";
+    let x = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+    let d = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
+    let bodies = [
+        (200, json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "d": d, "kid": "k1"}]}).to_string()),
+        (200, json!({"keys": [{"kty": "oct", "k": BODY_SECRET, "kid": "k1"}]}).to_string()),
+        (200, format!("<html>{BODY_SECRET}</html>")),
+        (200, json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": BODY_SECRET, "kid": "k1"}]}).to_string()),
+        (500, json!({"error": BODY_SECRET}).to_string()),
+    ];
+    let dir = scratch("remote");
+    let mut audit = Audit::default();
+    for (status, body) in bodies {
+        let url = format!("{}?access_token={URL_TOKEN}", serve_once(status, body.clone()));
+        let policy_file = dir.join("policy.json");
+        std::fs::write(
+            &policy_file,
+            json!({"token": {"algorithms": ["EdDSA"]}, "keys": {"jwks_url": url}}).to_string(),
+        )
+        .unwrap();
+        let token = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1MSIsImV4cCI6MTc2NDAwMDkwMH0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
+        let mut needles = Needles::new();
+        credential_needles("the token", token, &mut needles);
+        key_needles(&json!({"jwks_url": url}), "keys", "", &mut needles);
+        if let Ok(served) = serde_json::from_str::<Value>(&body) {
+            key_needles(&served, "served", "", &mut needles);
+        }
+        push(&mut needles, "a secret in the served body", BODY_SECRET);
+        push(&mut needles, "the served d", d);
+        let policy = policy_file.to_string_lossy().into_owned();
+        audit.run("remote", "", &needles, &["verify", "--policy", &policy, "--now", "1764000000", token], None);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    audit.assert_clean();
+    assert_eq!(audit.failures, 5);
+    for why in ["private or symmetric key material", "is not JSON", "no usable key", "HTTP 500"] {
+        assert!(audit.logged.iter().any(|l| l.contains(why)), "no line on stderr says {why:?}: {:?}", audit.logged);
+    }
+}
+
+/// A JWKS endpoint on 127.0.0.1 that answers one request with `status` and `body`.
+fn serve_once(status: u16, body: String) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else { return };
+        let mut head = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+        let reply = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(reply.as_bytes());
+    });
+    url
+}
