@@ -48,6 +48,20 @@ test('a policy of the wrong type is a TypeError', () => {
   if (files) assert.throws(() => Engine.fromFile(7), { name: 'TypeError' })
 })
 
+test('a policy object is read as JSON is written', () => {
+  const token = signer.sign(claims())
+  // undefined members are left out, toJSON is honoured: as JSON.stringify reads the object.
+  const loose = { ...policy, token: { ...policy.token, typ: undefined, max_age: { toJSON: () => 86400 } } }
+  assert.equal(new Engine(loose).verifySync(token, at).id, 'user_1')
+  for (const [what, odd] of [['a BigInt', 86400n], ['a function', () => 86400], ['a symbol', Symbol('s')]]) {
+    assert.throws(() => new Engine({ ...policy, token: { ...policy.token, max_age: odd } }),
+      (e) => e instanceof TypeError && /^policy must hold only JSON values/.test(e.message), what)
+  }
+  const cycle = { ...policy }
+  cycle.self = cycle
+  assert.throws(() => new Engine(cycle), (e) => e instanceof TypeError && /^policy /.test(e.message))
+})
+
 test('verify maps the principal with JSON-typed claims', async () => {
   const token = signer.sign(claims({ role: 'user, editor', plan: { seats: 3 }, verified: true }))
   const p = await engine.verify(token, at)
