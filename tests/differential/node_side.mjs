@@ -70,3 +70,5 @@ for (const [name, make] of Object.entries(sides)) {
   out[name] = results
 }
 writeFileSync(outPath, JSON.stringify(out))
+const joseVersion = JSON.parse(readFileSync(new URL('./node_modules/jose/package.json', import.meta.url), 'utf8')).version
+console.log(`node side: jose ${joseVersion}, Node ${process.versions.node}`)

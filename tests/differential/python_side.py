@@ -115,6 +115,7 @@ def main(argv):
         verifiers = {gid: make(g["policy"]) for gid, g in doc["groups"].items()}
         out[name] = [verifiers[c["group"]](c["token"], c["now"]) for c in doc["cases"]]
     Path(out_path).write_text(json.dumps(out))
+    print(f"python side: PyJWT {jwt.__version__}, portcullis {portcullis.__version__}")
 
 
 if __name__ == "__main__":
