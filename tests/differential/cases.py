@@ -316,6 +316,11 @@ RANDOM = {
 }
 
 
+def on_valid(fn):
+    """A mutation of one valid token of the case."""
+    return lambda c: fn(c.valid())
+
+
 def asym(fn):
     """A mutation that applies to asymmetric algorithms only."""
     return lambda c: None if c.hs else fn(c)
@@ -341,15 +346,13 @@ ONCE = {
     # Structure
     "sig-noncanonical": lambda c: sig_noncanonical(c.valid()),
     "payload-noncanonical": lambda c: payload_noncanonical(c),
-    "sig-std-base64": lambda c: with_part(c.valid(), 2, std_b64(parts(c.valid())[2])) if "-" in parts(
-        c.valid())[2] or "_" in parts(c.valid())[2] else None,
-    "sig-padded": lambda c: with_part(c.valid(), 2, padded(parts(c.valid())[2])) if len(
-        parts(c.valid())[2]) % 4 else None,
+    "sig-std-base64": on_valid(lambda t: with_part(t, 2, std_b64(parts(t)[2])) if set("-_") & set(parts(t)[2]) else None),
+    "sig-padded": on_valid(lambda t: with_part(t, 2, padded(parts(t)[2])) if len(parts(t)[2]) % 4 else None),
     "payload-padded": lambda c: payload_padded(c),
-    "sig-truncated": lambda c: with_part(c.valid(), 2, b64u(dec(parts(c.valid())[2])[:-1])),
-    "sig-extended": lambda c: with_part(c.valid(), 2, b64u(dec(parts(c.valid())[2]) + b"\x00")),
+    "sig-truncated": on_valid(lambda t: with_part(t, 2, b64u(dec(parts(t)[2])[:-1]))),
+    "sig-extended": on_valid(lambda t: with_part(t, 2, b64u(dec(parts(t)[2]) + b"\x00"))),
     "sig-empty": lambda c: with_part(c.valid(), 2, ""),
-    "sig-zeros": lambda c: with_part(c.valid(), 2, b64u(bytes(len(dec(parts(c.valid())[2]))))),
+    "sig-zeros": on_valid(lambda t: with_part(t, 2, b64u(bytes(len(dec(parts(t)[2])))))),
     "whitespace-around": lambda c: " " + c.valid() + " ",
     "newline-inside": lambda c: c.valid().replace(".", ".\n", 1),
     "two-parts": lambda c: ".".join(parts(c.valid())[:2]),
@@ -357,7 +360,7 @@ ONCE = {
     "trailing-dot": lambda c: c.valid() + ".",
     "empty-token": lambda c: "",
     "dots-only": lambda c: "..",
-    "swap-header-payload": lambda c: ".".join([parts(c.valid())[1], parts(c.valid())[0], parts(c.valid())[2]]),
+    "swap-header-payload": on_valid(lambda t: ".".join([parts(t)[1], parts(t)[0], parts(t)[2]])),
     "sig-from-other-token": lambda c: with_part(c.valid(), 2, parts(c.other_valid())[2]),
     "payload-from-other-token": lambda c: with_part(c.valid(), 1, parts(c.other_valid())[1]),
     # Header
