@@ -14,87 +14,11 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+#[path = "../../core/tests/needles/mod.rs"]
+mod needles;
+
+use needles::{altered, credential_needles, json_files, key_needles, prefix, push, repo, Needle, Needles};
 use serde_json::{json, Value};
-
-/// Needles shorter than this are not looked for: short strings (`sig`, `P-256`) are
-/// ordinary words of the messages.
-const MIN_NEEDLE: usize = 8;
-
-/// Members whose string values are not needles, on purpose: key ids are public names
-/// (`key_status` lists them, key events name them); the others name key types, curves,
-/// algorithms and uses, not key material, and a configuration error quotes an unsupported
-/// one (`"secp256k1" is not supported`) so that its author sees what was refused.
-const PUBLIC_NAMES: [&str; 6] = ["kid", "kty", "crv", "alg", "use", "key_ops"];
-
-// ---------------------------------------------------------------------------------------
-// Needles: what must never be printed.
-
-/// `(what it is, the text)`.
-type Needles = BTreeSet<(String, String)>;
-
-fn push(out: &mut Needles, what: &str, text: &str) {
-    if text.chars().count() >= MIN_NEEDLE {
-        out.insert((what.to_owned(), text.to_owned()));
-    }
-}
-
-/// The whole value, each whitespace-separated word and each dot-separated part.
-fn credential_needles(what: &str, credential: &str, out: &mut Needles) {
-    push(out, what, credential);
-    for word in credential.split_whitespace() {
-        push(out, &format!("{what} (a word)"), word);
-        for (i, part) in word.split('.').enumerate() {
-            push(out, &format!("{what} (part {})", i + 1), part);
-        }
-    }
-}
-
-/// Every string (and long number) under a `keys` section, but the public names.
-/// `keys.jwks_url` is printed on purpose without its query (in key events); its query,
-/// which may hold a credential, is a needle, and so is the whole URL when it has a query or
-/// user info.
-fn key_needles(value: &Value, path: &str, name: &str, out: &mut Needles) {
-    match value {
-        Value::Object(map) => {
-            for (member, item) in map {
-                key_needles(item, &format!("{path}.{member}"), member, out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                key_needles(item, &format!("{path}[{i}]"), name, out);
-            }
-        }
-        Value::String(_) if PUBLIC_NAMES.contains(&name) => {}
-        Value::String(url) if path == "keys.jwks_url" => {
-            if let Some((_, query)) = url.split_once('?') {
-                push(out, "the query of keys.jwks_url", query);
-                push(out, "keys.jwks_url with its query", url);
-            }
-            if url.contains('@') {
-                push(out, "keys.jwks_url with user info", url);
-            }
-        }
-        Value::String(text) => {
-            push(out, path, text);
-            if text.contains("-----BEGIN") {
-                for line in text.lines().filter(|l| !l.starts_with("-----")) {
-                    push(out, &format!("{path} (a PEM line)"), line.trim());
-                }
-            }
-        }
-        Value::Number(n) => push(out, path, &n.to_string()),
-        Value::Bool(_) | Value::Null => {}
-    }
-}
-
-/// The token with the first character of its signature changed; `None` without one.
-fn altered(token: &str) -> Option<String> {
-    let (input, signature) = token.rsplit_once('.')?;
-    let first = signature.chars().next()?;
-    let swapped = if first == 'A' { 'B' } else { 'A' };
-    Some(format!("{input}.{swapped}{}", &signature[first.len_utf8()..]))
-}
 
 // ---------------------------------------------------------------------------------------
 // Running the binary, and searching what it printed.
@@ -122,9 +46,9 @@ impl Audit {
         let command = format!("portcullis {}{}", args[0], if stdin.is_some() { " (token on stdin)" } else { "" });
         for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
             let text = String::from_utf8_lossy(bytes);
-            for (what, needle) in needles {
+            for Needle { what, text: needle } in needles {
                 if text.contains(needle.as_str()) {
-                    let start: String = needle.chars().take(6).collect();
+                    let start = prefix(needle);
                     self.leaks
                         .push(format!("{vector}{variant}: {command}: {stream} holds {what} (starting {start:?})"));
                 }
@@ -175,7 +99,7 @@ fn run_vector(audit: &mut Audit, dir: &Path, file: &str, vector: &Value) {
     let now = vector["now"].as_f64().unwrap_or(1_764_000_000.0).to_string();
 
     let mut needles = Needles::new();
-    key_needles(&vector["policy"]["keys"], "keys", "", &mut needles);
+    key_needles(&vector["policy"]["keys"], "keys", &mut needles);
     audit.run(&id, "", &needles, &["check", &policy], None);
 
     let (kind, credential) = match (&vector["token"], &vector["authorization"]) {
@@ -220,19 +144,6 @@ fn run_vector(audit: &mut Audit, dir: &Path, file: &str, vector: &Value) {
         ];
         audit.run(&id, "", &needles, &args, None);
     }
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn json_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|x| x == "json"));
-    files.sort();
-    files
 }
 
 fn audit_files(files: &[PathBuf], name: &str) -> Audit {
@@ -280,10 +191,10 @@ fn the_shared_vectors_print_no_secret() {
 fn the_audit_finds_a_needle() {
     let mut needles = Needles::new();
     credential_needles("the token", "aaaaaaaaaa.bbbbbbbbbb.cccccccccc", &mut needles);
-    key_needles(&json!({"secret": "s3cr3t-s3cr3t", "jwk": {"kid": "a-public-name"}}), "keys", "", &mut needles);
-    assert!(needles.iter().any(|(what, text)| what == "the token (part 2)" && text == "bbbbbbbbbb"));
-    assert!(needles.iter().any(|(what, text)| what == "keys.secret" && text == "s3cr3t-s3cr3t"));
-    assert!(!needles.iter().any(|(_, text)| text == "a-public-name"));
+    key_needles(&json!({"secret": "s3cr3t-s3cr3t", "jwk": {"kid": "a-public-name"}}), "keys", &mut needles);
+    assert!(needles.iter().any(|n| n.what == "the token (part 2)" && n.text == "bbbbbbbbbb"));
+    assert!(needles.iter().any(|n| n.what == "keys.secret" && n.text == "s3cr3t-s3cr3t"));
+    assert!(!needles.iter().any(|n| n.text == "a-public-name"));
     // `check` prints the policy's path: a needle there is found.
     let dir = scratch("self-check");
     let policy = dir.join("s3cr3t-s3cr3t.json");
@@ -342,9 +253,9 @@ fn misbehaving_key_set_endpoints_print_no_secret() {
         let token = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1MSIsImV4cCI6MTc2NDAwMDkwMH0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
         let mut needles = Needles::new();
         credential_needles("the token", token, &mut needles);
-        key_needles(&json!({"jwks_url": url}), "keys", "", &mut needles);
+        key_needles(&json!({"jwks_url": url}), "keys", &mut needles);
         if let Ok(served) = serde_json::from_str::<Value>(&body) {
-            key_needles(&served, "served", "", &mut needles);
+            key_needles(&served, "served", &mut needles);
         }
         push(&mut needles, "a secret in the served body", BODY_SECRET);
         push(&mut needles, "the served d", d);

@@ -12,105 +12,17 @@
 //! the policy's `keys`. Remote key sets that serve private keys, garbage, errors or
 //! oversized bodies are covered by the tests at the end.
 
+mod needles;
 mod support;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use needles::{altered, credential_needles, json_files, key_needles, prefix, push, repo, Needles};
 use portcullis::{AuthError, ConfigError, Decision, Engine, KeyNeed, KeyResponse, Principal, Request};
 use serde_json::{json, Value};
-
-/// Needles shorter than this are not looked for: short strings (`sig`, `P-256`, `RS256`)
-/// are ordinary words of the messages.
-const MIN_NEEDLE: usize = 8;
-
-// ---------------------------------------------------------------------------------------
-// Needles: what must never be shown.
-
-/// A text that must not appear, and what it is (for the report, which never prints it).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Needle {
-    what: String,
-    text: String,
-}
-
-/// The needles of a credential (a token or an `Authorization` value): the whole value,
-/// each of its whitespace-separated words and each dot-separated part of those.
-fn credential_needles(what: &str, credential: &str, out: &mut BTreeSet<Needle>) {
-    push(out, what, credential);
-    for word in credential.split_whitespace() {
-        push(out, &format!("{what} (a word)"), word);
-        for (i, part) in word.split('.').enumerate() {
-            push(out, &format!("{what} (part {})", i + 1), part);
-        }
-    }
-}
-
-/// The needles of a `keys` section (of a policy, or of a served JWK Set): every string
-/// value under it, recursively, and every long number.
-///
-/// Not needles, on purpose:
-/// - `kid`: key ids are public names; `key_status()` lists them and key events name them.
-/// - `kty`, `crv`, `alg`, `use`, `key_ops`: the names of key types, curves, algorithms and
-///   uses, not key material; a configuration error quotes an unsupported one
-///   (`"secp256k1" is not supported`) so that its author sees what was refused.
-/// - `jwks_url` without a query or user info: where the keys come from is shown on purpose
-///   (`key_status().url`, key events). Its query, which may carry a credential, is a needle,
-///   and so is the whole URL when it has a query or user info.
-fn key_needles(value: &Value, path: &str, out: &mut BTreeSet<Needle>) {
-    member_needles(value, path, "", out);
-}
-
-/// [`key_needles`] of the value of the member `name` (a list's items keep its name).
-fn member_needles(value: &Value, path: &str, name: &str, out: &mut BTreeSet<Needle>) {
-    const NAMES: [&str; 6] = ["kid", "kty", "crv", "alg", "use", "key_ops"];
-    match value {
-        Value::Object(map) => {
-            for (member, item) in map {
-                member_needles(item, &format!("{path}.{member}"), member, out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                member_needles(item, &format!("{path}[{i}]"), name, out);
-            }
-        }
-        Value::String(_) if NAMES.contains(&name) => {}
-        Value::String(url) if path == "keys.jwks_url" => {
-            if let Some((_, query)) = url.split_once('?') {
-                push(out, "the query of keys.jwks_url", query);
-                push(out, "keys.jwks_url with its query", url);
-            }
-            if url.contains('@') {
-                push(out, "keys.jwks_url with user info", url);
-            }
-        }
-        Value::String(text) => {
-            push(out, path, text);
-            // A PEM block: each line of its base64 body as well.
-            if text.contains("-----BEGIN") {
-                for line in text.lines().filter(|l| !l.starts_with("-----")) {
-                    push(out, &format!("{path} (a PEM line)"), line.trim());
-                }
-            }
-        }
-        Value::Number(n) => push(out, path, &n.to_string()),
-        Value::Bool(_) | Value::Null => {}
-    }
-}
-
-fn push(out: &mut BTreeSet<Needle>, what: &str, text: &str) {
-    if text.chars().count() >= MIN_NEEDLE {
-        out.insert(Needle { what: what.to_owned(), text: text.to_owned() });
-    }
-}
-
-/// The start of a needle, for a report that must not print the needle itself.
-fn prefix(text: &str) -> String {
-    text.chars().take(6).collect()
-}
 
 // ---------------------------------------------------------------------------------------
 // The audit: every text a failure gives, searched for the needles.
@@ -272,17 +184,7 @@ struct Case {
     now: f64,
     request: Option<Value>,
     credential: Credential,
-    needles: BTreeSet<Needle>,
-}
-
-/// The token with the first character of its signature changed, so that it fails at the
-/// signature (or earlier) with everything else as the vector has it; `None` when the token
-/// has no third part to change.
-fn altered(token: &str) -> Option<String> {
-    let (input, signature) = token.rsplit_once('.')?;
-    let first = signature.chars().next()?;
-    let swapped = if first == 'A' { 'B' } else { 'A' };
-    Some(format!("{input}.{swapped}{}", &signature[first.len_utf8()..]))
+    needles: Needles,
 }
 
 /// The cases of one vector.
@@ -406,22 +308,6 @@ fn run(audit: &mut Audit, case: &Case) {
     audit.engine(case, &engine);
 }
 
-// ---------------------------------------------------------------------------------------
-// The vector files.
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn json_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|x| x == "json"));
-    files.sort();
-    files
-}
-
 /// Runs every vector of `files` and returns the audit.
 fn audit_files(files: &[PathBuf]) -> Audit {
     let mut audit = Audit::default();
@@ -495,7 +381,7 @@ fn the_audit_finds_a_needle() {
 // Keys that vectors do not cover: the Debug of engines, remote key sets.
 
 /// Ways a key's bytes could show: the text, and the Debug, hex and base64url of its bytes.
-fn byte_needles(what: &str, bytes: &[u8], out: &mut BTreeSet<Needle>) {
+fn byte_needles(what: &str, bytes: &[u8], out: &mut Needles) {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     let list = format!("{bytes:?}");
     push(out, &format!("{what} (bytes)"), &list[1..list.len() - 1]);
@@ -506,7 +392,7 @@ fn byte_needles(what: &str, bytes: &[u8], out: &mut BTreeSet<Needle>) {
     }
 }
 
-fn case_of(id: &str, needles: BTreeSet<Needle>) -> Case {
+fn case_of(id: &str, needles: Needles) -> Case {
     Case {
         vector: id.to_owned(),
         id: id.to_owned(),
@@ -619,7 +505,7 @@ fn assert_every_refusal_seen(audit: &Audit) {
 
 /// The needles of a served body: its key material when it is JSON, and the secrets planted
 /// in it either way, also as the bytes, hex and base64url a `Debug` of the body could show.
-fn served_needles(body: &str, out: &mut BTreeSet<Needle>) {
+fn served_needles(body: &str, out: &mut Needles) {
     if let Ok(doc) = serde_json::from_str::<Value>(body) {
         // The served set's public keys are not secret, but nothing shows them either.
         key_needles(&doc, "served", out);
