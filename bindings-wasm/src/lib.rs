@@ -195,7 +195,6 @@ fn not_json(e: serde_json::Error) -> JsError {
     JsError::new(&format!("not a JSON value: {e}"))
 }
 
-
 /// JSON text of an outcome (these serialise to objects with string keys, which cannot fail).
 fn text<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())

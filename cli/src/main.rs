@@ -192,7 +192,11 @@ fn cmd_conformance(args: &[String]) -> Result<ExitCode, ExitCode> {
 /// token or a secret given in the wrong place is not printed back.
 fn shown(arg: &str) -> String {
     let word = arg.len() <= 24 && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if word { format!("{arg:?}") } else { format!("({} characters, not shown)", arg.chars().count()) }
+    if word {
+        format!("{arg:?}")
+    } else {
+        format!("({} characters, not shown)", arg.chars().count())
+    }
 }
 
 fn usage(problem: String) -> ExitCode {

@@ -121,6 +121,10 @@ fn main() {
     let t = report("portcullis Engine::verify", measure([&first, &last], &portcullis));
     let control = report("control: HMAC, then an early-exit comparison", measure([&first, &last], &early_exit));
     let verdict = if t.abs() < 4.5 { "no difference detected" } else { "DIFFERENCE DETECTED" };
-    println!("portcullis: |t| = {:.2} ({verdict}); control: |t| = {:.2} ({})", t.abs(), control.abs(),
-        if control.abs() >= 4.5 { "detected, as it must be" } else { "NOT detected: the measurement is too noisy" });
+    println!(
+        "portcullis: |t| = {:.2} ({verdict}); control: |t| = {:.2} ({})",
+        t.abs(),
+        control.abs(),
+        if control.abs() >= 4.5 { "detected, as it must be" } else { "NOT detected: the measurement is too noisy" }
+    );
 }

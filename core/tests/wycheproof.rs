@@ -802,7 +802,9 @@ fn jose_file(name: &str, key_of: impl Fn(&Value) -> Result<JoseKey, String>) {
             }
             if let Some((_, _, words)) = gap {
                 if !matches!(&got, Verdict::RefusedKey(why) if why.contains(words)) {
-                    tally.failures.push(format!("{name} tcId {tc}: the key must be refused ({words}); got {}", got.label()));
+                    tally
+                        .failures
+                        .push(format!("{name} tcId {tc}: the key must be refused ({words}); got {}", got.label()));
                 }
             }
             tally.record(test, expect(test, valid), got);
