@@ -4,41 +4,31 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync, execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { existsSync, readdirSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { join, dirname } from 'node:path'
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { tmpdir } from 'node:os'
-import { fileURLToPath } from 'node:url'
 
-import { Signer, NOW, claims, jwksServer, ISSUER, AUDIENCE } from './support.mjs'
-
-const here = dirname(fileURLToPath(import.meta.url))
-const root = join(here, '..', '..')
-const shared = join(root, '..', 'shared', 'conformance', 'vectors')
-const own = join(root, 'tests', 'conformance')
-const jsonFiles = (dir) => readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => join(dir, f))
+import { Signer, NOW, claims, jwksServer, ISSUER, AUDIENCE, projectVectorFiles, sharedVectorFiles } from './support.mjs'
 
 /** Defines the tests of the conformance runner script `runner` (a path). */
 export function conformanceTests(runner) {
 const run = (...files) => spawnSync(process.execPath, [runner, ...files], { encoding: 'utf8' })
 
 test("the project's vectors pass", () => {
-  const r = run(...jsonFiles(own))
+  const r = run(...projectVectorFiles())
   assert.equal(r.status, 0, r.stdout.slice(-3000))
   assert.match(r.stdout.trim(), / passed, 0 failed$/)
 })
 
 test('the shared vectors pass', (t) => {
-  if (!existsSync(shared)) {
-    if (process.env.CI === 'true') assert.fail(`${shared} is missing (required under CI)`)
-    t.skip(`${shared} is missing`)
-    return
-  }
-  const r = run(...jsonFiles(shared))
+  const files = sharedVectorFiles(t)
+  if (!files) return
+  const r = run(...files)
   assert.equal(r.status, 0, r.stdout.slice(-3000))
 })
 
 test('a wrong expectation is reported, and bad files fail', () => {
-  const every = jsonFiles(own).flatMap((f) => JSON.parse(readFileSync(f, 'utf8')).vectors)
+  const every = projectVectorFiles().flatMap((f) => JSON.parse(readFileSync(f, 'utf8')).vectors)
   const [good, base] = every.filter((v) => v.expect.ok === false)
   const wrong = { ...base, id: 'deliberately-wrong', expect: { ...base.expect, reason: 'not_a_reason' } }
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-'))

@@ -1,11 +1,37 @@
 // Shared test helpers: real Ed25519 keys and tokens signed in the test.
 import { generateKeyPairSync, sign, createHmac } from 'node:crypto'
+import { existsSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import assert from 'node:assert/strict'
 
 export const ISSUER = 'https://app.example.com'
 export const AUDIENCE = 'https://api.example.com'
 export const NOW = 1_764_000_000
 export const SECRET = 'a-test-secret-that-is-long-enough-for-hs256'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const jsonFiles = (dir) => readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => join(dir, f))
+
+/** The project's vector files (`tests/conformance/*.json`), as paths. */
+export function projectVectorFiles() {
+  const files = jsonFiles(join(root, 'tests', 'conformance'))
+  assert.ok(files.length >= 10, "the project's vector files are missing")
+  return files
+}
+
+/**
+ * The shared vector files beside the repository (`../shared/conformance/vectors/*.json`), as
+ * paths; without them, the test `t` fails under `CI=true` and is skipped elsewhere (null).
+ */
+export function sharedVectorFiles(t) {
+  const dir = join(root, '..', 'shared', 'conformance', 'vectors')
+  if (existsSync(dir)) return jsonFiles(dir)
+  assert.notEqual(process.env.CI, 'true', `${dir} is missing (required under CI)`)
+  t.skip(`${dir} is missing`)
+  return null
+}
 
 const b64url = (data) => Buffer.from(data).toString('base64url')
 const encode = (part) => b64url(JSON.stringify(part))

@@ -6,8 +6,10 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import time
-from typing import Any, Dict, Optional
+from pathlib import Path
+from typing import Any, Dict, List, Optional
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -17,6 +19,27 @@ ISSUER = "https://app.example.com"
 AUDIENCE = "https://api.example.com"
 NOW = 1_764_000_000
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED_VECTORS = ROOT.parent / "shared" / "conformance" / "vectors"
+
+
+def project_vector_files() -> List[Path]:
+    """The project's vector files (``tests/conformance/*.json``)."""
+    files = sorted((ROOT / "tests" / "conformance").glob("*.json"))
+    assert len(files) >= 10, "the project's vector files are missing"
+    return files
+
+
+def shared_vector_files() -> List[Path]:
+    """The shared vector files beside the repository: the calling test fails without them
+    under ``CI=true`` and is skipped elsewhere."""
+    files = sorted(SHARED_VECTORS.glob("*.json"))
+    if not files:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{SHARED_VECTORS} is missing (required under CI)")
+        pytest.skip(f"{SHARED_VECTORS} is missing")
+    return files
 
 
 def b64url(data: bytes) -> str:

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import copy
-import glob
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "conformance" / "vectors"
+from conftest import project_vector_files, shared_vector_files
 
 
 def run(*paths: str) -> subprocess.CompletedProcess:
@@ -22,25 +16,18 @@ def run(*paths: str) -> subprocess.CompletedProcess:
 
 
 def test_the_projects_vectors_pass():
-    files = sorted(glob.glob(str(ROOT / "tests" / "conformance" / "*.json")))
-    assert files
-    result = run(*files)
+    result = run(*map(str, project_vector_files()))
     assert result.returncode == 0, result.stdout[-3000:]
     assert result.stdout.strip().endswith(" passed, 0 failed")
 
 
 def test_the_shared_vectors_pass():
-    files = sorted(glob.glob(str(SHARED / "*.json")))
-    if not files:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SHARED} is missing (required under CI)")
-        pytest.skip(f"{SHARED} is missing")
-    result = run(*files)
+    result = run(*map(str, shared_vector_files()))
     assert result.returncode == 0, result.stdout[-3000:]
 
 
 def test_a_wrong_expectation_is_reported(tmp_path):
-    every = [v for f in sorted((ROOT / "tests" / "conformance").glob("*.json")) for v in json.loads(f.read_text())["vectors"]]
+    every = [v for f in project_vector_files() for v in json.loads(f.read_text())["vectors"]]
     vectors = [v for v in every if v["expect"].get("ok") is False][:2]
     assert len(vectors) == 2
     wrong = copy.deepcopy(vectors[0])

@@ -17,7 +17,10 @@ use std::process::{Command, Output, Stdio};
 #[path = "../../core/tests/needles/mod.rs"]
 mod needles;
 
-use needles::{altered, credential_needles, json_files, key_needles, prefix, push, repo, Needle, Needles};
+use needles::{
+    altered, credential_needles, key_needles, prefix, project_vector_files, push, shared_vector_files, vectors, Needle,
+    Needles,
+};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------------------
@@ -149,12 +152,8 @@ fn run_vector(audit: &mut Audit, dir: &Path, file: &str, vector: &Value) {
 fn audit_files(files: &[PathBuf], name: &str) -> Audit {
     let dir = scratch(name);
     let mut audit = Audit::default();
-    for path in files {
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let file = path.file_name().unwrap().to_string_lossy().into_owned();
-        for vector in doc["vectors"].as_array().expect("a vectors list") {
-            run_vector(&mut audit, &dir, &file, vector);
-        }
+    for (file, vector) in vectors(files) {
+        run_vector(&mut audit, &dir, &file, &vector);
     }
     let _ = std::fs::remove_dir_all(&dir);
     audit
@@ -162,9 +161,7 @@ fn audit_files(files: &[PathBuf], name: &str) -> Audit {
 
 #[test]
 fn the_projects_vectors_print_no_secret() {
-    let files = json_files(&repo().join("tests/conformance"));
-    assert!(files.len() >= 10, "the project's vector files are missing");
-    let audit = audit_files(&files, "project");
+    let audit = audit_files(&project_vector_files(), "project");
     audit.assert_clean();
     // Not vacuous: many failing runs, of nearly every vector, and the key cache's log lines.
     assert!(audit.failures >= 1_500, "{} failing runs", audit.failures);
@@ -175,13 +172,7 @@ fn the_projects_vectors_print_no_secret() {
 
 #[test]
 fn the_shared_vectors_print_no_secret() {
-    let dir = repo().join("../shared/conformance/vectors");
-    let files = json_files(&dir);
-    if files.is_empty() {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "{} is missing (required under CI)", dir.display());
-        eprintln!("leaks: {} is missing; skipped", dir.display());
-        return;
-    }
+    let Some(files) = shared_vector_files() else { return };
     let audit = audit_files(&files, "shared");
     audit.assert_clean();
     assert!(audit.failures >= 100, "{} failing runs", audit.failures);

@@ -20,7 +20,9 @@ use std::path::PathBuf;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use needles::{altered, credential_needles, json_files, key_needles, prefix, push, repo, Needles};
+use needles::{
+    altered, credential_needles, key_needles, prefix, project_vector_files, push, shared_vector_files, vectors, Needles,
+};
 use portcullis::{AuthError, ConfigError, Decision, Engine, KeyNeed, KeyResponse, Principal, Request};
 use serde_json::{json, Value};
 
@@ -311,13 +313,9 @@ fn run(audit: &mut Audit, case: &Case) {
 /// Runs every vector of `files` and returns the audit.
 fn audit_files(files: &[PathBuf]) -> Audit {
     let mut audit = Audit::default();
-    for path in files {
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        for vector in doc["vectors"].as_array().expect("a vectors list") {
-            for case in cases(&name, vector) {
-                run(&mut audit, &case);
-            }
+    for (name, vector) in vectors(files) {
+        for case in cases(&name, &vector) {
+            run(&mut audit, &case);
         }
     }
     audit
@@ -325,9 +323,7 @@ fn audit_files(files: &[PathBuf]) -> Audit {
 
 #[test]
 fn the_projects_vectors_leak_nothing() {
-    let files = json_files(&repo().join("tests/conformance"));
-    assert!(files.len() >= 10, "the project's vector files are missing");
-    let audit = audit_files(&files);
+    let audit = audit_files(&project_vector_files());
     audit.assert_clean();
     // Not vacuous: every kind of failure was looked at, many times.
     assert!(audit.config_errors >= 500, "{} configuration errors", audit.config_errors);
@@ -347,13 +343,7 @@ fn the_projects_vectors_leak_nothing() {
 
 #[test]
 fn the_shared_vectors_leak_nothing() {
-    let dir = repo().join("../shared/conformance/vectors");
-    let files = json_files(&dir);
-    if files.is_empty() {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "{} is missing (required under CI)", dir.display());
-        eprintln!("leaks: {} is missing; skipped", dir.display());
-        return;
-    }
+    let Some(files) = shared_vector_files() else { return };
     let audit = audit_files(&files);
     audit.assert_clean();
     assert!(audit.failures() >= 100, "only {} failures", audit.failures());

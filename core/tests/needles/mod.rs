@@ -116,11 +116,43 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-pub fn json_files(dir: &Path) -> Vec<PathBuf> {
+fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     files.retain(|p| p.extension().is_some_and(|x| x == "json"));
     files.sort();
     files
+}
+
+/// The project's vector files (`tests/conformance/*.json`).
+pub fn project_vector_files() -> Vec<PathBuf> {
+    let files = json_files(&repo().join("tests/conformance"));
+    assert!(files.len() >= 10, "the project's vector files are missing");
+    files
+}
+
+/// The shared vector files beside the repository (`../shared/conformance/vectors/*.json`),
+/// or `None` when they are missing, which is a failure under `CI=true`.
+pub fn shared_vector_files() -> Option<Vec<PathBuf>> {
+    let dir = repo().join("../shared/conformance/vectors");
+    let files = json_files(&dir);
+    if files.is_empty() {
+        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "{} is missing (required under CI)", dir.display());
+        eprintln!("leaks: {} is missing; skipped", dir.display());
+        return None;
+    }
+    Some(files)
+}
+
+/// Every vector of `files`, with the name of its file.
+pub fn vectors(files: &[PathBuf]) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for path in files {
+        let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let Value::Array(list) = doc["vectors"].take() else { panic!("{name}: no vectors list") };
+        out.extend(list.into_iter().map(|v| (name.clone(), v)));
+    }
+    out
 }
