@@ -16,11 +16,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:http'
 import { basename } from 'node:path'
 import { inspect } from 'node:util'
 
-import { Signer, NOW, claims, projectVectorFiles, sharedVectorFiles } from './support.mjs'
+import { Signer, NOW, claims, jwksServer, projectVectorFiles, sharedVectorFiles } from './support.mjs'
 
 
 // Needles shorter than this are not looked for: short strings (`sig`, `P-256`) are ordinary
@@ -265,24 +264,6 @@ async function auditFiles(api, files) {
 const URL_TOKEN = 'url-query-credential-7f3e9a'
 const BODY_SECRET = 'cookie-secret-from-a-misconfigured-server-4c1d'
 
-/** A JWKS endpoint on 127.0.0.1 answering with `answer` ({ status, body } or 'reset'). */
-async function misbehavingServer() {
-  const state = { answer: { status: 200, body: '' } }
-  const server = createServer((request, response) => {
-    const { answer } = state
-    if (answer === 'reset') return request.socket.destroy()
-    response.writeHead(answer.status, { 'content-type': 'application/json', location: '/elsewhere' })
-    response.end(answer.body)
-  })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  state.url = `http://127.0.0.1:${server.address().port}/jwks`
-  state.close = () => {
-    server.close()
-    server.closeAllConnections()
-  }
-  return state
-}
-
 function badResponses(signer) {
   const good = signer.jwk
   const fake = Buffer.from(BODY_SECRET).toString('base64url')
@@ -428,7 +409,7 @@ export function leakTests(api) {
     const signer = new Signer('k1')
     const token = signer.sign(claims())
     const tokens = [token, altered(token)]
-    const server = await misbehavingServer()
+    const server = await jwksServer([signer])
     const audit = new Audit(api)
     const messages = []
     try {
@@ -445,10 +426,10 @@ export function leakTests(api) {
           const log = recorder()
           const engine = new Engine(policy, { logger: log.logger })
           if (cached) {
-            server.answer = { status: 200, body: JSON.stringify({ keys: [signer.jwk] }) }
+            server.mode = 'ok'
             assert.equal((await engine.verify(token, { now: NOW })).id, 'user_1')
           }
-          server.answer = status === 0 ? 'reset' : { status, body }
+          server.mode = status === 0 ? 'reset' : { status, body }
           for (const t of tokens) {
             await attempt(audit, kase, 'verify', () => engine.verify(t, { now: NOW }))
             await attempt(audit, kase, 'verifyAuthorization', () => engine.verifyAuthorization(`Bearer ${t}`, { now: NOW }))

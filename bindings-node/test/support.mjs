@@ -78,7 +78,9 @@ export function policyFor(signer) {
  * A JWKS endpoint on 127.0.0.1 for remote key set tests. It serves the public keys of
  * `signers` at `url` and counts `requests`; `mode` makes it misbehave: 'hang' (never
  * answers), 'stall' (sends the headers and the start of the body, then nothing), 'garbage' (200, not JSON), 'error' (500), 'private' (a set with `d`), 'huge' (a
- * body over 1 MB), 'redirect' (302). `down()` closes the listener (connections are refused).
+ * body over 1 MB), 'redirect' (302), 'reset' (closes the connection unanswered), or
+ * `{ status, body }` (exactly that answer, as JSON with a `location` header). `down()`
+ * closes the listener (connections are refused).
  */
 export async function jwksServer(signers = []) {
   const keys = signers.map((s) => s.jwk)
@@ -91,6 +93,11 @@ export async function jwksServer(signers = []) {
       response.end(body)
     }
     if (mode === 'hang') return
+    if (mode === 'reset') return request.socket.destroy()
+    if (typeof mode === 'object') {
+      response.writeHead(mode.status, { 'content-type': 'application/json', location: '/elsewhere' })
+      return response.end(mode.body)
+    }
     if (mode === 'stall') {
       response.writeHead(200, { 'content-type': 'application/json' })
       return response.write('{"keys":[')
