@@ -10,13 +10,16 @@
 //! endpoint that serves private keys, garbage or errors is covered at the end.
 
 use std::collections::BTreeSet;
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+#[path = "../../core/tests/http_stub/mod.rs"]
+mod http_stub;
 #[path = "../../core/tests/needles/mod.rs"]
 mod needles;
 
+use http_stub::{read_request_head, write_json_response};
 use needles::{
     altered, credential_needles, key_needles, prefix, project_vector_files, push, shared_vector_files, vectors, Needle,
     Needles,
@@ -267,19 +270,9 @@ fn serve_once(status: u16, body: String) -> String {
     let url = format!("http://{}/jwks", listener.local_addr().unwrap());
     std::thread::spawn(move || {
         let Ok((mut stream, _)) = listener.accept() else { return };
-        let mut head = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            match stream.read(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => head.extend_from_slice(&buf[..n]),
-            }
+        if read_request_head(&mut stream) {
+            write_json_response(&mut stream, &format!("{status} X"), "", &body);
         }
-        let reply = format!(
-            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let _ = stream.write_all(reply.as_bytes());
     });
     url
 }

@@ -12,6 +12,7 @@
 //! the policy's `keys`. Remote key sets that serve private keys, garbage, errors or
 //! oversized bodies are covered by the tests at the end.
 
+mod http_stub;
 mod needles;
 mod support;
 
@@ -20,6 +21,7 @@ use std::path::PathBuf;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use http_stub::{read_request_head, write_json_response};
 use needles::{
     altered, credential_needles, key_needles, prefix, project_vector_files, push, shared_vector_files, vectors, Needles,
 };
@@ -574,7 +576,6 @@ fn misbehaving_key_set_responses_leak_nothing() {
 #[cfg(feature = "http")]
 #[test]
 fn misbehaving_key_set_endpoints_leak_nothing() {
-    use std::io::{Read as _, Write as _};
     use std::sync::{Arc, Mutex};
 
     let signer = support::Signer::ed25519();
@@ -589,21 +590,10 @@ fn misbehaving_key_set_endpoints_leak_nothing() {
     let serving = Arc::clone(&answer);
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
-            let mut head = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
+            // Answered even when the head is cut short.
+            let _ = read_request_head(&mut stream);
             let (status, body) = serving.lock().unwrap().clone();
-            let reply = format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\nlocation: /elsewhere\r\n\
-                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.write_all(reply.as_bytes());
+            write_json_response(&mut stream, &format!("{status} X"), "location: /elsewhere\r\n", &body);
         }
     });
 

@@ -1,15 +1,16 @@
 //! Remote key sets over real HTTP: a JWKS server on 127.0.0.1 that can rotate keys, go
 //! down, hang, answer garbage or 500, and the engine's blocking fetch (feature `http`).
 
+mod http_stub;
 mod support;
 
-use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use http_stub::{read_request_head, write_json_response};
 use portcullis::{Code, Engine, KeyEventLevel, Reason};
 use serde_json::{json, Value};
 use support::{claims, Signer, AUDIENCE, ISSUER, NOW};
@@ -116,13 +117,8 @@ fn serve(
 }
 
 fn answer(mut stream: TcpStream, mode: Mode, keys: Vec<Value>, delay: Duration) {
-    let mut request = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => request.extend_from_slice(&buf[..n]),
-        }
+    if !read_request_head(&mut stream) {
+        return;
     }
     thread::sleep(delay);
     let (status, body) = match mode {
@@ -136,11 +132,7 @@ fn answer(mut stream: TcpStream, mode: Mode, keys: Vec<Value>, delay: Duration) 
         }
         Mode::Hang | Mode::Down => unreachable!(),
     };
-    let head = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes()));
+    write_json_response(&mut stream, status, "", &body);
 }
 
 fn engine(url: &str, refresh: Value) -> Engine {

@@ -1,0 +1,30 @@
+//! The two halves of one HTTP/1.1 exchange, for the tests' JWKS endpoints on 127.0.0.1
+//! (`core/tests/remote_keys.rs`, `core/tests/leaks.rs`, `cli/tests/leaks.rs`).
+#![allow(dead_code)] // each test crate uses its part
+
+use std::io::{Read, Write};
+
+/// Reads a request up to the end of its head; `false` when the client closed the
+/// connection, or reading failed, first.
+pub fn read_request_head(stream: &mut impl Read) -> bool {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    true
+}
+
+/// Writes a JSON response and its body: `status` is the rest of the status line (`200 OK`),
+/// `headers` more header lines, each ending in `\r\n`. The connection closes after it.
+pub fn write_json_response(stream: &mut impl Write, status: &str, headers: &str, body: &str) {
+    let reply = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(reply.as_bytes());
+}
