@@ -17,7 +17,7 @@ pub(crate) fn has_fingerprint(n: &[u8]) -> bool {
 }
 
 fn is_prime(p: u32) -> bool {
-    (2..p).take_while(|d| d * d <= p).all(|d| p % d != 0)
+    (2..p).take_while(|d| d * d <= p).all(|d| !p.is_multiple_of(d))
 }
 
 /// `n mod p`, `n` big-endian.
