@@ -21,7 +21,6 @@ use std::path::PathBuf;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use http_stub::{read_request_head, write_json_response};
 use needles::{
     altered, credential_needles, key_needles, prefix, project_vector_files, push, shared_vector_files, vectors, Needles,
 };
@@ -576,6 +575,7 @@ fn misbehaving_key_set_responses_leak_nothing() {
 #[cfg(feature = "http")]
 #[test]
 fn misbehaving_key_set_endpoints_leak_nothing() {
+    use http_stub::{read_request_head, write_json_response};
     use std::sync::{Arc, Mutex};
 
     let signer = support::Signer::ed25519();
