@@ -21,8 +21,8 @@ mod needles;
 
 use http_stub::{read_request_head, write_json_response};
 use needles::{
-    altered, credential_needles, key_needles, prefix, project_vector_files, push, shared_vector_files, vectors, Needle,
-    Needles,
+    altered, assert_no_leaks, credential_needles, key_needles, prefix, project_vector_files, push, shared_vector_files,
+    vectors, Needle, Needles,
 };
 use serde_json::{json, Value};
 
@@ -65,12 +65,7 @@ impl Audit {
     }
 
     fn assert_clean(&self) {
-        assert!(
-            self.leaks.is_empty(),
-            "{} leak(s) found:\n{}",
-            self.leaks.len(),
-            self.leaks.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
-        );
+        assert_no_leaks(&self.leaks);
     }
 }
 

@@ -22,7 +22,8 @@ use std::path::PathBuf;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use needles::{
-    altered, credential_needles, key_needles, prefix, project_vector_files, push, shared_vector_files, vectors, Needles,
+    altered, assert_no_leaks, credential_needles, key_needles, prefix, project_vector_files, push, shared_vector_files,
+    vectors, Needles,
 };
 use portcullis::{AuthError, ConfigError, Decision, Engine, KeyNeed, KeyResponse, Principal, Request};
 use serde_json::{json, Value};
@@ -149,14 +150,8 @@ impl Audit {
         }
     }
 
-    /// Fails the test when anything leaked, naming where (never the needle itself).
     fn assert_clean(&self) {
-        assert!(
-            self.leaks.is_empty(),
-            "{} leak(s) found:\n{}",
-            self.leaks.len(),
-            self.leaks.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
-        );
+        assert_no_leaks(&self.leaks);
     }
 }
 

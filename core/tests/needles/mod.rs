@@ -156,3 +156,8 @@ pub fn vectors(files: &[PathBuf]) -> Vec<(String, Value)> {
     }
     out
 }
+
+/// Fails the test when anything leaked: `leaks` name where, and never hold the needle.
+pub fn assert_no_leaks(leaks: &[String]) {
+    assert!(leaks.is_empty(), "{} leak(s) found:\n{}", leaks.len(), leaks[..leaks.len().min(40)].join("\n"));
+}
