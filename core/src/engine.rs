@@ -10,7 +10,7 @@ use crate::claims;
 use crate::decision::{self, Decision};
 use crate::error::{AuthError, ConfigError, Reason};
 use crate::key_cache::{KeyCache, KeyEvent, KeyFetch, KeyNeed, KeyResponse, KeyStatus};
-use crate::keys::Keys;
+use crate::keys::{Keys, Unfit};
 use crate::lint::{self, Warning};
 use crate::policy::Policy;
 use crate::principal::Principal;
@@ -269,12 +269,12 @@ impl Engine {
             }
         };
         let fit = keys.fit(parsed.kid.as_deref(), parsed.alg);
-        if fit == Err(Reason::AlgorithmNotAllowed) {
-            return Err(AuthError::new(Reason::AlgorithmNotAllowed, "the token's alg does not fit the selected key"));
+        if let Err(unfit @ Unfit::AlgorithmNotAllowed) = fit {
+            return Err(AuthError::new(unfit.reason(), unfit.detail()));
         }
         parsed.check_header(&policy.header)?;
-        if fit == Err(Reason::UnknownKey) {
-            return Err(AuthError::new(Reason::UnknownKey, "no configured key fits the token"));
+        if let Err(unfit) = fit {
+            return Err(AuthError::new(unfit.reason(), unfit.detail()));
         }
         if !keys.verify(parsed.kid.as_deref(), parsed.alg, parsed.signing_input, &parsed.signature) {
             return Err(AuthError::new(Reason::BadSignature, "the token's signature does not verify"));

@@ -27,9 +27,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use serde::Serialize;
 
 use crate::algorithm::Algorithm;
-use crate::error::Reason;
 use crate::jwks_url::RemoteConfig;
-use crate::keys::{self, KeySet};
+use crate::keys::{self, KeySet, Unfit};
 
 /// The longest freshness a response's `Cache-Control: max-age` may give, in ms (a day).
 const MAX_CACHE_CONTROL: u64 = 86_400_000;
@@ -322,7 +321,7 @@ impl KeyCache {
 
     fn verdict(&self, state: &State, kid: Option<&str>, alg: Algorithm, clock: u64) -> Verdict {
         let keys = state.keys.as_ref();
-        let unknown = keys.is_none_or(|c| c.set.fit(kid, alg) == Err(Reason::UnknownKey));
+        let unknown = keys.is_none_or(|c| c.set.fit(kid, alg) == Err(Unfit::UnknownKey));
         if self.in_flight(state, clock).is_some() {
             return if unknown { Verdict::Wait } else { Verdict::Ready };
         }

@@ -2,6 +2,8 @@
 //! `jwks_url`), validated, with a verifier prepared for every configured algorithm each
 //! key can serve; the choice of keys for a token; and the reading of a fetched JWK Set.
 
+use std::borrow::Cow;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::DecodingKey;
@@ -14,6 +16,7 @@ use crate::doc::{item, type_name, Fields};
 use crate::error::{AuthError, ConfigError, Error, Reason};
 use crate::jwks_url;
 use crate::key_cache::KeyCache;
+use crate::points;
 
 /// The key sources of the `keys` section, exactly one of which is given.
 const SOURCES: [&str; 5] = ["jwks", "jwk", "pem", "secret", "jwks_url"];
@@ -34,6 +37,41 @@ const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
 
 /// RSA modulus sizes accepted, in bits.
 const RSA_BITS: std::ops::RangeInclusive<usize> = 2048..=8192;
+
+/// The most keys of a JWK Set a token without `kid` is tried against: with more keys
+/// usable with its `alg`, such a token is `unknown_key`.
+pub(crate) const MAX_KEYS_WITHOUT_KID: usize = 8;
+
+/// Why no key fits a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unfit {
+    /// No key is selected by the token's `kid`, or none serves its `alg`.
+    UnknownKey,
+    /// The keys selected by the token's `kid` (or the single key) cannot serve its `alg`.
+    AlgorithmNotAllowed,
+    /// The token has no `kid`, and more than [`MAX_KEYS_WITHOUT_KID`] keys could verify it.
+    KidRequired,
+}
+
+impl Unfit {
+    pub(crate) fn reason(self) -> Reason {
+        match self {
+            Unfit::UnknownKey | Unfit::KidRequired => Reason::UnknownKey,
+            Unfit::AlgorithmNotAllowed => Reason::AlgorithmNotAllowed,
+        }
+    }
+
+    pub(crate) fn detail(self) -> Cow<'static, str> {
+        match self {
+            Unfit::UnknownKey => "no configured key fits the token".into(),
+            Unfit::AlgorithmNotAllowed => "the token's alg does not fit the selected key".into(),
+            Unfit::KidRequired => Cow::Owned(format!(
+                "the token has no kid, and more than {MAX_KEYS_WITHOUT_KID} keys of the set could verify it; \
+                 a token must name its key (kid) in a set this large"
+            )),
+        }
+    }
+}
 
 /// The configured keys.
 #[derive(Debug)]
@@ -71,22 +109,30 @@ impl Key {
 }
 
 impl KeySet {
-    /// Whether some key fits the token's `kid` and `alg`: `UnknownKey` when none is
-    /// selected, `AlgorithmNotAllowed` when the selected keys cannot serve `alg`.
+    /// Whether some key fits the token's `kid` and `alg`, and if not, why.
     ///
     /// With a JWK Set, a `kid` selects the keys of that id; without one, every key usable
-    /// with `alg` is a candidate. A single key (`jwk`, `pem`, `secret`) is always selected
-    /// unless both it and the token name different ids.
-    pub(crate) fn fit(&self, kid: Option<&str>, alg: Algorithm) -> Result<(), Reason> {
+    /// with `alg` is a candidate, up to [`MAX_KEYS_WITHOUT_KID`]: past that a token must
+    /// name its key, so that one token never costs more than a few signature checks. A
+    /// single key (`jwk`, `pem`, `secret`) is always selected unless both it and the token
+    /// name different ids.
+    pub(crate) fn fit(&self, kid: Option<&str>, alg: Algorithm) -> Result<(), Unfit> {
         let mut selected = false;
+        let mut usable = 0;
         for key in self.candidates(kid) {
             if key.verifier(alg).is_some() {
-                return Ok(());
+                usable += 1;
             }
             selected = true;
         }
+        if usable > MAX_KEYS_WITHOUT_KID && kid.is_none() && self.by_kid {
+            return Err(Unfit::KidRequired);
+        }
+        if usable > 0 {
+            return Ok(());
+        }
         let choosing_by_kid_or_single = kid.is_some() || !self.by_kid;
-        Err(if selected && choosing_by_kid_or_single { Reason::AlgorithmNotAllowed } else { Reason::UnknownKey })
+        Err(if selected && choosing_by_kid_or_single { Unfit::AlgorithmNotAllowed } else { Unfit::UnknownKey })
     }
 
     /// Whether `signature` over `message` verifies with any key that fits `kid` and `alg`.
@@ -356,16 +402,15 @@ fn ec(curve: Curve, point: Vec<u8>, path: &str) -> Result<Kind, ConfigError> {
     if point.len() != expected || point.first() != Some(&4) {
         return Err(ConfigError::new(path, format!("is not an uncompressed {} point", curve.name())));
     }
-    if curve == Curve::P521 && crate::crypto::P521Verifier::from_sec1(&point).is_none() {
-        return Err(ConfigError::new(path, "is not a point on P-521"));
-    }
+    points::check_ec(curve, &point).map_err(|refusal| ConfigError::new(path, refusal.describe(curve.name())))?;
     Ok(Kind::Ec(curve, point))
 }
 
 fn ed25519(x: Vec<u8>, path: &str) -> Result<Kind, ConfigError> {
-    if x.len() != 32 {
+    let Ok(bytes) = <[u8; 32]>::try_from(x.as_slice()) else {
         return Err(ConfigError::new(path, "is not a 32-byte Ed25519 public key"));
-    }
+    };
+    points::check_ed25519(&bytes).map_err(|refusal| ConfigError::new(path, refusal.describe("Ed25519")))?;
     Ok(Kind::Ed25519(x))
 }
 
@@ -506,7 +551,7 @@ fn read_jwk(value: &Value, path: &str, secret_for: Option<Algorithm>) -> Result<
 pub fn verify_signature(jwk: &Value, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
     let material = read_jwk(jwk, "jwk", Some(alg))?;
     let keys = KeySet { keys: vec![material.prepare(&[alg])?], by_kid: false };
-    keys.fit(None, alg).map_err(|reason| AuthError::new(reason, "the key cannot verify this algorithm"))?;
+    keys.fit(None, alg).map_err(|unfit| AuthError::new(unfit.reason(), "the key cannot verify this algorithm"))?;
     if !keys.verify(None, alg, message, &signature.to_vec()) {
         return Err(AuthError::new(Reason::BadSignature, "the signature does not verify").into());
     }
@@ -576,9 +621,9 @@ mod tests {
         .unwrap();
         assert_eq!(set.fit(Some("a"), Algorithm::EdDSA), Ok(()));
         assert!(!set.verify(Some("a"), Algorithm::EdDSA, b"m", &vec![0u8; 64]));
-        assert_eq!(set.fit(Some("b"), Algorithm::EdDSA), Err(Reason::UnknownKey));
-        assert_eq!(set.fit(Some("a"), Algorithm::ES256), Err(Reason::AlgorithmNotAllowed));
-        assert_eq!(set.fit(None, Algorithm::ES256), Err(Reason::UnknownKey));
+        assert_eq!(set.fit(Some("b"), Algorithm::EdDSA), Err(Unfit::UnknownKey));
+        assert_eq!(set.fit(Some("a"), Algorithm::ES256), Err(Unfit::AlgorithmNotAllowed));
+        assert_eq!(set.fit(None, Algorithm::ES256), Err(Unfit::UnknownKey));
         assert_eq!(set.algorithms_without_key(&[Algorithm::EdDSA, Algorithm::ES256]), vec![Algorithm::ES256]);
     }
 
@@ -590,7 +635,7 @@ mod tests {
         let named =
             parse_static(&json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": ED_X, "kid": "k"}}), &[Algorithm::EdDSA])
                 .unwrap();
-        assert_eq!(named.fit(Some("other"), Algorithm::EdDSA), Err(Reason::UnknownKey));
+        assert_eq!(named.fit(Some("other"), Algorithm::EdDSA), Err(Unfit::UnknownKey));
     }
 
     #[test]
@@ -625,5 +670,89 @@ mod tests {
         );
         let enc = json!({"kty": "oct", "k": k, "use": "enc"});
         assert!(matches!(verify_signature(&enc, Algorithm::HS256, input, &mac), Err(Error::Config(_))));
+    }
+
+    fn ed_key(seed: u8, kid: &str) -> Value {
+        use ring::signature::{Ed25519KeyPair, KeyPair};
+        let pair = Ed25519KeyPair::from_seed_unchecked(&[seed; 32]).unwrap();
+        json!({"kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(pair.public_key()), "kid": kid})
+    }
+
+    /// The issue's forgery key (all zeros) and the other weak Ed25519 encodings are refused
+    /// in a JWK Set, as one JWK and as PEM, with the key's path; in a fetched set they are
+    /// dropped with a note naming the key, and a set of nothing else is refused.
+    #[test]
+    fn weak_ed25519_keys_are_refused_everywhere() {
+        let zero = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        let weak = json!({"kty": "OKP", "crv": "Ed25519", "x": zero, "kid": "weak"});
+        let set = json!({"jwks": {"keys": [ed_key(1, "good"), weak]}});
+        let msg = parse_err(set, &[Algorithm::EdDSA]);
+        assert!(msg.starts_with("keys.jwks.keys[1]: is an Ed25519 point of small order"), "{msg}");
+        let msg = parse_err(json!({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": zero}}), &[Algorithm::EdDSA]);
+        assert!(msg.starts_with("keys.jwk: is an Ed25519 point of small order"), "{msg}");
+        let mut spki = vec![0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+        spki.extend([0xff; 31]);
+        spki.push(0x7f); // y = 2^255 - 1, above p
+        let pem = format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            base64::engine::general_purpose::STANDARD.encode(&spki)
+        );
+        let msg = parse_err(json!({"pem": pem}), &[Algorithm::EdDSA]);
+        assert!(msg.starts_with("keys.pem: is not a canonical Ed25519 encoding"), "{msg}");
+
+        let body = json!({"keys": [weak, ed_key(2, "good")]}).to_string();
+        let (keys, skipped, _) = fetched(body.as_bytes(), &[Algorithm::EdDSA]).unwrap();
+        assert_eq!(keys.kids(), ["good"]);
+        assert_eq!(skipped.len(), 1);
+        assert!(skipped[0].starts_with("keys[0]: is an Ed25519 point of small order"), "{skipped:?}");
+        let only_weak = json!({"keys": [weak]}).to_string();
+        assert!(fetched(only_weak.as_bytes(), &[Algorithm::EdDSA]).unwrap_err().contains("no usable key"));
+    }
+
+    /// A P-256 or P-384 point off its curve is refused at load, and dropped from a fetched set.
+    #[test]
+    fn off_curve_points_are_refused_everywhere() {
+        // The P-256 generator with y changed by one.
+        let x = "axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY";
+        let y = "T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU";
+        let good = json!({"kty": "EC", "crv": "P-256", "x": x, "y": y, "kid": "g"});
+        assert!(parse_static(&json!({"jwk": good}), &[Algorithm::ES256]).is_ok());
+        let mut y_bytes = URL_SAFE_NO_PAD.decode(y).unwrap();
+        y_bytes[31] ^= 1;
+        let off = json!({"kty": "EC", "crv": "P-256", "x": x, "y": URL_SAFE_NO_PAD.encode(&y_bytes), "kid": "off"});
+        let msg = parse_err(json!({"jwks": {"keys": [good, off]}}), &[Algorithm::ES256]);
+        assert_eq!(msg, "keys.jwks.keys[1]: is not a point on P-256");
+        let p384_zero = json!({"kty": "EC", "crv": "P-384", "x": URL_SAFE_NO_PAD.encode([0u8; 48]),
+                               "y": URL_SAFE_NO_PAD.encode([0u8; 48])});
+        assert_eq!(parse_err(json!({"jwk": p384_zero}), &[Algorithm::ES384]), "keys.jwk: is not a point on P-384");
+
+        let body = json!({"keys": [off, good]}).to_string();
+        let (keys, skipped, _) = fetched(body.as_bytes(), &[Algorithm::ES256]).unwrap();
+        assert_eq!((keys.kids(), skipped), (vec!["g".to_owned()], vec!["keys[0]: is not a point on P-256".to_owned()]));
+    }
+
+    /// A token without `kid` is tried against at most `MAX_KEYS_WITHOUT_KID` keys of a set:
+    /// past that it must name its key. Keys of other algorithms do not count.
+    #[test]
+    fn tokens_without_kid_try_a_bounded_number_of_keys() {
+        let set_of = |n: u8| {
+            let keys: Vec<Value> = (0..n).map(|i| ed_key(i, &format!("k{i}"))).collect();
+            parse_static(&json!({"jwks": {"keys": keys}}), &[Algorithm::EdDSA]).unwrap()
+        };
+        let most = MAX_KEYS_WITHOUT_KID as u8;
+        assert_eq!(set_of(most).fit(None, Algorithm::EdDSA), Ok(()));
+        let large = set_of(most + 1);
+        assert_eq!(large.fit(None, Algorithm::EdDSA), Err(Unfit::KidRequired));
+        assert_eq!(Unfit::KidRequired.reason(), Reason::UnknownKey);
+        assert_eq!(large.fit(Some("k3"), Algorithm::EdDSA), Ok(()));
+
+        let mut keys: Vec<Value> = (0..most).map(|i| ed_key(i, &format!("k{i}"))).collect();
+        keys.push(json!({"kty": "EC", "crv": "P-256", "x": "axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY",
+                         "y": "T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"}));
+        let mixed = parse_static(&json!({"jwks": {"keys": keys}}), &[Algorithm::EdDSA, Algorithm::ES256]).unwrap();
+        assert_eq!(mixed.fit(None, Algorithm::EdDSA), Ok(()));
+        // A single key is never bounded: it is the only candidate.
+        let single = parse_static(&json!({"jwk": ed_key(1, "one")}), &[Algorithm::EdDSA]).unwrap();
+        assert_eq!(single.fit(None, Algorithm::EdDSA), Ok(()));
     }
 }
