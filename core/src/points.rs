@@ -176,10 +176,17 @@ mod tests {
         }
     }
 
-    /// The forgery key: all zeros.
+    /// The all-zero key (order 4) is refused, and this is why: with it, the signature
+    /// R = identity, S = 0 passes the Ed25519 check for every message whose hash k is a
+    /// multiple of 4 ([S]B - [k]A is then the identity), about one in four.
     #[test]
     fn the_all_zero_key_is_refused() {
         assert_eq!(check_ed25519(&[0; 32]), Err(Refusal::SmallOrder));
+        let key = ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, [0u8; 32]);
+        let mut forged = [0u8; 64];
+        forged[0] = 1; // R: the identity (y = 1); S: zero
+        let accepted = (0..64).filter(|i| key.verify(format!("claims {i}").as_bytes(), &forged).is_ok()).count();
+        assert!((4..=32).contains(&accepted), "{accepted} of 64 messages forged");
     }
 
     /// y = p + k for every k that fits in 255 bits: non-canonical.

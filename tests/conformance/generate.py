@@ -216,6 +216,32 @@ def jwk(name, drop_kid=False, **extra):
     return j
 
 
+def okp_of_seed(i, kid):
+    """The public JWK of an Ed25519 key derived from a counter (keys that only fill a set)."""
+    seed = hashlib.sha256(f"portcullis extra key {i}".encode()).digest()
+    raw = ed25519.Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return {"kty": "OKP", "crv": "Ed25519", "x": b64u(raw), "kid": kid}
+
+
+def ed_decode(encoded):
+    """(x, y) of an Ed25519 point encoding (RFC 8032 section 5.1.3)."""
+    y, sign = int.from_bytes(encoded, "little") & ((1 << 255) - 1), encoded[31] >> 7
+    xx = (y * y - 1) * pow(ED_D * y * y + 1, ED_P - 2, ED_P) % ED_P
+    x = pow(xx, (ED_P + 3) // 8, ED_P)
+    if x * x % ED_P != xx:
+        x = x * pow(2, (ED_P - 1) // 4, ED_P) % ED_P
+    assert x * x % ED_P == xx
+    return (ED_P - x if x & 1 != sign else x), y
+
+
+def ed_add(a, b):
+    (x1, y1), (x2, y2) = a, b
+    t = ED_D * x1 * x2 * y1 * y2 % ED_P
+    return ((x1 * y2 + y1 * x2) * pow(1 + t, ED_P - 2, ED_P) % ED_P,
+            (y1 * y2 + x1 * x2) * pow(1 - t, ED_P - 2, ED_P) % ED_P)
+
+
 def spki(kid):
     return pem_of(PRIV[kid].public_key())
 
@@ -1346,6 +1372,16 @@ def key_vectors():
       {"jwks": {"keys": [JWK["ed-1"], JWK["p256"]]}}), U, tok(alg="ES384", kid=None))
     k("no-kid-no-rsa-key", "no kid, RS256 allowed, only Ed25519 keys", pol(["EdDSA", "RS256"], K_ED), U,
       tok(alg="RS256", kid=None))
+    many = [jwk("ed-1")] + [okp_of_seed(i, f"extra-{i}") for i in range(MAX_KEYS_WITHOUT_KID)]
+    k("no-kid-at-most-8-keys", f"no kid, {MAX_KEYS_WITHOUT_KID} Ed25519 keys: every one is tried",
+      pol(["EdDSA"], {"jwks": {"keys": many[:MAX_KEYS_WITHOUT_KID]}}), OK(), tok(kid=None))
+    k("no-kid-more-than-8-keys", f"no kid, {MAX_KEYS_WITHOUT_KID + 1} Ed25519 keys: the token must name its key",
+      pol(["EdDSA"], {"jwks": {"keys": many}}), U, tok(kid=None))
+    k("kid-in-more-than-8-keys", f"kid ed-1 among {MAX_KEYS_WITHOUT_KID + 1} Ed25519 keys",
+      pol(["EdDSA"], {"jwks": {"keys": many}}), OK(), tok(kid="ed-1"))
+    k("no-kid-8-keys-of-its-alg", f"no kid, {MAX_KEYS_WITHOUT_KID} Ed25519 keys and a P-256 key: only keys of the "
+      "token's alg count", pol(["EdDSA", "ES256"], {"jwks": {"keys": many[:MAX_KEYS_WITHOUT_KID] + [JWK["p256"]]}}),
+      OK(), tok(kid=None))
     k("jwks-without-kids-token-kid", "the token's kid selects only keys with that kid",
       pol(["EdDSA"], {"jwks": {"keys": [jwk("ed-1", drop_kid=True)]}}), U, tok(kid="ed-1"))
     k("jwks-without-kids-token-no-kid", "keys without kid, token without kid",
@@ -1575,6 +1611,55 @@ def config_vectors():
     jbad("jwk-okp-x-short", "Ed25519 x of 31 bytes", jwk("ed-2", x=b64u(b64u_dec(JWK["ed-2"]["x"])[:31])),
          "jwk-size")
     jbad("jwk-okp-x-missing", "Ed25519 JWK without x", {"kty": "OKP", "crv": "Ed25519", "kid": "e"}, "jwk-size")
+    def okp(x_bytes, kid="weak"):
+        return {"kty": "OKP", "crv": "Ed25519", "x": b64u(x_bytes), "kid": kid}
+
+    for vid, desc, y, sign in [
+        ("jwk-okp-all-zero", "Ed25519 x of 32 zero bytes (order 4): R = identity, S = 0 would forge tokens", 0, 0),
+        ("jwk-okp-order-4-sign", "Ed25519 y = 0 with the sign bit (order 4)", 0, 1),
+        ("jwk-okp-identity", "Ed25519 identity point (y = 1)", 1, 0),
+        ("jwk-okp-order-2", "Ed25519 point of order 2 (y = p - 1)", ED_P - 1, 0),
+        ("jwk-okp-order-8-a", "Ed25519 point of order 8", ED_Y8, 0),
+        ("jwk-okp-order-8-a-sign", "Ed25519 point of order 8, sign bit set", ED_Y8, 1),
+        ("jwk-okp-order-8-b", "Ed25519 point of order 8 (y = p - Y8)", ED_P - ED_Y8, 0),
+        ("jwk-okp-order-8-b-sign", "Ed25519 point of order 8 (y = p - Y8), sign bit set", ED_P - ED_Y8, 1),
+        ("jwk-okp-identity-negative-zero", "Ed25519 identity with the sign bit (x = -0)", 1, 1),
+        ("jwk-okp-order-2-negative-zero", "Ed25519 order-2 point with the sign bit (x = -0)", ED_P - 1, 1),
+        ("jwk-okp-y-is-p", "Ed25519 y = p (non-canonical 0)", ED_P, 0),
+        ("jwk-okp-y-is-p-plus-1", "Ed25519 y = p + 1 (non-canonical identity)", ED_P + 1, 0),
+        ("jwk-okp-y-max", "Ed25519 y = 2^255 - 1 (non-canonical)", (1 << 255) - 1, 1),
+        ("jwk-okp-not-a-point", "Ed25519 y = 2, which is on no point of the curve", 2, 0),
+    ]:
+        jbad(vid, desc, okp(ed_point(y, sign)), "ed25519-point")
+    bad("single-jwk-okp-all-zero", "keys.jwk: Ed25519 x of 32 zero bytes",
+        pol(keys={"jwk": okp(bytes(32))}), "ed25519-point")
+    ed_spki = bytes.fromhex("302a300506032b6570032100")
+    bad("pem-ed25519-all-zero", "SPKI of the all-zero Ed25519 key (small order)",
+        pol(keys={"pem": pem_wrap("PUBLIC KEY", ed_spki + bytes(32))}), "pem")
+    bad("pem-ed25519-non-canonical", "SPKI of an Ed25519 key with y = p + 1",
+        pol(keys={"pem": pem_wrap("PUBLIC KEY", ed_spki + ed_point(ED_P + 1))}), "pem")
+    mx, my = ed_add(ed_decode(b64u_dec(JWK["ed-1"]["x"])), ed_decode(ed_point(ED_Y8)))
+    fine("jwk-okp-mixed-order", "an Ed25519 point with a small-order component has large order: it loads (and "
+         "verifies nothing ed-1 signed)", pol(["EdDSA"], {"jwks": {"keys": [okp(ed_point(my, mx & 1), kid="ed-1")]}}),
+         BASE_TOKEN, FAIL("bad_signature"))
+
+    def ec_off(name, crv_len):
+        y = bytearray(b64u_dec(JWK[name]["y"]))
+        y[-1] ^= 1
+        return jwk(name, kid="off", y=b64u(bytes(y)))
+
+    jbad("jwk-ec-p256-off-curve", "P-256 point with y changed by one", ec_off("p256", 32), "ec-point", ("ES256",))
+    jbad("jwk-ec-p384-off-curve", "P-384 point with y changed by one", ec_off("p384", 48), "ec-point", ("ES384",))
+    jbad("jwk-ec-p521-off-curve", "P-521 point with y changed by one", ec_off("p521", 66), "ec-point", ("ES512",))
+    jbad("jwk-ec-p256-zero", "P-256 point (0, 0)", jwk("p256", kid="z", x=b64u(bytes(32)), y=b64u(bytes(32))),
+         "ec-point", ("ES256",))
+    p256_p = (2**256 - 2**224 + 2**192 + 2**96 - 1).to_bytes(32, "big")
+    jbad("jwk-ec-p256-x-is-p", "P-256 x = p (not a field element)", jwk("p256", kid="p", x=b64u(p256_p)),
+         "ec-point", ("ES256",))
+    p256_prefix = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200")
+    off = b"\x04" + b64u_dec(JWK["p256"]["x"]) + b64u_dec(ec_off("p256", 32)["y"])
+    bad("pem-ec-p256-off-curve", "SPKI of a P-256 point off the curve", pol(["ES256"], {"pem": pem_wrap(
+        "PUBLIC KEY", p256_prefix + off)}), "pem")
     jbad("jwk-ec-secp256k1", "EC secp256k1", jwk("p256", crv="secp256k1"), "jwk-crv", ("ES256",))
     jbad("jwk-ec-crv-null", "EC with crv null", jwk("p256", crv=None), "jwk-crv", ("ES256",))
     jbad("jwk-ec-x-short", "P-256 x of 31 bytes", jwk("p256", x=b64u(b64u_dec(JWK["p256"]["x"])[1:])), "jwk-size",
@@ -2174,6 +2259,8 @@ class Key:
 
 
 PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
+# A token without kid is tried against at most this many keys of a JWK Set.
+MAX_KEYS_WITHOUT_KID = 8
 
 
 def model_jwk(j):
@@ -2194,6 +2281,7 @@ def model_jwk(j):
         need(j.get("crv") == "Ed25519", "jwk-crv")
         x = b64_strict(j.get("x"))
         need(x is not None and len(x) == 32, "jwk-size")
+        model_ed25519_point(x, "ed25519-point")
         usable = ["EdDSA"]
         pub = ed25519.Ed25519PublicKey.from_public_bytes(x)
     elif kty == "EC":
@@ -2202,8 +2290,11 @@ def model_jwk(j):
         x, y = b64_strict(j.get("x")), b64_strict(j.get("y"))
         need(x is not None and y is not None and len(x) == len(y) == CURVE_LEN[crv], "jwk-size")
         usable = [CURVE_ALG[crv]]
-        pub = ec.EllipticCurvePublicNumbers(int.from_bytes(x, "big"), int.from_bytes(y, "big"),
-                                            CURVES[crv]()).public_key()
+        try:
+            pub = ec.EllipticCurvePublicNumbers(int.from_bytes(x, "big"), int.from_bytes(y, "big"),
+                                                CURVES[crv]()).public_key()
+        except ValueError:  # not a point of the curve
+            raise ConfigError("ec-point")
     else:
         n, e = b64_strict(j.get("n")), b64_strict(j.get("e"))
         need(n is not None and e is not None, "jwk-rsa")
@@ -2216,6 +2307,30 @@ def model_jwk(j):
         need(j["alg"] in usable, "jwk-alg")
         usable = [j["alg"]]
     return Key(kty, usable, pub, j.get("kid"))
+
+
+ED_P = 2**255 - 19
+ED_D = -121665 * pow(121666, ED_P - 2, ED_P) % ED_P
+# The y of the eight Ed25519 points of small order: 1 (the identity), p - 1 (order 2),
+# 0 (order 4), and Y8 and p - Y8 (order 8; libsodium's blocklist).
+ED_Y8 = int.from_bytes(bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"), "little")
+ED_SMALL_ORDER_Y = {1, ED_P - 1, 0, ED_Y8, ED_P - ED_Y8}
+
+
+def ed_point(y, sign=0):
+    """The 32-byte encoding of y with the sign bit of x."""
+    return (y | (sign << 255)).to_bytes(32, "little")
+
+
+def model_ed25519_point(x, tag):
+    """A canonical encoding (y < p, no sign on x = 0) of a curve point of large order."""
+    y, sign = int.from_bytes(x, "little") & ((1 << 255) - 1), x[31] >> 7
+    need(y < ED_P, tag)
+    u, v = (y * y - 1) % ED_P, (ED_D * y * y + 1) % ED_P
+    w = u * v % ED_P
+    need(w == 0 or pow(w, (ED_P - 1) // 2, ED_P) == 1, tag)  # x^2 = u / v has a root
+    need(not (u == 0 and sign), tag)
+    need(y not in ED_SMALL_ORDER_Y, tag)
 
 
 PEM_RE = re.compile(r"-----BEGIN ([A-Z ]+)-----\n([A-Za-z0-9+/=\n]+)\n-----END \1-----\n?")
@@ -2254,6 +2369,7 @@ def model_pem(text):
         return Key("RSA", list(RSA_ALGS), pub)
     need(m.group(1) == "PUBLIC KEY", "pem")
     if isinstance(pub, ed25519.Ed25519PublicKey):
+        model_ed25519_point(pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw), "pem")
         return Key("OKP", ["EdDSA"], pub)
     need(isinstance(pub, ec.EllipticCurvePublicKey) and pub.curve.name in CURVE_NAMES, "pem")
     der = base64.b64decode(m.group(2).replace("\n", ""))
@@ -2764,7 +2880,7 @@ def model_verify(P, v):
                 raise Fail("algorithm_not_allowed")
         else:
             cands = [k for k in keys if alg in k.usable]
-            if not cands:
+            if not cands or len(cands) > MAX_KEYS_WITHOUT_KID:
                 raise Fail("unknown_key")
     else:
         k = keys[0]
