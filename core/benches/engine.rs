@@ -4,6 +4,10 @@
 //! header checks, key selection, signature, iss/aud/exp checks, principal) beside
 //! `ring` (the bare signature check of the same message with the same key), so their
 //! ratio is the engine's overhead. `bench/core` prints the medians and ratios.
+//!
+//! `load/<alg>` loads a policy whose JWK Set holds eight keys of one kind: what reading,
+//! checking (Ed25519 points of small order, EC points off their curve, ROCA) and preparing
+//! keys costs, once per policy or fetched set, never per token.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -129,5 +133,19 @@ fn authorize(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, verify, verify_remote, verify_cache_hit, authorize);
+fn load(c: &mut Criterion) {
+    let mut group = c.benchmark_group("load");
+    for signer in [Signer::ed25519(), Signer::es256(), Signer::es384(), Signer::rs256()] {
+        let keys: Vec<_> = (0..8).map(|i| signer.jwk(&format!("k{i}")).unwrap()).collect();
+        let mut doc = policy(&signer, "k0", four_rules());
+        doc["keys"] = json!({"jwks": {"keys": keys}});
+        assert!(Engine::from_value(&doc).is_ok());
+        group.bench_function(BenchmarkId::from_parameter(format!("{}-8-keys", signer.alg())), |b| {
+            b.iter(|| Engine::from_value(black_box(&doc)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, verify, verify_remote, verify_cache_hit, authorize, load);
 criterion_main!(benches);
