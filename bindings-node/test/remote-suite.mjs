@@ -93,6 +93,24 @@ export function remoteTests({ Engine, AuthError, ConfigError }) {
       assert.equal(server.requests, 2)
     }))
 
+  test("a removed key stops verifying within refresh.max_age, whatever the server's Cache-Control says", () =>
+    withServer([k1, new Signer('k2')], async (server) => {
+      // The server would have its keys trusted for a day; refresh.max_age says 1 s.
+      server.cacheControl = 'public, max-age=86400'
+      const engine = new Engine(remotePolicy(server.url, { max_age: 1, cooldown: 0 }), { logger: recorder().logger })
+      assert.equal((await engine.verify(token, at)).id, 'user_1')
+      const k2 = new Signer('k2')
+      server.serve([k2])
+      await sleep(1100) // past max_age
+      // k1 is a kid the cache knows, so only max_age can bring the refetch.
+      await assert.rejects(engine.verify(token, at), { code: 'TOKEN_INVALID', reason: 'unknown_key' })
+      assert.equal(server.requests, 2)
+      assert.deepEqual(engine.keyStatus().kids, ['k2'])
+      assert.equal((await engine.verify(k2.sign(claims({ sub: 'user_2' })), at)).id, 'user_2')
+      assert.equal(server.requests, 2)
+      assert.ok(engine.keyStatus().freshFor <= 1, 'the server shortens max_age, never lengthens it')
+    }))
+
   test('1000 concurrent verifications of an unknown kid share one fetch', () =>
     withServer([k1], async (server) => {
       const engine = new Engine(remotePolicy(server.url), { logger: recorder().logger })

@@ -80,16 +80,23 @@ export function policyFor(signer) {
  * answers), 'stall' (sends the headers and the start of the body, then nothing), 'garbage' (200, not JSON), 'error' (500), 'private' (a set with `d`), 'huge' (a
  * body over 1 MB), 'redirect' (302), 'reset' (closes the connection unanswered), or
  * `{ status, body }` (exactly that answer, as JSON with a `location` header). `down()`
- * closes the listener (connections are refused).
+ * closes the listener (connections are refused). `cacheControl` sets the `Cache-Control`
+ * header of its key sets; `serve(signers)` replaces the keys it serves. `targets` lists the
+ * request target of each request, as its request line gave it (`/jwks?k=v`).
  */
 export async function jwksServer(signers = []) {
   const keys = signers.map((s) => s.jwk)
+  const targets = []
   let requests = 0
   let mode = 'ok'
+  let cacheControl = null
   const server = createServer((request, response) => {
     requests += 1
+    targets.push(request.url)
     const json = (status, body) => {
-      response.writeHead(status, { 'content-type': 'application/json' })
+      const headers = { 'content-type': 'application/json' }
+      if (cacheControl !== null) headers['cache-control'] = cacheControl
+      response.writeHead(status, headers)
       response.end(body)
     }
     if (mode === 'hang') return
@@ -126,12 +133,22 @@ export async function jwksServer(signers = []) {
     get requests() {
       return requests
     },
+    get targets() {
+      return [...targets]
+    },
     set mode(value) {
       mode = value
+    },
+    set cacheControl(value) {
+      cacheControl = value
     },
     /** Adds a key; the ones served before stay. */
     rotate(signer) {
       keys.push(signer.jwk)
+    },
+    /** Serves exactly the keys of `signers` from now on (a key left out is revoked). */
+    serve(signers) {
+      keys.splice(0, keys.length, ...signers.map((s) => s.jwk))
     },
     down,
     close: down,

@@ -30,6 +30,8 @@ class JwksServer:
         self.mode = "ok"
         #: Seconds to wait before answering (to keep a fetch under way for a while).
         self.delay = 0.0
+        #: The ``Cache-Control`` header of the answers, if any.
+        self.cache_control: Optional[str] = None
         self.requests = 0
         self.port = 0
         self._count = threading.Lock()
@@ -62,6 +64,8 @@ class JwksServer:
                 status, body = server._answer()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
+                if server.cache_control is not None:
+                    self.send_header("Cache-Control", server.cache_control)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -93,6 +97,10 @@ class JwksServer:
         signer = Signer(f"k{len(self.signers) + 1}")
         self.signers.append(signer)
         return signer
+
+    def revoke(self, kid: str) -> None:
+        """Stops serving the key ``kid``."""
+        self.signers = [s for s in self.signers if s.kid != kid]
 
     def private_d(self) -> str:
         """The ``d`` member the ``private`` mode leaks."""

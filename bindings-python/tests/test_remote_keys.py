@@ -105,6 +105,26 @@ def test_a_rotated_key_verifies_after_exactly_one_refetch(server):
     assert engine.key_status()["kids"] == ["k1", "k2"]
 
 
+def test_a_removed_key_stops_verifying_within_max_age_whatever_cache_control_says(server):
+    # The server would have its keys trusted for a day; refresh.max_age says 1 s.
+    server.cache_control = "public, max-age=86400"
+    engine = Engine(remote_policy(server.url, max_age=1, cooldown=0))
+    revoked = token_of(server.signer)
+    assert engine.verify(revoked, now=NOW).id == "user_1"
+    kept = token_of(server.rotate())
+    server.revoke("k1")
+    time.sleep(1.1)
+    # k1 is a kid the cache knows, so only max_age can bring the refetch.
+    with pytest.raises(TokenInvalid) as e:
+        engine.verify(revoked, now=NOW)
+    assert e.value.reason == "unknown_key"
+    assert server.requests == 2
+    assert engine.key_status()["kids"] == ["k2"]
+    assert engine.verify(kept, now=NOW).id == "user_1"
+    assert server.requests == 2
+    assert engine.key_status()["fresh_for"] <= 1
+
+
 def test_the_other_calls_fetch_too(server):
     token = token_of(server.signer)
     resource = {"type": "todo", "owner_id": "user_1"}

@@ -8,9 +8,12 @@
 //!
 //! Rules, with `max_age`, `cooldown`, `timeout` and `stale_for` from `keys.refresh`:
 //! - Nothing cached: fetch. After a failure, the next fetch waits `min(cooldown, 1 s)`.
-//! - Keys older than their freshness (`max_age`, or the response's `Cache-Control:
-//!   max-age`, at most a day): fetch, at most once per `cooldown`; meanwhile the
-//!   cached keys keep serving.
+//! - Keys older than their freshness: fetch, at most once per `cooldown`; meanwhile the
+//!   cached keys keep serving. Their freshness is `max_age`, the longest a key set is
+//!   trusted without asking again, or less when the response's `Cache-Control` says so
+//!   (its shortest `max-age`; 0 for `no-cache`, `no-store` or a `max-age` that does not
+//!   parse). A server may shorten `max_age`, never lengthen it, so a key removed from the
+//!   set stops verifying within `max_age` (plus `cooldown`) whatever the server says.
 //! - A token whose `kid` no cached key has: fetch, at most once per `cooldown`; a
 //!   `kid` still unknown afterwards is `unknown_key`.
 //! - While a fetch is under way, verifications that need its result wait for it; the
@@ -30,8 +33,6 @@ use crate::algorithm::Algorithm;
 use crate::jwks_url::RemoteConfig;
 use crate::keys::{self, KeySet, Unfit};
 
-/// The longest freshness a response's `Cache-Control: max-age` may give, in ms (a day).
-const MAX_CACHE_CONTROL: u64 = 86_400_000;
 /// With nothing cached, the least time between failed fetches, in ms.
 const EMPTY_RETRY: u64 = 1_000;
 /// How long past its timeout a fetch is waited for before it counts as abandoned, in ms.
@@ -419,7 +420,9 @@ impl KeyCache {
             return Err(format!("HTTP {status}{note}"));
         }
         let (set, skipped, fingerprint) = keys::fetched(&body, &self.algorithms)?;
-        let ttl = cache_control.as_deref().and_then(max_age).map_or(self.config.max_age, |s| s.min(MAX_CACHE_CONTROL));
+        // The server may shorten refresh.max_age, never lengthen it.
+        let ttl =
+            cache_control.as_deref().and_then(max_age).map_or(self.config.max_age, |ms| ms.min(self.config.max_age));
         Ok((set, skipped, fingerprint, ttl))
     }
 
@@ -481,20 +484,35 @@ fn kid_list(set: &KeySet) -> String {
     }
 }
 
-/// The freshness a `Cache-Control` value gives, in ms: `max-age=N`, or 0 for `no-cache`
-/// and `no-store`; `None` when it says neither.
+/// The freshness a `Cache-Control` value gives, in ms, `None` when it says nothing about
+/// it: the shortest of its `max-age` directives, with 0 for `no-cache`, `no-store` and a
+/// `max-age` without a number (whatever is unclear shortens, never lengthens).
 fn max_age(header: &str) -> Option<u64> {
-    let mut age = None;
-    for directive in header.split(',').map(str::trim) {
-        let lower = directive.to_ascii_lowercase();
-        if lower == "no-cache" || lower == "no-store" {
-            return Some(0);
-        }
-        if let Some(n) = lower.strip_prefix("max-age=") {
-            age = n.trim_matches('"').parse::<u64>().ok().map(|s| s.saturating_mul(1000));
-        }
+    let mut shortest: Option<u64> = None;
+    for directive in header.split(',') {
+        let (name, value) = match directive.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (directive, None),
+        };
+        let seconds = match (name.trim().to_ascii_lowercase().as_str(), value) {
+            ("no-cache" | "no-store", _) => 0,
+            ("max-age", value) => value.map_or(0, delta_seconds),
+            _ => continue,
+        };
+        shortest = Some(shortest.map_or(seconds, |s| s.min(seconds)));
     }
-    age
+    shortest.map(|s| s.saturating_mul(1000))
+}
+
+/// A `delta-seconds` value (RFC 9111, 1.2.2), quoted or not: one too large to hold is the
+/// largest number, and anything but digits is 0.
+fn delta_seconds(value: &str) -> u64 {
+    let value = value.trim();
+    let digits = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return 0;
+    }
+    digits.parse().unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
@@ -681,18 +699,44 @@ mod tests {
         assert_eq!(c.generation(1_800_000 + 600_000 + 86_400_000), None);
     }
 
-    #[test]
-    fn cache_control_sets_freshness() {
-        assert_eq!(max_age("public, max-age=60"), Some(60_000));
-        assert_eq!(max_age("no-store"), Some(0));
-        assert_eq!(max_age("public"), None);
+    /// How long `cache()`'s keys stay fresh when fetched with `Cache-Control: header`, in
+    /// ms; checks that the refresh comes then (or once the 30 s cooldown allows).
+    fn due_with_cache_control(header: &str) -> u64 {
         let c = cache();
         let mut response = jwks(&[("a", ED_X)]);
         if let KeyResponse::Http { cache_control, .. } = &mut response {
-            *cache_control = Some("max-age=60".into());
+            *cache_control = Some(header.into());
         }
         c.answer(&ticket(c.need(None, EDDSA, 0)), response, 0);
-        assert!(matches!(c.need(Some("a"), EDDSA, 59_999), KeyNeed::Ready));
-        assert!(matches!(c.need(Some("a"), EDDSA, 60_000), KeyNeed::Fetch(_)));
+        let fresh = (c.status(0).fresh_for.unwrap() * 1000.0) as u64;
+        let due = fresh.max(30_000);
+        assert!(matches!(c.need(Some("a"), EDDSA, due - 1), KeyNeed::Ready), "{header}");
+        assert!(matches!(c.need(Some("a"), EDDSA, due), KeyNeed::Fetch(_)), "{header}");
+        fresh
+    }
+
+    #[test]
+    fn cache_control_may_shorten_freshness() {
+        assert_eq!(max_age("public, max-age=60"), Some(60_000));
+        assert_eq!(max_age("no-store"), Some(0));
+        assert_eq!(max_age("public"), None);
+        assert_eq!(due_with_cache_control("max-age=60"), 60_000);
+        assert_eq!(due_with_cache_control("public, no-cache"), 0);
+        assert_eq!(due_with_cache_control("no-store, max-age=300"), 0);
+        assert_eq!(due_with_cache_control("must-revalidate"), 600_000);
+    }
+
+    #[test]
+    fn cache_control_never_lengthens_refresh_max_age() {
+        // refresh.max_age is 600 s: a server's longer max-age does not extend it.
+        assert_eq!(due_with_cache_control("public, max-age=86400"), 600_000);
+        assert_eq!(due_with_cache_control("max-age=601"), 600_000);
+        assert_eq!(due_with_cache_control("max-age=99999999999999999999"), 600_000);
+        // Of several max-age directives the shortest counts; one that does not parse counts as 0.
+        assert_eq!(due_with_cache_control("max-age=86400, max-age=30"), 30_000);
+        assert_eq!(due_with_cache_control("max-age=30, max-age=86400"), 30_000);
+        assert_eq!(due_with_cache_control("max-age=\"45\""), 45_000);
+        assert_eq!(due_with_cache_control("max-age=soon"), 0);
+        assert_eq!(due_with_cache_control("max-age=-5"), 0);
     }
 }

@@ -30,6 +30,8 @@ struct Shared {
     mode: Mode,
     keys: Vec<Value>,
     delay: Duration,
+    /// The `Cache-Control` header of the key set's responses, if any.
+    cache_control: Option<String>,
 }
 
 /// A JWKS endpoint on 127.0.0.1 that counts the requests it answers.
@@ -44,7 +46,8 @@ impl JwksServer {
     fn start(keys: Vec<Value>) -> JwksServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let shared = Arc::new(Mutex::new(Shared { mode: Mode::Serve, keys, delay: Duration::ZERO }));
+        let shared =
+            Arc::new(Mutex::new(Shared { mode: Mode::Serve, keys, delay: Duration::ZERO, cache_control: None }));
         let hits = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let (s, h, st) = (shared.clone(), hits.clone(), stop.clone());
@@ -68,6 +71,15 @@ impl JwksServer {
 
     fn add_key(&self, jwk: Value) {
         self.shared.lock().unwrap().keys.push(jwk);
+    }
+
+    /// Serves exactly `keys` from now on (a key left out is revoked).
+    fn set_keys(&self, keys: Vec<Value>) {
+        self.shared.lock().unwrap().keys = keys;
+    }
+
+    fn set_cache_control(&self, value: &str) {
+        self.shared.lock().unwrap().cache_control = Some(value.to_owned());
     }
 
     fn hits(&self) -> usize {
@@ -108,15 +120,15 @@ fn serve(
             hung.push(stream);
             continue;
         }
-        let (keys, delay) = {
+        let (keys, delay, cache_control) = {
             let s = shared.lock().unwrap();
-            (s.keys.clone(), s.delay)
+            (s.keys.clone(), s.delay, s.cache_control.clone())
         };
-        thread::spawn(move || answer(stream, mode, keys, delay));
+        thread::spawn(move || answer(stream, mode, keys, delay, cache_control));
     }
 }
 
-fn answer(mut stream: TcpStream, mode: Mode, keys: Vec<Value>, delay: Duration) {
+fn answer(mut stream: TcpStream, mode: Mode, keys: Vec<Value>, delay: Duration, cache_control: Option<String>) {
     if !read_request_head(&mut stream) {
         return;
     }
@@ -132,7 +144,8 @@ fn answer(mut stream: TcpStream, mode: Mode, keys: Vec<Value>, delay: Duration) 
         }
         Mode::Hang | Mode::Down => unreachable!(),
     };
-    write_json_response(&mut stream, status, "", &body);
+    let headers = cache_control.map(|value| format!("cache-control: {value}\r\n")).unwrap_or_default();
+    write_json_response(&mut stream, status, &headers, &body);
 }
 
 fn engine(url: &str, refresh: Value) -> Engine {
@@ -210,6 +223,26 @@ fn a_thousand_concurrent_unknown_kids_fetch_at_most_once_per_cooldown() {
     assert!(reasons.iter().all(|r| *r == Some(Reason::UnknownKey)));
     assert_eq!(server.hits(), 2);
     assert!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).is_ok());
+}
+
+#[test]
+fn a_removed_key_stops_verifying_within_max_age_whatever_cache_control_says() {
+    let (k1, k2) = (Signer::ed25519(), Signer::ed25519());
+    let server = JwksServer::start(vec![k1.jwk("k1").unwrap(), k2.jwk("k2").unwrap()]);
+    // The server would have its keys trusted for a day; refresh.max_age says 1 s.
+    server.set_cache_control("public, max-age=86400");
+    let engine = engine(&server.url(), json!({"max_age": 1, "cooldown": 0}));
+    let revoked = k1.sign("k1", &claims("u1"));
+    assert!(engine.verify(&revoked, NOW).is_ok());
+    server.set_keys(vec![k2.jwk("k2").unwrap()]);
+    thread::sleep(Duration::from_millis(1100));
+    // k1 is a kid the cache knows, so only max_age can bring the refetch.
+    assert_eq!(reason(&engine, &revoked), Some(Reason::UnknownKey));
+    assert_eq!(server.hits(), 2);
+    assert_eq!(engine.key_status().kids, ["k2"]);
+    assert_eq!(engine.verify(&k2.sign("k2", &claims("u2")), NOW).unwrap().id, "u2");
+    assert_eq!(server.hits(), 2);
+    assert!(engine.key_status().fresh_for.unwrap() <= 1.0);
 }
 
 #[test]
