@@ -57,8 +57,10 @@ impl From<f64> for UnixTime {
 /// Milliseconds on a clock that only moves forward, for the key cache's ages and
 /// cooldowns (never for token claims, which take the caller's `now`).
 ///
-/// Natively it counts from the first call in the process; on `wasm32-unknown-unknown`
-/// it reads the host's `Date.now()`.
+/// Natively it counts from the first call in the process. On `wasm32-unknown-unknown` it
+/// counts from the first call too, reading the host's `performance.now()` (see
+/// `host_clock`), so stepping the wall clock (`Date.now()`) back or forward changes
+/// nothing about when key sets are refreshed.
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 pub(crate) fn monotonic_ms() -> u64 {
     use std::sync::OnceLock;
@@ -69,5 +71,90 @@ pub(crate) fn monotonic_ms() -> u64 {
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 pub(crate) fn monotonic_ms() -> u64 {
-    js_sys::Date::now() as u64
+    host_clock::now_ms()
+}
+
+/// The WebAssembly build's monotonic clock, from the JavaScript host.
+///
+/// It reads `performance.now()` (Node, browsers, the Edge runtime and workerd all have
+/// `performance` as a global), looked up once on the global object. Where there is no
+/// `performance.now` (or it throws or stops giving numbers), it falls back to `Date.now()`
+/// for good: a step back of that clock then counts as no time at all, and a step forward
+/// as time passed, which only brings a refresh sooner. Either way only forward movement
+/// is counted, so the clock never goes back and never panics.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+mod host_clock {
+    use std::cell::Cell;
+
+    use js_sys::wasm_bindgen::{JsCast, JsValue};
+    use js_sys::{Function, Reflect};
+
+    /// Where readings come from.
+    enum Source {
+        /// `performance` and its `now` method.
+        Performance(JsValue, Function),
+        /// `Date.now()`.
+        Date,
+    }
+
+    /// The clock's state: its source once found, the last reading, the milliseconds
+    /// counted so far.
+    #[derive(Default)]
+    struct Clock {
+        source: Option<Source>,
+        last: Option<f64>,
+        counted: f64,
+    }
+
+    thread_local! {
+        static CLOCK: Cell<Clock> = Cell::new(Clock::default());
+    }
+
+    pub(super) fn now_ms() -> u64 {
+        CLOCK.with(|cell| {
+            // Taken out and put back (no borrow that a re-entrant call could trip over).
+            let mut clock = cell.take();
+            let ms = clock.tick();
+            cell.set(clock);
+            ms
+        })
+    }
+
+    impl Clock {
+        fn tick(&mut self) -> u64 {
+            let source = self.source.get_or_insert_with(find);
+            let reading = match source {
+                Source::Performance(performance, now) => {
+                    now.call0(performance).ok().and_then(|v| v.as_f64()).filter(|ms| ms.is_finite())
+                }
+                Source::Date => Some(js_sys::Date::now()),
+            };
+            let reading = reading.unwrap_or_else(|| {
+                // performance.now failed: Date.now from here on, from a new first reading.
+                *source = Source::Date;
+                self.last = None;
+                js_sys::Date::now()
+            });
+            if let Some(last) = self.last {
+                if reading > last {
+                    self.counted += reading - last;
+                }
+            }
+            self.last = Some(reading);
+            self.counted as u64
+        }
+    }
+
+    /// `performance.now` on the global object, when there is one.
+    fn find() -> Source {
+        let name = |s: &str| JsValue::from_str(s);
+        Reflect::get(&js_sys::global(), &name("performance"))
+            .ok()
+            .filter(JsValue::is_object)
+            .and_then(|performance| {
+                let now = Reflect::get(&performance, &name("now")).ok()?.dyn_into::<Function>().ok()?;
+                Some(Source::Performance(performance, now))
+            })
+            .unwrap_or(Source::Date)
+    }
 }
