@@ -1,6 +1,6 @@
 //! `keys.jwks_url` and `keys.refresh`: where a remote key set lives and how it is kept.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+mod canonical;
 
 use crate::doc::Fields;
 use crate::error::ConfigError;
@@ -16,9 +16,9 @@ const MAX_SECONDS: u64 = 366 * 24 * 3600;
 /// A validated `keys.jwks_url` with its `keys.refresh` settings, in milliseconds.
 #[derive(Clone)]
 pub(crate) struct RemoteConfig {
-    /// The URL fetched.
+    /// The canonical form of `keys.jwks_url` (see [`check_url`]): what every fetcher is given.
     pub url: String,
-    /// The URL without its query, for messages and status (a query may carry a credential).
+    /// `url` without its query, for messages and status (a query may carry a credential).
     pub shown: String,
     /// How long fetched keys are fresh when the response sets no `Cache-Control: max-age`.
     pub max_age: u64,
@@ -46,7 +46,8 @@ impl std::fmt::Debug for RemoteConfig {
 /// Reads `jwks_url` and `refresh` from the `keys` section.
 pub(crate) fn parse(keys: &Fields<'_>) -> Result<RemoteConfig, ConfigError> {
     let url = keys.string("jwks_url")?.ok_or_else(|| keys.error("jwks_url", "is required"))?;
-    let shown = check_url(url).map_err(|problem| keys.error("jwks_url", problem))?;
+    let url = check_url(url).map_err(|problem| keys.error("jwks_url", problem.to_string()))?;
+    let shown = without_query(&url).to_owned();
     let path = keys.path_of("refresh");
     let mut seconds = REFRESH.map(|(_, default)| default);
     if let Some(value) = keys.get("refresh") {
@@ -63,7 +64,7 @@ pub(crate) fn parse(keys: &Fields<'_>) -> Result<RemoteConfig, ConfigError> {
         }
     }
     let [max_age, cooldown, timeout, stale_for] = seconds.map(|s| s * 1000);
-    Ok(RemoteConfig { url: url.to_owned(), shown, max_age, cooldown, timeout, stale_for })
+    Ok(RemoteConfig { url, shown, max_age, cooldown, timeout, stale_for })
 }
 
 /// The URL without its query, for messages, status and `Debug` (a query may carry a credential).
@@ -71,58 +72,47 @@ pub(crate) fn without_query(url: &str) -> &str {
     url.split('?').next().unwrap_or(url)
 }
 
-/// Checks a JWKS URL: `https:`, or `http:` to a loopback host only; no credentials, no
-/// fragment, no whitespace. Returns the URL without its query, for display. Problems
-/// never repeat the URL, which may hold a credential.
-fn check_url(url: &str) -> Result<String, String> {
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("must not contain whitespace or control characters".into());
-    }
-    let (scheme, rest) = url.split_once("://").ok_or("must be an absolute https: URL")?;
-    let secure = match scheme.to_ascii_lowercase().as_str() {
-        "https" => true,
-        "http" => false,
-        _ => return Err("must be an https: URL (http: only for a loopback host)".into()),
-    };
-    if url.contains('#') {
-        return Err("must not have a fragment (#...)".into());
-    }
-    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
-    if authority.contains('@') {
-        return Err("must not carry credentials (user:password@)".into());
-    }
-    let (host, port) = match authority.strip_prefix('[') {
-        Some(bracketed) => {
-            let (host, after) = bracketed.split_once(']').ok_or("has an unclosed [ in its host")?;
-            (host, after.strip_prefix(':'))
-        }
-        None => match authority.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        },
-    };
-    if host.is_empty() {
-        return Err("has no host".into());
-    }
-    if let Some(port) = port {
-        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err() {
-            return Err("has an invalid port".into());
-        }
-    }
-    if !secure && !is_loopback(host) {
-        return Err("must use https: (http: is allowed only for localhost, 127.0.0.0/8 and [::1])".into());
-    }
-    Ok(without_query(url).to_owned())
-}
-
-/// `localhost` (and names under it), an IPv4 loopback address, or `::1`.
-fn is_loopback(host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
-    let host = host.strip_suffix('.').unwrap_or(&host);
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
-        || host.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback())
+/// Checks a JWKS URL and gives its canonical form, the one text every fetcher is given and
+/// status shows (without its query). Problems never repeat the URL, which may hold a
+/// credential.
+///
+/// Three parsers read the URL: this check, the native fetch (`http::Uri` under ureq) and, in
+/// the WebAssembly build, the host's `fetch` (a WHATWG URL parser). A URL is accepted only
+/// when all three read the same scheme, host, port, path and query; the rest is refused
+/// rather than guessed at:
+/// - the scheme is `https:`, or `http:` to a loopback host (`localhost` or a name under it,
+///   127.0.0.0/8, `[::1]`), followed by `//` and a host (WHATWG forgives `https:x`,
+///   `https:/x` and `https:///x`; other parsers do not);
+/// - no whitespace or control character anywhere (WHATWG strips tabs and newlines, and
+///   leading and trailing spaces, silently), no character outside ASCII (WHATWG maps hosts
+///   through IDNA, so `ⓛocalhost` is `localhost`, and percent-encodes the rest), no
+///   backslash (WHATWG reads `\` as `/`: `http://evil.example\.localhost/` is a plain-text
+///   fetch of `evil.example`), no fragment;
+/// - no `@` before the path (readers split userinfo at the first or the last `@`);
+/// - a host name of letters, digits, `-` and `_` in dot-separated labels of 1 to 63 bytes, no
+///   label starting or ending with `-` (as TLS requires), no trailing dot, no
+///   percent-encoding (WHATWG decodes `%6c`, `%2e`...), no `xn--` label (WHATWG checks and
+///   rewrites it through IDNA tables the core does not carry);
+/// - a host whose last label is a number is an IPv4 address written as four decimal
+///   numbers without leading zeros: `127.1`, `0x7f.1`, `0177.0.0.1` and `2130706433` all
+///   mean 127.0.0.1 to WHATWG (and to `inet_aton`) and are refused;
+/// - an IPv6 address in brackets, without a zone id;
+/// - a port of digits from 1 to 65535 (not empty: WHATWG reads `host:` as the default port);
+/// - a path and a query of RFC 3986 characters and `%XX` escapes only (WHATWG
+///   percent-encodes `"<>{}` and a backtick in the path and `'` in the query, where
+///   `http::Uri` sends them as they are); no `.` or `..` segment, encoded or not (WHATWG
+///   removes them); no `%2F`, `%5C` or encoded control character in the path (servers
+///   differ on whether they separate segments); no empty query (`fetch` drops a lone `?`,
+///   ureq sends it).
+///
+/// The canonical form writes scheme and host in lower case, IPv6 compressed as WHATWG
+/// serialises it, the port without leading zeros and without the scheme's default, `/` for
+/// an empty path, and the path and query exactly as given; parsing it again, by any of the
+/// three, gives the same text. `tests/urls/jwks_urls.json` is a corpus of tricky URLs with
+/// what the core does with each, run here, through the public API (`core/tests/jwks_urls.rs`)
+/// and against Node's `URL` (`bindings-node/test/jwks-urls-suite.mjs`).
+fn check_url(url: &str) -> Result<String, canonical::UrlProblem> {
+    canonical::canonical(url)
 }
 
 #[cfg(test)]
@@ -159,7 +149,6 @@ mod tests {
     fn urls() {
         for ok in [
             "https://auth.example.com/api/auth/jwks",
-            "HTTPS://auth.example.com:8443/jwks?tenant=a",
             "http://localhost:3000/api/auth/jwks",
             "http://127.0.0.1/jwks",
             "http://127.8.9.10:80/jwks",
@@ -181,13 +170,52 @@ mod tests {
             ("https://a.example/jwks#x", "fragment"),
             ("https://a.example/ jwks", "whitespace"),
             ("http://localhost.evil.example/jwks", "must use https:"),
+            ("http://evil.example\\.localhost/jwks", "backslash"),
         ] {
-            let err = check_url(bad).unwrap_err();
+            let err = check_url(bad).unwrap_err().to_string();
             assert!(err.contains(why), "{bad}: {err}");
-            assert!(!err.contains("pw@"));
+            assert!(!err.contains("pw@") && !err.contains("example"), "{bad}: {err}");
         }
-        assert_eq!(check_url("https://a.example/jwks?key=secret").unwrap(), "https://a.example/jwks");
-        let c = config(json!({"jwks_url": "https://a.example/jwks?key=secret"})).unwrap();
+    }
+
+    #[test]
+    fn the_fetched_url_is_canonical_and_the_shown_one_has_no_query() {
+        let c = config(json!({"jwks_url": "HTTPS://Auth.Example.com:0443/jwks?key=secret"})).unwrap();
+        assert_eq!(c.url, "https://auth.example.com/jwks?key=secret");
+        assert_eq!(c.shown, "https://auth.example.com/jwks");
         assert!(!format!("{c:?}").contains("secret"));
+        let err = config(json!({"jwks_url": "https://a.example/jwks?key=secret#x"})).unwrap_err();
+        assert_eq!(err, "keys.jwks_url: must not have a fragment (#...)");
+    }
+
+    /// Every entry of the corpus (`tests/urls/jwks_urls.json`): refused for the problem it
+    /// names, or accepted in exactly its canonical form.
+    #[test]
+    fn the_corpus_of_tricky_urls() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/urls/jwks_urls.json");
+        let corpus: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let entries = corpus["urls"].as_array().unwrap();
+        let mut failures = Vec::new();
+        for entry in entries {
+            let url = entry["url"].as_str().unwrap();
+            let got = check_url(url).map_err(|problem| problem.code());
+            let expected = match entry["canonical"].as_str() {
+                Some(canonical) => Ok(canonical.to_owned()),
+                None => Err(entry["refused"].as_str().unwrap()),
+            };
+            if got != expected {
+                failures.push(format!("{url:?}: {got:?}, expected {expected:?}"));
+            }
+        }
+        assert!(failures.is_empty(), "{} of {}:\n{}", failures.len(), entries.len(), failures.join("\n"));
+    }
+
+    #[test]
+    fn canonical_text_reads_back_as_itself() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/urls/jwks_urls.json");
+        let corpus: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        for canonical in corpus["urls"].as_array().unwrap().iter().filter_map(|e| e["canonical"].as_str()) {
+            assert_eq!(check_url(canonical).as_deref(), Ok(canonical));
+        }
     }
 }
