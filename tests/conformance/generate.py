@@ -26,6 +26,7 @@ import copy
 import datetime
 import hashlib
 import hmac
+import ipaddress
 import json
 import math
 import re
@@ -2387,23 +2388,48 @@ def names_or_list(v):
 KEY_SOURCES = ("jwks", "jwk", "pem", "secret", "jwks_url")
 
 
+JWKS_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+JWKS_QUERY = r"(?:[A-Za-z0-9\-._~!$&()*+,;=:@/?]|%[0-9A-Fa-f]{2})+"
+
+
 def model_jwks_url(url):
-    """keys.jwks_url: https:, or http: to a loopback host; no credentials or fragment."""
-    need(is_nonempty_str(url) and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url), "jwks_url")
-    scheme, sep, rest = url.partition("://")
-    need(sep and scheme.lower() in ("http", "https") and "#" not in url, "jwks_url")
-    authority = re.split(r"[/?]", rest, maxsplit=1)[0]
-    need("@" not in authority, "jwks_url")
-    m = re.fullmatch(r"\[([^\]]*)\](?::(.*))?|([^:]*)(?::(.*))?", authority)
-    host = m.group(1) if m.group(1) is not None else m.group(3)
-    port = m.group(2) if m.group(1) is not None else m.group(4)
-    need(host, "jwks_url")
-    need(port is None or (port.isdigit() and port.isascii() and int(port) <= 65535), "jwks_url")
-    if scheme.lower() == "http":
-        h = host.lower().rstrip(".")
-        loopback = h == "localhost" or h.endswith(".localhost") or h == "::1" or (
-            re.fullmatch(r"127\.\d{1,3}\.\d{1,3}\.\d{1,3}", h) and all(int(x) < 256 for x in h.split(".")))
-        need(loopback, "jwks_url")
+    """keys.jwks_url: https:, or http: to a loopback host, read the same by the core, http::Uri
+    and WHATWG's URL parser: printable ASCII without \\ or #; scheme://host[:port]; no
+    userinfo; a host name of LDH/_ labels (no xn--), or dotted-decimal IPv4 when the last label
+    is a number, or a bracketed IPv6 address; a port of 1 to 65535; RFC 3986 path and query
+    characters (no ' in the query), no dot segment, no encoded separator or control in the
+    path, no empty query."""
+    need(is_nonempty_str(url) and all(0x20 < ord(c) < 0x7F for c in url) and not set("\\#") & set(url), "jwks_url")
+    m = re.fullmatch(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?]*)([^?]*)(?:\?(.*))?", url)
+    need(m and m.group(1).lower() in ("http", "https"), "jwks_url")
+    scheme, authority, path, query = m.groups()
+    h = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d+))?|([A-Za-z0-9_.-]+)(?::(\d+))?", authority)
+    need(h, "jwks_url")
+    port = h.group(2) if h.group(1) is not None else h.group(4)
+    need(port is None or 1 <= int(port) <= 65535, "jwks_url")
+    if h.group(1) is not None:
+        try:
+            loopback = ipaddress.IPv6Address(h.group(1)).is_loopback
+        except ValueError:
+            need(False, "jwks_url")
+    else:
+        name = h.group(3).lower()
+        labels = name.split(".")
+        need(len(name) <= 253 and all(0 < len(x) <= 63 and x[0] != "-" and x[-1] != "-" for x in labels), "jwks_url")
+        if re.fullmatch(r"\d+|0x[0-9a-f]*", labels[-1]):
+            need(len(labels) == 4 and all(re.fullmatch(r"0|[1-9]\d{0,2}", x) and int(x) < 256 for x in labels),
+                 "jwks_url")
+            loopback = labels[0] == "127"
+        else:
+            need(not any(x.startswith("xn--") for x in labels), "jwks_url")
+            loopback = name == "localhost" or name.endswith(".localhost")
+    need(re.fullmatch(rf"(?:/{JWKS_PCHAR}*)*", path), "jwks_url")
+    for segment in path.split("/"):
+        need(segment.lower() not in (".", "%2e", "..", ".%2e", "%2e.", "%2e%2e"), "jwks_url")
+        escaped = [int(x, 16) for x in re.findall(r"%([0-9A-Fa-f]{2})", segment)]
+        need(not any(b < 0x20 or b in (0x2F, 0x5C, 0x7F) for b in escaped), "jwks_url")
+    need(query is None or re.fullmatch(JWKS_QUERY, query), "jwks_url")
+    need(scheme.lower() == "https" or loopback, "jwks_url")
 
 
 def model_refresh(refresh):
@@ -3171,6 +3197,9 @@ def remote_key_vectors():
         ("http-loopback-v6", "http://[::1]:9/api/auth/jwks"),
         ("http-127-8", "http://127.8.9.10:9/jwks"),
         ("https-loopback", "https://127.0.0.1:9/jwks"),
+        # Kept in their canonical form (http://localhost:9/..., http://[::1]:9/...).
+        ("http-canonical-case-and-port", "HTTP://LOCALHOST:0009/api/auth/jwks"),
+        ("http-canonical-v6", "http://[0:0:0:0:0:0:0:1]:9/api/auth/jwks"),
     ]:
         out.append(V(f"url-{vid}", f"jwks_url {u} loads; the token waits on keys that cannot be fetched",
                      pol(["EdDSA"], {"jwks_url": u}), FAIL("keys_unavailable"), tok()))
@@ -3207,6 +3236,23 @@ def remote_key_vectors():
         ("fragment", "https://auth.example.com/jwks#keys"),
         ("space", "https://auth.example.com/ jwks"),
         ("empty", ""),
+        # Issue 16: URLs that WHATWG's parser (the WebAssembly build's fetch) reads otherwise.
+        ("backslash-as-slash", "http://evil.example\\.localhost/jwks"),
+        ("tab-stripped", "http://local\thost:9/jwks"),
+        ("unicode-host-mapped", "http://\u24dbocalhost:9/jwks"),
+        ("percent-encoded-host", "http://%6cocalhost:9/jwks"),
+        ("ipv4-shorthand", "http://127.1:9/jwks"),
+        ("ipv4-hex", "https://0x7f.1/jwks"),
+        ("ipv4-integer", "http://2130706433/jwks"),
+        ("one-slash", "https:/auth.example.com/jwks"),
+        ("userinfo-before-host", "http://localhost@evil.example/jwks"),
+        ("trailing-dot", "http://localhost.:9/jwks"),
+        ("ipv6-zone", "http://[fe80::1%25lo]/jwks"),
+        ("punycode-host", "https://xn--bcher-kva.example/jwks"),
+        ("dot-segment", "https://auth.example.com/a/../jwks"),
+        ("encoded-slash", "https://auth.example.com/a%2Fjwks"),
+        ("quote-in-query", "https://auth.example.com/jwks?x='y'"),
+        ("empty-query", "https://auth.example.com/jwks?"),
     ]:
         bad(f"url-{vid}", f"jwks_url {u!r} is refused", pol(["EdDSA"], {"jwks_url": u}), "jwks_url")
     bad("url-not-string", "jwks_url is an object", pol(["EdDSA"], {"jwks_url": {"href": url}}), "jwks_url")
