@@ -98,6 +98,15 @@ after(async () => {
 
 const get = (path, headers = {}) => fetch(`${base}${path}`, { headers, redirect: 'manual' })
 
+/** Where the sign-in page at `path` sends the user after signing in: its link's address. */
+async function signInDestination(path) {
+  const response = await get(path, HTML)
+  assert.equal(response.status, 200, path)
+  const link = (await response.text()).match(/<p id="return-to">[^<]*<a href="([^"]*)"/)
+  assert.ok(link, `the sign-in page at ${path} names no return address`)
+  return link[1].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>')
+}
+
 test('the middleware is an Edge function that bundles the WebAssembly engine', () => {
   const next = new URL('../.next/', import.meta.url)
   const manifest = JSON.parse(readFileSync(new URL('server/middleware-manifest.json', next)))
@@ -136,9 +145,48 @@ test('a page request without a token is redirected to the sign-in page', async (
   assert.equal(location.pathname, '/sign-in')
   assert.equal(location.searchParams.get('returnTo'), '/dashboard?tab=1')
 
-  const signIn = await get(location.pathname + location.search, HTML)
-  assert.equal(signIn.status, 200)
-  assert.match(await signIn.text(), /After signing in, go back to \/dashboard\?tab=1\./)
+  assert.equal(await signInDestination(location.pathname + location.search), '/dashboard?tab=1')
+})
+
+test('the sign-in page returns only to a path on this site (no open redirect)', async () => {
+  const destination = (returnTo) => signInDestination(`/sign-in?returnTo=${encodeURIComponent(returnTo)}`)
+  for (const returnTo of [
+    '//evil.example/phish',
+    '/\\evil.example/phish',
+    '\\/evil.example/phish',
+    '/\t/evil.example/phish',
+    '/.//evil.example/phish',
+    'javascript:alert(document.cookie)',
+    'https://evil.example/phish',
+    `${base}.evil.example/phish`,
+    '',
+    `/${'a'.repeat(4000)}`,
+  ]) {
+    assert.equal(await destination(returnTo), '/dashboard', JSON.stringify(returnTo))
+  }
+  assert.equal(await signInDestination('/sign-in?returnTo=//evil.example/phish'), '/dashboard')
+  assert.equal(await signInDestination('/sign-in?returnTo=/\\evil.example/phish'), '/dashboard')
+  assert.equal(await signInDestination('/sign-in'), '/dashboard')
+  assert.equal(await destination('/todos?x=1'), '/todos?x=1')
+  assert.equal(await destination(`${base}/todos?x=1`), '/todos?x=1')
+})
+
+test('a page request to a doubled-slash path never leads off the site', async () => {
+  // Next normalizes the path first (a 308), or the middleware sends it to sign in with that
+  // path as the return address; either way, the sign-in page returns to this site.
+  let response = await get('//evil.example/phish', HTML)
+  for (let hops = 0; response.status >= 300 && response.status < 400 && hops < 5; hops++) {
+    const next = new URL(response.headers.get('location'), base)
+    assert.equal(next.origin, base)
+    if (next.pathname === '/sign-in') {
+      const path = await signInDestination(next.pathname + next.search)
+      assert.equal(new URL(path, base).origin, base, path)
+      assert.match(path, /^\/(?![/\\])/)
+      return
+    }
+    response = await get(next.pathname + next.search, HTML)
+  }
+  assert.fail(`no redirect to the sign-in page: ${response.status}`)
 })
 
 test('a valid token reaches the API with the principal', async () => {

@@ -45,6 +45,26 @@ async function page(path, { cookie } = {}) {
   return { status: response.status, location: response.headers.get('location'), text: await response.text() }
 }
 
+/** Text of an HTML attribute value as React writes it. */
+const unescapeHtml = (text) =>
+  text.replace(/&(?:amp|quot|lt|gt|#x([0-9a-f]+)|#(\d+));/gi, (entity, hex, dec) =>
+    hex ? String.fromCodePoint(parseInt(hex, 16)) : dec ? String.fromCodePoint(Number(dec)) : { '&amp;': '&', '&quot;': '"', '&lt;': '<', '&gt;': '>' }[entity],
+  )
+
+/**
+ * Where the sign-in page at `path` sends the user after signing in: the value of its hidden
+ * `returnTo` field, which the server filled in and the form follows.
+ */
+async function signInDestination(path) {
+  const signIn = await page(path)
+  assert.equal(signIn.status, 200, path)
+  const field = signIn.text.match(/<input[^>]*\bname="returnTo"[^>]*>/)
+  assert.ok(field, `the sign-in page at ${path} names no return address`)
+  const value = field[0].match(/\bvalue="([^"]*)"/)
+  assert.ok(value, `the returnTo field at ${path} has no value`)
+  return unescapeHtml(value[1])
+}
+
 /** The Node route (native addon): `{ status, body }`. */
 async function me(token) {
   const response = await fetch(`${WEB_URL}/api/me`, { headers: { authorization: `Bearer ${token}` } })
@@ -186,6 +206,47 @@ describe('the todo stack', { timeout: 240_000 }, () => {
     const self = await me(cookie)
     assert.equal(self.status, 200)
     assert.deepEqual([self.body.email, self.body.may.viewDashboard, self.body.may.listAllTodos], [users.a.email, true, false])
+  })
+
+  test('the sign-in page returns only to a path on this site (no open redirect)', async () => {
+    const destination = (returnTo) => signInDestination(`/sign-in?returnTo=${encodeURIComponent(returnTo)}`)
+    const refused = [
+      '//evil.example/phish',
+      '/\\evil.example/phish',
+      '\\/evil.example/phish',
+      '/\t/evil.example/phish',
+      '/\n/evil.example/phish',
+      '/.//evil.example/phish',
+      `${WEB_URL}//evil.example/phish`,
+      'javascript:alert(document.cookie)',
+      'https://evil.example/phish',
+      'http://127.0.0.1:3000.evil.example/phish',
+      'http://127.0.0.1:3000@evil.example/phish',
+      '',
+      `/${'a'.repeat(4000)}`,
+    ]
+    for (const returnTo of refused) assert.equal(await destination(returnTo), '/dashboard', JSON.stringify(returnTo))
+    // The two attacks as written in a link, without percent-encoding.
+    assert.equal(await signInDestination('/sign-in?returnTo=//evil.example/phish'), '/dashboard')
+    assert.equal(await signInDestination('/sign-in?returnTo=/\\evil.example/phish'), '/dashboard')
+    // Missing, or given twice (the second could be anything).
+    assert.equal(await signInDestination('/sign-in'), '/dashboard')
+    assert.equal(await signInDestination('/sign-in?returnTo=%2Ftodos&returnTo=%2F%2Fevil.example'), '/dashboard')
+
+    const kept = [
+      ['/todos?x=1', '/todos?x=1'],
+      ['/dashboard?tab=1#top', '/dashboard?tab=1#top'],
+      [`${WEB_URL}/todos?x=1`, '/todos?x=1'],
+      ['/%5Cevil.example/phish', '/%5Cevil.example/phish'],
+    ]
+    for (const [returnTo, path] of kept) assert.equal(await destination(returnTo), path, JSON.stringify(returnTo))
+
+    // The whole way: the middleware's redirect, then the sign-in page it names.
+    const anonymous = await page('/dashboard?tab=1')
+    assert.equal(anonymous.status, 307)
+    const signIn = new URL(anonymous.location, WEB_URL)
+    assert.equal(signIn.origin + signIn.pathname, `${WEB_URL}/sign-in`)
+    assert.equal(await signInDestination(signIn.pathname + signIn.search), '/dashboard?tab=1')
   })
 
   test('a token from another Better Auth instance (other keys) is refused everywhere', async () => {

@@ -1,60 +1,13 @@
-'use client'
-// Email and password sign-in (or sign-up) with Better Auth, then a request to
-// /api/session-token, which sets the `portcullis_token` cookie the middleware reads.
-import { useState, type FormEvent } from 'react'
+// The sign-in page. Where to go afterwards is decided here, on the server, from the
+// `returnTo` query parameter (which the middleware sets and anyone can write) by the one rule
+// in lib/return-to.mjs: a path on this site, else /dashboard. The form gets only that path.
+import { headers } from 'next/headers'
+import { requestOrigin, safeReturnTo } from '@/lib/return-to.mjs'
+import { SignInForm } from './form'
 
-async function post(path: string, body?: object) {
-  const response = await fetch(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  if (!response.ok) {
-    const error = await response.json().catch(() => ({}))
-    throw new Error(error.message ?? error.detail ?? `HTTP ${response.status}`)
-  }
-}
+export const dynamic = 'force-dynamic'
 
-export default function SignIn() {
-  const [error, setError] = useState('')
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault()
-    const form = new FormData(event.currentTarget)
-    const submitter = (event.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null
-    const email = String(form.get('email'))
-    const password = String(form.get('password'))
-    try {
-      if (submitter?.value === 'sign-up') {
-        await post('/api/auth/sign-up/email', { email, password, name: email.split('@')[0] })
-      } else {
-        await post('/api/auth/sign-in/email', { email, password })
-      }
-      await post('/api/session-token')
-      const returnTo = new URLSearchParams(window.location.search).get('returnTo')
-      window.location.assign(returnTo?.startsWith('/') ? returnTo : '/dashboard')
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e))
-    }
-  }
-
-  return (
-    <main>
-      <h1>Sign in</h1>
-      <form onSubmit={submit}>
-        <p>
-          <label>
-            Email <input name="email" type="email" required autoComplete="username" />
-          </label>
-        </p>
-        <p>
-          <label>
-            Password <input name="password" type="password" required minLength={8} autoComplete="current-password" />
-          </label>
-        </p>
-        <button type="submit" value="sign-in">Sign in</button> <button type="submit" value="sign-up">Sign up</button>
-      </form>
-      {error && <p role="alert">{error}</p>}
-    </main>
-  )
+export default async function SignIn({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { returnTo } = await searchParams
+  return <SignInForm returnTo={safeReturnTo(returnTo, requestOrigin(await headers()))} />
 }
