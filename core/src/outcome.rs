@@ -198,3 +198,42 @@ fn json_of(value: &impl Serialize) -> Value {
     // These types serialise to objects with string keys, which cannot fail.
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// Strings that look like the members around them.
+    fn tricky() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(r#","claims":"#.to_owned()),
+            Just(r#"","claims":{"#.to_owned()),
+            Just("claims".to_owned()),
+            Just(r#"\",\"claims\":"#.to_owned()),
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        /// The JavaScript layer (`bindings-node/api.js`) reads a principal's outcome as
+        /// `{"principal":` + the principal's text + `}`, and the claims' text as what follows
+        /// the first `,"claims":` up to the last two bytes, whatever the strings before it hold.
+        #[test]
+        fn a_principal_outcome_has_the_form_the_javascript_layer_reads(
+            id in tricky(),
+            roles in proptest::collection::vec(tricky(), 0..4),
+            tenant in proptest::option::of(tricky()),
+            name in tricky(),
+            value in tricky(),
+        ) {
+            let principal = Principal::new(id, roles, tenant, json!({ name: value, "n": 9007199254740993u64 }));
+            let text = Outcome::Principal(principal.clone()).to_json();
+            let own = serde_json::to_string(&principal).unwrap();
+            prop_assert_eq!(&text, &format!(r#"{{"principal":{own}}}"#));
+            let at = text.find(r#","claims":"#).unwrap() + r#","claims":"#.len();
+            prop_assert_eq!(&text[at..text.len() - 2], serde_json::to_string(&*principal.claims).unwrap());
+        }
+    }
+}
