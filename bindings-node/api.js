@@ -125,7 +125,7 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
         throw new TypeError(`principal must be a Principal (from engine.verify), not ${describe(principal)}`)
       }
       const { action, resource, context } = requestOf(request)
-      const who = jsonOf(principal, 'principal')
+      const who = principalText(principal)
       return decisionOf(call(() => this.#native.authorize(who, action, resource, context), 'request'))
     }
 
@@ -338,11 +338,55 @@ function tokenOf({ token, error }) {
   return token
 }
 
+// The claims of every principal `verify` returned, as the JSON text the core wrote them in,
+// keyed by the principal's claims object (deeply frozen, so it cannot come to say anything
+// else). A JavaScript number holds integers exactly only up to 2^53, so claims parsed into
+// JavaScript and written back could differ from the ones the core verified (9007199254740993
+// would come back as 9007199254740992, a float 1e16 as an integer); `authorize` hands the
+// core its own text instead, for the verified principal and for a copy of it that shares its
+// claims object. Out of reach of user code, and of both builds alike (api.js serves both).
+const verifiedClaims = new WeakMap()
+
 /** The principal of a verification's outcome (JSON text), or its AuthError thrown. */
 function principalOf(text) {
   const outcome = JSON.parse(text)
   if (outcome.error) throw authError(outcome.error)
-  return outcome.principal
+  const principal = frozen(outcome.principal)
+  verifiedClaims.set(principal.claims, claimsText(text))
+  return principal
+}
+
+// A principal's outcome is `{"principal":{"id":S,"roles":[S,...],"tenant":S|null,"claims":C}}`
+// (S JSON strings; the core's tests pin this form). Its first `,"claims":` is the member
+// itself: inside a string every `"` is escaped, and no string before it is a member name.
+const CLAIMS = ',"claims":'
+
+/** The text C of the claims in a principal's outcome. */
+function claimsText(outcome) {
+  return outcome.slice(outcome.indexOf(CLAIMS) + CLAIMS.length, -2)
+}
+
+/**
+ * The JSON text of a principal for the engine: its own id, roles and tenant, and its claims
+ * as the core verified them when they are a verified principal's claims object, else as
+ * JSON.stringify writes them (a principal built by hand).
+ */
+function principalText(principal) {
+  const claims = verifiedClaims.get(principal.claims)
+  if (claims === undefined) return jsonOf(principal, 'principal')
+  const { id, roles, tenant } = principal
+  return `${jsonOf({ id, roles, tenant }, 'principal').slice(0, -1)}${CLAIMS}${claims}}`
+}
+
+/** `value`, with every object and array in it frozen. */
+function frozen(value) {
+  if (value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) frozen(value[i])
+  } else {
+    for (const member of Object.values(value)) frozen(member)
+  }
+  return Object.freeze(value)
 }
 
 /** The decision of a check's outcome (JSON text), or its AuthError thrown. */

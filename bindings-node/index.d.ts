@@ -15,16 +15,32 @@
 /** A JSON value, as claims, resources and contexts hold. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
-/** Who a verified token speaks for. */
+/** A JSON value that cannot be changed, as the claims of a verified principal are (frozen). */
+export type FrozenJson = null | boolean | number | string | readonly FrozenJson[] | { readonly [key: string]: FrozenJson }
+
+/**
+ * Who a verified token speaks for.
+ *
+ * `verify` returns it deeply frozen (`Object.isFrozen` at every level; a write throws in
+ * strict code), and `authorize` decides on its claims exactly as the core verified them,
+ * as `check` does, even where a JavaScript number is not exact (an integer beyond 2^53 such
+ * as `9007199254740993` reads as `9007199254740992` in `principal.claims`, but a rule still
+ * compares the token's value). To change a principal, copy it: a copy's own `id`, `roles`
+ * and `tenant` count, and while it keeps the verified `claims` object
+ * (`{ ...principal, roles: [...principal.roles, 'auditor'] }`) its claims are still the
+ * verified ones, exactly. Claims in any other object (a principal built by hand,
+ * `{ ...principal.claims }`, `structuredClone`, a JSON round trip) are read as
+ * `JSON.stringify` writes them: numbers as JavaScript holds them.
+ */
 export interface Principal {
   /** The principal's id (by default the `sub` claim). */
   readonly id: string
   /** Roles (by default from the `role` claim, split on commas); empty when absent. */
-  readonly roles: string[]
+  readonly roles: readonly string[]
   /** The tenant, when the policy names a tenant claim and the token carries it. */
   readonly tenant: string | null
   /** The whole verified payload, with its JSON types. */
-  readonly claims: { [claim: string]: Json }
+  readonly claims: { readonly [claim: string]: FrozenJson }
 }
 
 /** An authorization request: `action` on `resource`, whose `type` selects the rules. */
@@ -178,7 +194,12 @@ export declare class Engine {
   verifyAuthorization(header: string | null | undefined, options?: VerifyOptions): Promise<Principal>
   /** `verifyAuthorization` for engines whose keys are local (else it throws `ERR_REMOTE_KEYS`). */
   verifyAuthorizationSync(header: string | null | undefined, options?: VerifyOptions): Principal
-  /** Decides a request; never throws for a denial. */
+  /**
+   * Decides a request for a principal from `verify` (its claims exactly as verified: the same
+   * decision as `check`) or built by hand (read as `JSON.stringify` writes it; see
+   * `Principal`); never throws for a denial. A `TypeError` names a principal or request that
+   * holds what JSON cannot (a function, a symbol, a BigInt, a cycle).
+   */
   authorize(principal: Principal, request: AuthorizationRequest): Decision
   /** `verify` (or `verifyAuthorization` for a value with a scheme), then `authorize`. */
   check(tokenOrHeader: string, request: AuthorizationRequest, options?: VerifyOptions): Promise<Decision>

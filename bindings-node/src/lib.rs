@@ -72,6 +72,8 @@ impl NativeEngine {
 
     /// `{ decision }` as JSON text for `principal` (`{ id, roles, tenant, claims }`); the
     /// principal, the resource and the context come as JSON text.
+    /// A verified principal's claims come back as the text `verify` gave them (api.js keeps
+    /// it), never rebuilt from JavaScript numbers, so the decision is `check`'s.
     #[napi]
     pub fn authorize(
         &self,

@@ -15,7 +15,7 @@ async function handler(header: string | null): Promise<number> {
   const engine: Engine = Engine.fromFile('policy.json')
   try {
     const principal: Principal = await engine.verifyAuthorization(header, { now: new Date() })
-    const roles: string[] = principal.roles
+    const roles: readonly string[] = principal.roles
     const decision: Decision = engine.authorize(principal, {
       action: 'update',
       resource: { type: 'todo', owner_id: principal.id },
@@ -74,3 +74,16 @@ const hits: number | undefined = cache?.hits
 void hits
 // @ts-expect-error: camelCase here too
 void remote.cacheStatus()?.max_entries
+
+// A verified principal is frozen, and typed so; a copy, or a principal built by hand with
+// mutable arrays, is still a Principal.
+function copies(principal: Principal): Principal[] {
+  // @ts-expect-error: a verified principal's roles cannot change
+  principal.roles.push('admin')
+  // @ts-expect-error: nor its claims
+  principal.claims.plan = 'pro'
+  const copy: Principal = { ...principal, roles: [...principal.roles, 'auditor'] }
+  const byHand: Principal = { id: 'u1', roles: ['admin'], tenant: null, claims: { tags: ['a'], n: 1 } }
+  return [copy, byHand]
+}
+void copies
