@@ -11,7 +11,7 @@ use std::fmt;
 use pyo3::conversion::IntoPyObjectExt;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMemoryView, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
 /// Deeper structures are refused (this also stops self-referencing containers).
@@ -141,6 +141,28 @@ pub fn text(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
         Ok(s) => Ok(str_of(s, name)?.into_owned()),
         Err(_) => Err(PyTypeError::new_err(format!("{name} must be a str, not {}", type_name(obj)))),
     }
+}
+
+/// The argument called `name`, an iterable of `str` (a list, a tuple, a generator...). A `str`
+/// is refused rather than read as its characters (`"admin"` is not the roles `a d m i n`), and
+/// so are `bytes`, `bytearray` and `memoryview`, which iterate as integers.
+pub fn texts(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
+    let not_texts = || {
+        PyTypeError::new_err(format!("{name} must be an iterable of str (a list or a tuple), not {}", type_name(obj)))
+    };
+    if obj.is_instance_of::<PyString>()
+        || obj.is_instance_of::<PyBytes>()
+        || obj.is_instance_of::<PyByteArray>()
+        || obj.is_instance_of::<PyMemoryView>()
+    {
+        return Err(not_texts());
+    }
+    let items = obj.try_iter().map_err(|_| not_texts())?;
+    let mut out = Vec::new();
+    for (i, item) in items.enumerate() {
+        out.push(text(&item?, &format!("{name}[{i}]"))?);
+    }
+    Ok(out)
 }
 
 /// The text of a `str`; `what` names it in the error. A `str` that UTF-8 cannot encode (a

@@ -31,14 +31,8 @@ impl Principal {
     ) -> PyResult<Self> {
         let id = convert::text(id, "id")?;
         let roles = match roles {
-            None => Vec::new(),
-            Some(roles) => {
-                let mut out = Vec::new();
-                for (i, role) in roles.try_iter()?.enumerate() {
-                    out.push(convert::text(&role?, &format!("roles[{i}]"))?);
-                }
-                out
-            }
+            Some(roles) if !roles.is_none() => convert::texts(roles, "roles")?,
+            _ => Vec::new(),
         };
         let tenant = match tenant {
             Some(t) if !t.is_none() => Some(convert::text(t, "tenant")?),

@@ -24,7 +24,12 @@ class Principal:
         tenant: Optional[str] = None,
         claims: Optional[Dict[str, Any]] = None,
     ) -> "Principal":
-        """Builds a principal by hand, for ``authorize`` calls that do not start from a token."""
+        """Builds a principal by hand, for ``authorize`` calls that do not start from a token.
+
+        ``roles`` is an iterable of ``str`` (a list, a tuple...); a single ``str`` (or
+        ``bytes``) is a ``TypeError``, not read as its characters. ``claims`` takes what
+        JSON holds; ``Principal(p.id, p.roles, p.tenant, p.claims)`` equals ``p``.
+        """
     @property
     def id(self) -> str:
         """The principal's id (by default the ``sub`` claim); never empty for a verified token."""

@@ -107,7 +107,10 @@ def _load(path: str) -> Tuple[Optional[List[Any]], Optional[str]]:
 
 
 def run_files(paths: Sequence[str], out: TextIO = sys.stdout) -> Tuple[int, int]:
-    """Runs every vector of every file; returns ``(passed, failed)``."""
+    """Runs every vector of every file; returns ``(passed, failed)``. ``paths`` is a list of
+    paths: a single ``str`` is a ``TypeError``, not read as its characters."""
+    if isinstance(paths, (str, bytes)):
+        raise TypeError(f"paths must be a list of file paths, not {type(paths).__name__}")
     passed = failed = 0
     for path in paths:
         vectors, problem = _load(path)
@@ -132,7 +135,9 @@ def run_files(paths: Sequence[str], out: TextIO = sys.stdout) -> Tuple[int, int]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """The command line: runs the files named in ``argv``; returns the exit status."""
+    """The command line: runs the files named in ``argv`` (a list); returns the exit status."""
+    if isinstance(argv, (str, bytes)):
+        raise TypeError(f"argv must be a list of arguments, not {type(argv).__name__}")
     paths = list(sys.argv[1:] if argv is None else argv)
     if not paths or paths[0] in ("-h", "--help"):
         print("usage: python -m portcullis.conformance FILE...", file=sys.stderr)
