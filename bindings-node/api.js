@@ -338,22 +338,42 @@ function tokenOf({ token, error }) {
   return token
 }
 
-// The claims of every principal `verify` returned, as the JSON text the core wrote them in,
-// keyed by the principal's claims object (deeply frozen, so it cannot come to say anything
-// else). A JavaScript number holds integers exactly only up to 2^53, so claims parsed into
-// JavaScript and written back could differ from the ones the core verified (9007199254740993
-// would come back as 9007199254740992, a float 1e16 as an integer); `authorize` hands the
-// core its own text instead, for the verified principal and for a copy of it that shares its
-// claims object. Out of reach of user code, and of both builds alike (api.js serves both).
-const verifiedClaims = new WeakMap()
+// The claims of every principal `verify` returns, as the JSON text the core wrote them in,
+// are kept in a private field of the principal's claims object, which is then frozen (so it
+// cannot come to say anything else). A JavaScript number holds integers exactly only up to
+// 2^53, so claims parsed into JavaScript and written back could differ from the ones the core
+// verified (9007199254740993 would come back as 9007199254740992, a float 1e16 as an
+// integer); `authorize` hands the core its own text instead, for the verified principal and
+// for a copy of it that shares its claims object. The field is out of reach of user code, in
+// both builds alike (api.js serves both). How: a constructor may return another object, and
+// a subclass's fields are then added to that object, so `new ClaimsText(claims, text)` stamps
+// `claims`; this costs a verification far less than a WeakMap entry would.
+class Returning {
+  constructor(object) {
+    return object
+  }
+}
+
+class ClaimsText extends Returning {
+  #text
+
+  constructor(claims, text) {
+    super(claims)
+    this.#text = text
+  }
+
+  /** The verified claims text stamped on `value`, or undefined. */
+  static of(value) {
+    return value !== null && typeof value === 'object' && #text in value ? value.#text : undefined
+  }
+}
 
 /** The principal of a verification's outcome (JSON text), or its AuthError thrown. */
 function principalOf(text) {
   const outcome = JSON.parse(text)
   if (outcome.error) throw authError(outcome.error)
-  const principal = frozen(outcome.principal)
-  verifiedClaims.set(principal.claims, claimsText(text))
-  return principal
+  new ClaimsText(outcome.principal.claims, claimsText(text))
+  return frozen(outcome.principal)
 }
 
 // A principal's outcome is `{"principal":{"id":S,"roles":[S,...],"tenant":S|null,"claims":C}}`
@@ -372,7 +392,7 @@ function claimsText(outcome) {
  * JSON.stringify writes them (a principal built by hand).
  */
 function principalText(principal) {
-  const claims = verifiedClaims.get(principal.claims)
+  const claims = ClaimsText.of(principal.claims)
   if (claims === undefined) return jsonOf(principal, 'principal')
   const { id, roles, tenant } = principal
   return `${jsonOf({ id, roles, tenant }, 'principal').slice(0, -1)}${CLAIMS}${claims}}`
