@@ -264,15 +264,18 @@ function hostFetches(native) {
   }
 }
 
-// The most of a key set response that is read: the core refuses a body over 1 MB, which one
-// byte more shows.
+// The most of a key set response that is read, once decoded: the core refuses a body over
+// 1 MB, which one byte more shows.
 const KEYS_BODY_LIMIT = 1_048_576 + 1
 
-// One GET of the ticket's URL, answered to the core whatever happens (never rejects).
+// One GET of the ticket's URL, answered to the core whatever happens (never rejects). It asks
+// for the content codings the core takes (`accept_encoding`; a browser sends its own); `fetch`
+// decodes the body as it is read, so at most KEYS_BODY_LIMIT decoded bytes are inflated, and
+// the core judges the response's Content-Encoding.
 async function fetchKeys(native, ticket) {
   try {
     const response = await fetch(ticket.url, {
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json', 'accept-encoding': ticket.accept_encoding },
       redirect: 'manual',
       signal: AbortSignal.timeout(ticket.timeout_ms),
     })
@@ -280,10 +283,23 @@ async function fetchKeys(native, ticket) {
       native.keyFailed(ticket, 'redirects are not followed')
       return
     }
+    const { headers, status } = response
+    const coding = headers.get('content-encoding')
     let body = new Uint8Array(0)
-    if (response.status === 200) body = await readAtMost(response.body, KEYS_BODY_LIMIT)
-    else response.body?.cancel().catch(() => {})
-    native.keyResponse(ticket, response.status, response.headers.get('cache-control'), body)
+    if (status === 200) {
+      try {
+        body = await readAtMost(response.body, KEYS_BODY_LIMIT)
+      } catch (e) {
+        // zlib's error codes (Z_DATA_ERROR...): the body does not decode in its coding. In the
+        // coding asked for, that is the failure (as natively); in another, the core refuses
+        // the coding whatever the body (as natively, where it is not decoded at all).
+        if (!String(e?.cause?.code).startsWith('Z_')) throw e
+        if (coding === ticket.accept_encoding) native.keyFailed(ticket, `the body could not be decoded (${coding})`)
+        else native.keyResponse(ticket, status, headers.get('cache-control'), coding, new Uint8Array(0))
+        return
+      }
+    } else response.body?.cancel().catch(() => {})
+    native.keyResponse(ticket, status, headers.get('cache-control'), coding, body)
   } catch (e) {
     native.keyFailed(ticket, fetchFailure(e, ticket.timeout_ms))
   }

@@ -63,8 +63,9 @@ function wasmEngine(Wasm) {
       return JSON.parse(this.#engine.keyNeed(token))
     }
 
-    keyResponse(ticket, status, cacheControl, body) {
-      this.#engine.keyResponse(JSON.stringify(ticket), status, cacheControl ?? undefined, body)
+    keyResponse(ticket, status, cacheControl, contentEncoding, body) {
+      const text = JSON.stringify(ticket)
+      this.#engine.keyResponse(text, status, cacheControl ?? undefined, contentEncoding ?? undefined, body)
     }
 
     keyFailed(ticket, message) {

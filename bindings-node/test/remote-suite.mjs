@@ -175,6 +175,42 @@ export function remoteTests({ Engine, AuthError, ConfigError }) {
       for (const [, message] of lines) assert.ok(!message.includes(d))
     }))
 
+  test('a gzip-encoded key set is taken; other codings, a body that does not decode and a gzip bomb are refused', () =>
+    withServer([k1], async (server) => {
+      server.mode = { encoding: 'gzip' }
+      const engine = new Engine(remotePolicy(server.url, { cooldown: 0 }), { logger: recorder().logger })
+      assert.equal((await engine.verify(token, at)).id, 'user_1')
+      assert.equal(engine.keyStatus().lastError, null)
+      assert.deepEqual(server.acceptEncodings, ['gzip'], 'asks for the codings the core takes')
+      const k2 = new Signer('k2')
+      server.rotate(k2)
+      const rotated = k2.sign(claims({ sub: 'user_2' }))
+      const unsupported = (coding) =>
+        `Content-Encoding "${coding}" is not supported (a key set must come uncompressed or in gzip)`
+      const cases = [
+        [{ encoding: 'br' }, unsupported('br')],
+        [{ encoding: 'deflate' }, unsupported('deflate')],
+        [{ encoding: 'x-gzip' }, unsupported('x-gzip')],
+        [{ encoding: 'gzip, gzip' }, unsupported('gzip, gzip')],
+        [{ encoding: 'gzip', bad: true }, 'the body could not be decoded (gzip)'],
+        [{ encoding: 'gzip', bomb: true }, 'the response is larger than 1048576 bytes'],
+      ]
+      for (const [mode, why] of cases) {
+        server.mode = mode
+        const started = Date.now()
+        // Each refetches (cooldown 0) for the new kid; the refused set replaces nothing.
+        await assert.rejects(engine.verify(rotated, at), { reason: 'unknown_key' })
+        const elapsed = Date.now() - started
+        assert.ok(elapsed < 2000, `${JSON.stringify(mode)}: took ${elapsed} ms`)
+        const status = engine.keyStatus()
+        assert.deepEqual([status.kids, status.lastError], [['k1'], why], JSON.stringify(mode))
+      }
+      // identity, spelled out, is no coding at all.
+      server.mode = { encoding: 'identity' }
+      assert.equal((await engine.verify(rotated, at)).id, 'user_2')
+      assert.equal(server.requests, 2 + cases.length)
+    }))
+
   test('a server that never answers, or stops mid-body: KEYS_UNAVAILABLE within the timeout', () =>
     withServer([k1], async (server) => {
       for (const mode of ['hang', 'stall']) {

@@ -2,6 +2,7 @@
 import { generateKeyPairSync, sign, createHmac } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import assert from 'node:assert/strict'
@@ -82,17 +83,23 @@ export function policyFor(signer) {
  * `{ status, body }` (exactly that answer, as JSON with a `location` header). `down()`
  * closes the listener (connections are refused). `cacheControl` sets the `Cache-Control`
  * header of its key sets; `serve(signers)` replaces the keys it serves. `targets` lists the
- * request target of each request, as its request line gave it (`/jwks?k=v`).
+ * request target of each request, as its request line gave it (`/jwks?k=v`), and
+ * `acceptEncodings` its `Accept-Encoding` header. `{ encoding }` serves the key set encoded
+ * in that content coding and labelled so (`gzip`, `x-gzip`, `deflate`, `br`, `gzip, gzip`
+ * encoded twice, `identity`), with `bad: true` labelled only (a body that does not decode),
+ * with `bomb: true` followed by 256 MB of spaces once decoded (gzip members, 256 kB sent).
  */
 export async function jwksServer(signers = []) {
   const keys = signers.map((s) => s.jwk)
   const targets = []
+  const acceptEncodings = []
   let requests = 0
   let mode = 'ok'
   let cacheControl = null
   const server = createServer((request, response) => {
     requests += 1
     targets.push(request.url)
+    acceptEncodings.push(request.headers['accept-encoding'])
     const json = (status, body) => {
       const headers = { 'content-type': 'application/json' }
       if (cacheControl !== null) headers['cache-control'] = cacheControl
@@ -101,6 +108,10 @@ export async function jwksServer(signers = []) {
     }
     if (mode === 'hang') return
     if (mode === 'reset') return request.socket.destroy()
+    if (typeof mode === 'object' && mode.encoding) {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': mode.encoding })
+      return response.end(encoded(JSON.stringify({ keys }), mode))
+    }
     if (typeof mode === 'object') {
       response.writeHead(mode.status, { 'content-type': 'application/json', location: '/elsewhere' })
       return response.end(mode.body)
@@ -136,6 +147,9 @@ export async function jwksServer(signers = []) {
     get targets() {
       return [...targets]
     },
+    get acceptEncodings() {
+      return [...acceptEncodings]
+    },
     set mode(value) {
       mode = value
     },
@@ -153,4 +167,16 @@ export async function jwksServer(signers = []) {
     down,
     close: down,
   }
+}
+
+/** `text` in the content coding `encoding` (see jwksServer's `{ encoding, bad, bomb }`). */
+function encoded(text, { encoding, bad, bomb }) {
+  if (bad || encoding === 'identity') return Buffer.from(text)
+  if (bomb) {
+    const spaces = gzipSync(Buffer.alloc(1 << 20, ' '), { level: 9 })
+    return Buffer.concat([gzipSync(text.slice(0, -1)), ...Array(256).fill(spaces), gzipSync('}')])
+  }
+  const encode = { gzip: gzipSync, 'x-gzip': gzipSync, deflate: deflateSync, br: brotliCompressSync }
+  if (encoding === 'gzip, gzip') return gzipSync(gzipSync(text))
+  return encode[encoding](text)
 }

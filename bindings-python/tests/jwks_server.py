@@ -7,6 +7,7 @@ It serves the public keys of its signers and counts the requests; a test switche
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 import time
@@ -32,6 +33,9 @@ class JwksServer:
         self.delay = 0.0
         #: The ``Cache-Control`` header of the answers, if any.
         self.cache_control: Optional[str] = None
+        #: The ``Content-Encoding`` of the key set: ``gzip`` compresses it; any other value
+        #: only labels it.
+        self.content_encoding: Optional[str] = None
         self.requests = 0
         self.port = 0
         self._count = threading.Lock()
@@ -66,6 +70,10 @@ class JwksServer:
                 self.send_header("Content-Type", "application/json")
                 if server.cache_control is not None:
                     self.send_header("Cache-Control", server.cache_control)
+                if server.content_encoding is not None:
+                    self.send_header("Content-Encoding", server.content_encoding)
+                    if server.content_encoding == "gzip":
+                        body = gzip.compress(body)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

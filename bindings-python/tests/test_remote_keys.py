@@ -125,6 +125,25 @@ def test_a_removed_key_stops_verifying_within_max_age_whatever_cache_control_say
     assert engine.key_status()["fresh_for"] <= 1
 
 
+def test_a_gzip_encoded_key_set_is_taken_and_other_codings_refused(server):
+    server.content_encoding = "gzip"
+    engine = Engine(remote_policy(server.url, cooldown=0))
+    assert engine.verify(token_of(server.signer), now=NOW).id == "user_1"
+    assert engine.key_status()["last_error"] is None
+    rotated = token_of(server.rotate())
+    server.content_encoding = "br"
+    with pytest.raises(TokenInvalid) as e:
+        engine.verify(rotated, now=NOW)
+    assert e.value.reason == "unknown_key"
+    status = engine.key_status()
+    assert status["kids"] == ["k1"]
+    assert status["last_error"] == (
+        'Content-Encoding "br" is not supported (a key set must come uncompressed or in gzip)')
+    server.content_encoding = "gzip"
+    assert engine.verify(rotated, now=NOW).id == "user_1"
+    assert server.requests == 3
+
+
 def test_the_other_calls_fetch_too(server):
     token = token_of(server.signer)
     resource = {"type": "todo", "owner_id": "user_1"}

@@ -127,8 +127,10 @@ impl NativeEngine {
     }
 
     /// What verifying `token` needs first: `{"need":"ready"}`, `{"need":"wait"}` (another
-    /// caller's fetch is under way) or `{"need":"fetch","ticket":{"id","url","timeout_ms"}}`
-    /// (this caller must GET `url` and answer with `keyResponse` or `keyFailed`).
+    /// caller's fetch is under way) or
+    /// `{"need":"fetch","ticket":{"id","url","timeout_ms","accept_encoding"}}` (this caller
+    /// must GET `url`, sending `Accept-Encoding: accept_encoding`, and answer with
+    /// `keyResponse` or `keyFailed`).
     #[wasm_bindgen(js_name = keyNeed)]
     pub fn key_need(&self, token: &str) -> String {
         match self.inner.key_need(token) {
@@ -139,12 +141,20 @@ impl NativeEngine {
     }
 
     /// The response to the fetch `ticket` (its JSON text, from `keyNeed`): the status, the
-    /// `Cache-Control` header and the body (the first 1 MB + 1 bytes are enough). A ticket
+    /// `Cache-Control` and `Content-Encoding` headers, and the body as `fetch` decoded it
+    /// (the first 1 MB + 1 decoded bytes are enough); the core judges the coding. A ticket
     /// that does not parse is ignored, as the core ignores one that is no longer current.
     #[wasm_bindgen(js_name = keyResponse)]
-    pub fn key_response(&self, ticket: &str, status: u16, cache_control: Option<String>, body: Vec<u8>) {
+    pub fn key_response(
+        &self,
+        ticket: &str,
+        status: u16,
+        cache_control: Option<String>,
+        content_encoding: Option<String>,
+        body: Vec<u8>,
+    ) {
         if let Ok(ticket) = serde_json::from_str::<KeyFetch>(ticket) {
-            let response = KeyResponse::Http { status, cache_control, body };
+            let response = KeyResponse::Http { status, cache_control, content_encoding, body };
             self.inner.key_response(&ticket, response);
         }
     }

@@ -79,7 +79,7 @@ fn verify_remote(c: &mut Criterion) {
     let token = signer.sign("k1", &claims("user_1"));
     let KeyNeed::Fetch(ticket) = remote.key_need(&token) else { panic!("a fresh remote engine fetches first") };
     let body = serde_json::to_vec(&jwks).unwrap();
-    remote.key_response(&ticket, KeyResponse::Http { status: 200, cache_control: None, body });
+    remote.key_response(&ticket, KeyResponse::Http { status: 200, cache_control: None, content_encoding: None, body });
     assert!(remote.verify_cached(&token, NOW).is_ok() && inline.verify(&token, NOW).is_ok());
 
     let mut group = c.benchmark_group("verify/EdDSA-keys");

@@ -1,5 +1,11 @@
 //! The blocking HTTP client for remote key sets (cargo feature `http`): ureq with
-//! rustls on ring, one GET per fetch, no redirects, at most 1 MB read.
+//! rustls on ring, one GET per fetch, no redirects, at most 1 MB read once decoded.
+//!
+//! It asks for the content codings the key cache takes (`Accept-Encoding` from the
+//! ticket: `gzip`), and ureq decodes a `gzip` body as it is read (flate2 with its
+//! pure-Rust backend), the limit counting decoded bytes, so a small compressed body that
+//! would inflate without bound is cut off after 1 MB and refused as too large. The
+//! response's `Content-Encoding` goes to the key cache, which judges it.
 
 use std::io::ErrorKind;
 use std::time::Duration;
@@ -44,12 +50,14 @@ fn get(ticket: &KeyFetch) -> KeyResponse {
         .user_agent(concat!("portcullis/", env!("CARGO_PKG_VERSION")))
         .build()
         .new_agent();
-    let mut response = match agent.get(&ticket.url).header("accept", "application/json").call() {
+    let request = agent.get(&ticket.url).header("accept", "application/json");
+    let mut response = match request.header("accept-encoding", &ticket.accept_encoding).call() {
         Ok(r) => r,
         Err(e) => return KeyResponse::Failed(describe(&e, timeout)),
     };
     let status = response.status().as_u16();
-    let cache_control = response.headers().get("cache-control").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let cache_control = header(response.headers(), "cache-control");
+    let content_encoding = header(response.headers(), "content-encoding");
     let body = if status == 200 {
         match response.body_mut().with_config().limit(MAX_JWKS_BYTES as u64).read_to_vec() {
             Ok(body) => body,
@@ -59,7 +67,15 @@ fn get(ticket: &KeyFetch) -> KeyResponse {
     } else {
         Vec::new()
     };
-    KeyResponse::Http { status, cache_control, body }
+    KeyResponse::Http { status, cache_control, content_encoding, body }
+}
+
+/// A response header's values joined with `", "` (as `fetch` gives them), `None` when it is
+/// absent. Bytes that are not UTF-8 become U+FFFD, so an odd value is still seen (and
+/// refused by the key cache), never taken for an absent one.
+fn header(headers: &ureq::http::HeaderMap, name: &str) -> Option<String> {
+    let values: Vec<_> = headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes())).collect();
+    (!values.is_empty()).then(|| values.join(", "))
 }
 
 /// A few words on a failed request, without the URL.
@@ -74,6 +90,7 @@ fn describe(error: &ureq::Error, timeout: Duration) -> String {
         }
         ureq::Error::Io(e) => format!("network error ({:?})", e.kind()),
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) => "the TLS handshake failed".into(),
+        ureq::Error::Decompress(coding, _) => format!("the body could not be decoded ({coding})"),
         other => format!("the request failed ({})", first_words(&other.to_string())),
     }
 }

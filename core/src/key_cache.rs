@@ -19,9 +19,9 @@
 //! - While a fetch is under way, verifications that need its result wait for it; the
 //!   others use the cached keys. A fetch not answered within `timeout` + 2 s is
 //!   abandoned and a new one may start; a late answer to it is ignored.
-//! - A failed fetch (network error, timeout, a status other than 200, a body over 1 MB
-//!   or that is not a JWK Set, private key material, no usable key) never replaces good
-//!   keys. Keys are served up to `stale_for` past their freshness; after that they are
+//! - A failed fetch (network error, timeout, a status other than 200, a content coding
+//!   other than none or `gzip`, a body over 1 MB once decoded or that is not a JWK Set,
+//!   private key material, no usable key) never replaces good keys. Keys are served up to `stale_for` past their freshness; after that they are
 //!   dropped and verification fails with `keys_unavailable` until a fetch succeeds.
 
 use std::collections::VecDeque;
@@ -39,6 +39,12 @@ const EMPTY_RETRY: u64 = 1_000;
 const ABANDON_AFTER: u64 = 2_000;
 /// How many undrained events are kept.
 const MAX_EVENTS: usize = 32;
+/// The content codings a key set may come in besides none (`identity`), as the
+/// `Accept-Encoding` a host sends: the ones every host decodes before handing the body
+/// over (the native client, and the JavaScript `fetch` of the WebAssembly build).
+const ACCEPT_ENCODING: &str = "gzip";
+/// The longest `Content-Encoding` value a message repeats.
+const MAX_SHOWN_ENCODING: usize = 40;
 
 /// What a verification needs before it can use the key cache (see [`crate::Engine::key_need`]).
 #[derive(Debug)]
@@ -53,9 +59,10 @@ pub enum KeyNeed {
     Wait,
 }
 
-/// A fetch to perform: one GET of `url`, which must give up after `timeout_ms`. Hosts
-/// that cross a language boundary may carry it as JSON (`{"id", "url", "timeout_ms"}`)
-/// and bring it back with the answer.
+/// A fetch to perform: one GET of `url` with the header `Accept-Encoding: accept_encoding`,
+/// which must give up after `timeout_ms`. Hosts that cross a language boundary may carry
+/// it as JSON (`{"id", "url", "timeout_ms", "accept_encoding"}`) and bring it back with
+/// the answer.
 #[derive(Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct KeyFetch {
     /// Which fetch this is; only the answer to the fetch under way is taken.
@@ -64,14 +71,25 @@ pub struct KeyFetch {
     pub url: String,
     /// How long the request may take in all, in milliseconds.
     pub timeout_ms: u64,
+    /// The `Accept-Encoding` header to send: the content codings the key cache takes
+    /// besides none (`gzip`). The host decodes the body before handing it over.
+    pub accept_encoding: String,
 }
 
 /// Shows the URL without its query, which may hold a credential (as key events and
 /// [`KeyStatus`] do).
 ///
 /// ```
-/// let ticket = portcullis::KeyFetch { id: 1, url: "https://a.example/jwks?key=s3cr3t".into(), timeout_ms: 5000 };
-/// assert_eq!(format!("{ticket:?}"), r#"KeyFetch { id: 1, url: "https://a.example/jwks", timeout_ms: 5000 }"#);
+/// let ticket = portcullis::KeyFetch {
+///     id: 1,
+///     url: "https://a.example/jwks?key=s3cr3t".into(),
+///     timeout_ms: 5000,
+///     accept_encoding: "gzip".into(),
+/// };
+/// assert_eq!(
+///     format!("{ticket:?}"),
+///     r#"KeyFetch { id: 1, url: "https://a.example/jwks", timeout_ms: 5000, accept_encoding: "gzip" }"#
+/// );
 /// ```
 impl std::fmt::Debug for KeyFetch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -79,6 +97,7 @@ impl std::fmt::Debug for KeyFetch {
             .field("id", &self.id)
             .field("url", &crate::jwks_url::without_query(&self.url))
             .field("timeout_ms", &self.timeout_ms)
+            .field("accept_encoding", &self.accept_encoding)
             .finish()
     }
 }
@@ -87,20 +106,30 @@ impl std::fmt::Debug for KeyFetch {
 ///
 /// ```
 /// use portcullis::KeyResponse;
-/// let ok = KeyResponse::Http { status: 200, cache_control: None, body: br#"{"keys":[]}"#.to_vec() };
+/// let ok = KeyResponse::Http {
+///     status: 200,
+///     cache_control: Some("max-age=300".into()),
+///     content_encoding: Some("gzip".into()),
+///     body: br#"{"keys":[]}"#.to_vec(), // as decoded
+/// };
 /// let down = KeyResponse::Failed("connection refused".into());
 /// # let _ = (ok, down);
 /// ```
 #[derive(Clone)]
 pub enum KeyResponse {
-    /// An HTTP response: its status, its `Cache-Control` header, and its body (a host may
-    /// stop reading after 1 MB plus one byte: a longer body is refused either way).
+    /// An HTTP response: its status, its `Cache-Control` and `Content-Encoding` headers,
+    /// and its body, decoded (a host may stop reading after 1 MB plus one decoded byte: a
+    /// longer body is refused either way). A header sent on several lines is given as
+    /// its values joined with `", "`.
     Http {
         /// The HTTP status.
         status: u16,
         /// The `Cache-Control` header, if any.
         cache_control: Option<String>,
-        /// The body.
+        /// The `Content-Encoding` header, if any: the key cache takes none, `identity` and
+        /// `gzip` (which the host has decoded), and refuses the response otherwise.
+        content_encoding: Option<String>,
+        /// The body, after the host decoded its content coding.
         body: Vec<u8>,
     },
     /// No response: why, in a few words (`connection refused`, `timed out after 5 s`).
@@ -111,16 +140,22 @@ pub enum KeyResponse {
 /// Shows the body's length, not the body: an endpoint may serve private keys.
 ///
 /// ```
-/// let ok = portcullis::KeyResponse::Http { status: 200, cache_control: None, body: br#"{"keys":[]}"#.to_vec() };
-/// assert_eq!(format!("{ok:?}"), "Http { status: 200, cache_control: None, body: 11 bytes }");
+/// let ok = portcullis::KeyResponse::Http {
+///     status: 200,
+///     cache_control: None,
+///     content_encoding: None,
+///     body: br#"{"keys":[]}"#.to_vec(),
+/// };
+/// assert_eq!(format!("{ok:?}"), "Http { status: 200, cache_control: None, content_encoding: None, body: 11 bytes }");
 /// ```
 impl std::fmt::Debug for KeyResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            KeyResponse::Http { status, cache_control, body } => f
+            KeyResponse::Http { status, cache_control, content_encoding, body } => f
                 .debug_struct("Http")
                 .field("status", status)
                 .field("cache_control", cache_control)
+                .field("content_encoding", content_encoding)
                 .field("body", &format_args!("{} bytes", body.len()))
                 .finish(),
             KeyResponse::Failed(why) => f.debug_tuple("Failed").field(why).finish(),
@@ -315,7 +350,12 @@ impl KeyCache {
                 let id = state.next_id;
                 state.in_flight = Some((id, clock));
                 state.last_attempt = Some(clock);
-                KeyNeed::Fetch(KeyFetch { id, url: self.config.url.clone(), timeout_ms: self.config.timeout })
+                KeyNeed::Fetch(KeyFetch {
+                    id,
+                    url: self.config.url.clone(),
+                    timeout_ms: self.config.timeout,
+                    accept_encoding: ACCEPT_ENCODING.to_owned(),
+                })
             }
         }
     }
@@ -411,14 +451,17 @@ impl KeyCache {
 
     /// The key set in a response and how long it stays fresh, or why it is refused.
     fn read(&self, response: KeyResponse) -> Result<(KeySet, Vec<String>, [u8; 32], u64), String> {
-        let (status, cache_control, body) = match response {
+        let (status, cache_control, content_encoding, body) = match response {
             KeyResponse::Failed(why) => return Err(why),
-            KeyResponse::Http { status, cache_control, body } => (status, cache_control, body),
+            KeyResponse::Http { status, cache_control, content_encoding, body } => {
+                (status, cache_control, content_encoding, body)
+            }
         };
         if status != 200 {
             let note = if (300..400).contains(&status) { " (redirects are not followed)" } else { "" };
             return Err(format!("HTTP {status}{note}"));
         }
+        accepted_encoding(content_encoding.as_deref())?;
         let (set, skipped, fingerprint) = keys::fetched(&body, &self.algorithms)?;
         // The server may shorten refresh.max_age, never lengthen it.
         let ttl =
@@ -484,6 +527,21 @@ fn kid_list(set: &KeySet) -> String {
     }
 }
 
+/// Whether a key set in `Content-Encoding` `value` is taken: none, `identity` (in any case)
+/// and `gzip` are, which every host decodes alike. `gzip` is taken as servers write it,
+/// in lower case: the native client decodes no other spelling (`GZIP`, `x-gzip`) nor a
+/// list of codings (`gzip, gzip`), and the JavaScript `fetch` decodes more (`br`,
+/// `deflate`), so taking those would make the builds disagree.
+fn accepted_encoding(value: Option<&str>) -> Result<(), String> {
+    let coding = value.map_or("", str::trim);
+    if coding.is_empty() || coding.eq_ignore_ascii_case("identity") || coding == ACCEPT_ENCODING {
+        return Ok(());
+    }
+    let plain = coding.len() <= MAX_SHOWN_ENCODING && coding.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+    let shown = if plain { format!(" \"{coding}\"") } else { String::new() };
+    Err(format!("Content-Encoding{shown} is not supported (a key set must come uncompressed or in gzip)"))
+}
+
 /// The freshness a `Cache-Control` value gives, in ms, `None` when it says nothing about
 /// it: the shortest of its `max-age` directives, with 0 for `no-cache`, `no-store` and a
 /// `max-age` without a number (whatever is unclear shortens, never lengthens).
@@ -541,7 +599,7 @@ mod tests {
             .map(|(kid, x)| serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid}))
             .collect();
         let body = serde_json::to_vec(&serde_json::json!({ "keys": keys })).unwrap();
-        KeyResponse::Http { status: 200, cache_control: None, body }
+        KeyResponse::Http { status: 200, cache_control: None, content_encoding: None, body }
     }
 
     fn ticket(need: KeyNeed) -> KeyFetch {
@@ -610,14 +668,44 @@ mod tests {
         c.answer(&ticket(c.need(None, EDDSA, 0)), jwks(&[("a", ED_X)]), 0);
         let leaked = r#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AA","d":"AA","kid":"z"}]}"#;
         let cases = [
-            (KeyResponse::Http { status: 500, cache_control: None, body: b"{}".to_vec() }, "HTTP 500"),
-            (KeyResponse::Http { status: 302, cache_control: None, body: vec![] }, "redirects are not followed"),
-            (KeyResponse::Http { status: 200, cache_control: None, body: b"<html>".to_vec() }, "not JSON"),
-            (KeyResponse::Http { status: 200, cache_control: None, body: b"{\"k\":1}".to_vec() }, "not a JWK Set"),
-            (KeyResponse::Http { status: 200, cache_control: None, body: leaked.into() }, "private"),
+            (
+                KeyResponse::Http { status: 500, cache_control: None, content_encoding: None, body: b"{}".to_vec() },
+                "HTTP 500",
+            ),
+            (
+                KeyResponse::Http { status: 302, cache_control: None, content_encoding: None, body: vec![] },
+                "redirects are not followed",
+            ),
+            (
+                KeyResponse::Http {
+                    status: 200,
+                    cache_control: None,
+                    content_encoding: None,
+                    body: b"<html>".to_vec(),
+                },
+                "not JSON",
+            ),
+            (
+                KeyResponse::Http {
+                    status: 200,
+                    cache_control: None,
+                    content_encoding: None,
+                    body: b"{\"k\":1}".to_vec(),
+                },
+                "not a JWK Set",
+            ),
+            (
+                KeyResponse::Http { status: 200, cache_control: None, content_encoding: None, body: leaked.into() },
+                "private",
+            ),
             (jwks(&[]), "no usable key"),
             (
-                KeyResponse::Http { status: 200, cache_control: None, body: vec![b' '; keys::MAX_JWKS_BYTES + 1] },
+                KeyResponse::Http {
+                    status: 200,
+                    cache_control: None,
+                    content_encoding: None,
+                    body: vec![b' '; keys::MAX_JWKS_BYTES + 1],
+                },
                 "larger than",
             ),
             (KeyResponse::Failed("timed out after 5 s".into()), "timed out"),
@@ -645,7 +733,12 @@ mod tests {
             {"kty": "OKP", "crv": "Ed25519", "x": ED_X2, "kid": "good"},
             "not a key"
         ]});
-        let response = KeyResponse::Http { status: 200, cache_control: None, body: body.to_string().into() };
+        let response = KeyResponse::Http {
+            status: 200,
+            cache_control: None,
+            content_encoding: None,
+            body: body.to_string().into(),
+        };
         c.answer(&ticket(c.need(None, EDDSA, 0)), response, 0);
         assert_eq!(kids(&c, 0), ["good"]);
         let warnings: Vec<_> =
@@ -697,6 +790,53 @@ mod tests {
         assert_ne!(second, first);
         // Dropped past stale_for: no generation at all.
         assert_eq!(c.generation(1_800_000 + 600_000 + 86_400_000), None);
+    }
+
+    #[test]
+    fn content_codings_every_host_decodes_are_taken_and_others_refused() {
+        for taken in [None, Some(""), Some("identity"), Some("Identity"), Some("gzip"), Some(" gzip ")] {
+            assert_eq!(accepted_encoding(taken), Ok(()), "{taken:?}");
+        }
+        for refused in
+            ["br", "deflate", "zstd", "compress", "x-gzip", "GZIP", "gzip, gzip", "gzip, br", "identity, gzip"]
+        {
+            let why = accepted_encoding(Some(refused)).unwrap_err();
+            assert_eq!(
+                why,
+                format!(
+                    "Content-Encoding \"{refused}\" is not supported (a key set must come uncompressed or in gzip)"
+                )
+            );
+        }
+        // A value too long or odd to repeat is not repeated.
+        let long = "x".repeat(41);
+        for odd in [long.as_str(), "br\u{7f}", "gzip\u{e9}"] {
+            let why = accepted_encoding(Some(odd)).unwrap_err();
+            assert!(why.starts_with("Content-Encoding is not supported"), "{why}");
+        }
+        // The ticket asks for what is taken.
+        let c = cache();
+        assert_eq!(ticket(c.need(None, EDDSA, 0)).accept_encoding, "gzip");
+    }
+
+    #[test]
+    fn a_key_set_in_an_unsupported_coding_never_replaces_good_keys() {
+        let c = cache();
+        c.answer(&ticket(c.need(None, EDDSA, 0)), jwks(&[("a", ED_X)]), 0);
+        let KeyResponse::Http { body, .. } = jwks(&[("b", ED_X2)]) else { unreachable!() };
+        let gzip = |coding: &str| KeyResponse::Http {
+            status: 200,
+            cache_control: None,
+            content_encoding: Some(coding.into()),
+            body: body.clone(),
+        };
+        let t = ticket(c.need(Some("b"), EDDSA, 30_000));
+        c.answer(&t, gzip("br"), 30_000);
+        assert_eq!(kids(&c, 30_000), ["a"]);
+        assert!(c.status(30_000).last_error.unwrap().contains("Content-Encoding \"br\" is not supported"));
+        let t = ticket(c.need(Some("b"), EDDSA, 60_000));
+        c.answer(&t, gzip("gzip"), 60_000);
+        assert_eq!(kids(&c, 60_000), ["b"]);
     }
 
     /// How long `cache()`'s keys stay fresh when fetched with `Cache-Control: header`, in

@@ -538,6 +538,7 @@ fn misbehaving_key_set_responses_leak_nothing() {
     let http = |status: u16, body: &str| KeyResponse::Http {
         status,
         cache_control: Some("max-age=0".into()),
+        content_encoding: None,
         body: body.as_bytes().to_vec(),
     };
     let mut audit = Audit::default();

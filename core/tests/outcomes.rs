@@ -48,7 +48,7 @@ fn outcome_text_is_the_outcome_serialised_on_hits_and_misses() {
 fn feed(engine: &Engine, token: &str, keys: &[Value]) {
     let KeyNeed::Fetch(ticket) = engine.key_need(token) else { panic!("a fetch is due") };
     let body = serde_json::to_vec(&json!({ "keys": keys })).unwrap();
-    engine.key_response(&ticket, KeyResponse::Http { status: 200, cache_control: None, body });
+    engine.key_response(&ticket, KeyResponse::Http { status: 200, cache_control: None, content_encoding: None, body });
 }
 
 fn remote(refresh: Value) -> Engine {

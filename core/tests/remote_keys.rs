@@ -1,9 +1,11 @@
 //! Remote key sets over real HTTP: a JWKS server on 127.0.0.1 that can rotate keys, go
-//! down, hang, answer garbage or 500, and the engine's blocking fetch (feature `http`).
+//! down, hang, answer garbage or 500, compress its answer, and the engine's blocking fetch
+//! (feature `http`).
 
 mod http_stub;
 mod support;
 
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,6 +26,14 @@ enum Mode {
     Private,
     Hang,
     Down,
+    /// The key set, gzip-encoded.
+    Gzip,
+    /// The key set as it is, labelled with this `Content-Encoding`.
+    Labelled(&'static str),
+    /// Labelled gzip, but not gzip.
+    BadGzip,
+    /// About 256 MB of JSON once decoded, 256 kB gzip-encoded.
+    GzipBomb,
 }
 
 struct Shared {
@@ -133,19 +143,45 @@ fn answer(mut stream: TcpStream, mode: Mode, keys: Vec<Value>, delay: Duration, 
         return;
     }
     thread::sleep(delay);
-    let (status, body) = match mode {
-        Mode::Serve => ("200 OK", json!({ "keys": keys }).to_string()),
-        Mode::Garbage => ("200 OK", "<html>not a key set</html>".to_owned()),
-        Mode::Error500 => ("500 Internal Server Error", "{\"error\":\"down\"}".to_owned()),
+    let set = json!({ "keys": keys }).to_string();
+    let (status, coding, body) = match mode {
+        Mode::Serve => ("200 OK", None, set.into_bytes()),
+        Mode::Garbage => ("200 OK", None, b"<html>not a key set</html>".to_vec()),
+        Mode::Error500 => ("500 Internal Server Error", None, b"{\"error\":\"down\"}".to_vec()),
         Mode::Private => {
             let mut leaked = keys[0].clone();
             leaked["d"] = json!("bm90LWEtcmVhbC1wcml2YXRlLWtleQ");
-            ("200 OK", json!({ "keys": [leaked] }).to_string())
+            ("200 OK", None, json!({ "keys": [leaked] }).to_string().into_bytes())
         }
+        Mode::Gzip => ("200 OK", Some("gzip"), gzip(set.as_bytes())),
+        Mode::Labelled(coding) => ("200 OK", Some(coding), set.into_bytes()),
+        Mode::BadGzip => ("200 OK", Some("gzip"), set.into_bytes()),
+        Mode::GzipBomb => ("200 OK", Some("gzip"), gzip_bomb(&set)),
         Mode::Hang | Mode::Down => unreachable!(),
     };
-    let headers = cache_control.map(|value| format!("cache-control: {value}\r\n")).unwrap_or_default();
-    write_json_response(&mut stream, status, &headers, &body);
+    let mut headers = cache_control.map(|value| format!("cache-control: {value}\r\n")).unwrap_or_default();
+    if let Some(coding) = coding {
+        headers += &format!("content-encoding: {coding}\r\n");
+    }
+    write_json_response(&mut stream, status, &headers, body);
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// `set` with 256 MB of spaces before its closing brace, as gzip members one after the
+/// other (a decoder reads them as one body): 256 kB to send.
+fn gzip_bomb(set: &str) -> Vec<u8> {
+    let spaces = gzip(&vec![b' '; 1 << 20]);
+    let mut body = gzip(&set.as_bytes()[..set.len() - 1]);
+    for _ in 0..256 {
+        body.extend_from_slice(&spaces);
+    }
+    body.extend(gzip(b"}"));
+    body
 }
 
 fn engine(url: &str, refresh: Value) -> Engine {
@@ -287,6 +323,42 @@ fn bad_responses_do_not_evict_good_keys() {
         assert!(error.contains(why), "{mode:?}: {error}");
         assert_eq!(engine.key_status().kids, ["k1"]);
     }
+}
+
+#[test]
+fn a_gzip_encoded_key_set_is_taken_and_other_codings_are_refused() {
+    let (k1, k2) = (Signer::ed25519(), Signer::ed25519());
+    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    server.set_mode(Mode::Gzip);
+    let engine = engine(&server.url(), json!({"cooldown": 0}));
+    assert_eq!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).unwrap().id, "u1");
+    assert_eq!(engine.key_status().last_error, None);
+    server.add_key(k2.jwk("k2").unwrap());
+    let rotated = k2.sign("k2", &claims("u2"));
+    let not_supported = |coding: &str| {
+        format!("Content-Encoding \"{coding}\" is not supported (a key set must come uncompressed or in gzip)")
+    };
+    for (mode, why) in [
+        (Mode::Labelled("br"), not_supported("br")),
+        (Mode::Labelled("deflate"), not_supported("deflate")),
+        (Mode::Labelled("x-gzip"), not_supported("x-gzip")),
+        (Mode::Labelled("gzip, gzip"), not_supported("gzip, gzip")),
+        (Mode::BadGzip, "the body could not be decoded (gzip)".to_owned()),
+        (Mode::GzipBomb, "the response is larger than 1048576 bytes".to_owned()),
+    ] {
+        server.set_mode(mode);
+        let started = Instant::now();
+        // Each refetches (cooldown 0) for the new kid; the refused set replaces nothing.
+        assert_eq!(reason(&engine, &rotated), Some(Reason::UnknownKey), "{mode:?}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{mode:?}: {:?}", started.elapsed());
+        let status = engine.key_status();
+        assert_eq!(status.kids, ["k1"], "{mode:?}");
+        assert!(status.last_error.as_deref().unwrap().starts_with(&why), "{mode:?}: {:?}", status.last_error);
+    }
+    // identity, spelled out, is no coding at all.
+    server.set_mode(Mode::Labelled("identity"));
+    assert_eq!(engine.verify(&rotated, NOW).unwrap().id, "u2");
+    assert_eq!(server.hits(), 8);
 }
 
 #[test]

@@ -82,7 +82,7 @@ fn the_least_recently_used_token_is_evicted() {
 fn feed(engine: &Engine, token: &str, keys: &[Value]) {
     let KeyNeed::Fetch(ticket) = engine.key_need(token) else { panic!("a fetch is due") };
     let body = serde_json::to_vec(&json!({ "keys": keys })).unwrap();
-    engine.key_response(&ticket, KeyResponse::Http { status: 200, cache_control: None, body });
+    engine.key_response(&ticket, KeyResponse::Http { status: 200, cache_control: None, content_encoding: None, body });
 }
 
 fn remote(refresh: Value) -> (Engine, Engine) {

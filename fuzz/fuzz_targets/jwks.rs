@@ -27,14 +27,20 @@ fuzz_target!(|data: &[u8]| {
     let engine = Engine::from_value(remote_policy()).expect("the remote policy");
     if let KeyNeed::Fetch(ticket) = engine.key_need(TOKEN) {
         let body = data.to_vec();
-        engine.key_response(&ticket, KeyResponse::Http { status: 200, cache_control: None, body });
+        engine.key_response(
+            &ticket,
+            KeyResponse::Http { status: 200, cache_control: None, content_encoding: None, body },
+        );
     }
     let before = engine.key_status();
     let _ = engine.verify_cached(TOKEN, 1_764_000_000);
     let _ = engine.key_events();
     // A second, refused response keeps what the first one brought.
     if let KeyNeed::Fetch(ticket) = engine.key_need(TOKEN) {
-        engine.key_response(&ticket, KeyResponse::Http { status: 200, cache_control: None, body: b"{".to_vec() });
+        engine.key_response(
+            &ticket,
+            KeyResponse::Http { status: 200, cache_control: None, content_encoding: None, body: b"{".to_vec() },
+        );
         assert_eq!(engine.key_status().kids, before.kids, "a refused response replaced the keys");
     }
 

@@ -33,12 +33,14 @@ fn request_head(stream: &mut impl Read) -> Option<Vec<u8>> {
 }
 
 /// Writes a JSON response and its body: `status` is the rest of the status line (`200 OK`),
-/// `headers` more header lines, each ending in `\r\n`. The connection closes after it.
-pub fn write_json_response(stream: &mut impl Write, status: &str, headers: &str, body: &str) {
-    let reply = format!(
+/// `headers` more header lines, each ending in `\r\n`. The connection closes after it. The
+/// body is bytes, so that it may be encoded (`content-encoding: gzip\r\n` in `headers`).
+pub fn write_json_response(stream: &mut impl Write, status: &str, headers: &str, body: impl AsRef<[u8]>) {
+    let body = body.as_ref();
+    let head = format!(
         "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\n\
-         connection: close\r\n\r\n{body}",
+         connection: close\r\n\r\n",
         body.len()
     );
-    let _ = stream.write_all(reply.as_bytes());
+    let _ = stream.write_all(&[head.as_bytes(), body].concat());
 }
