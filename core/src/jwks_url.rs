@@ -20,7 +20,8 @@ pub(crate) struct RemoteConfig {
     pub url: String,
     /// `url` without its query, for messages and status (a query may carry a credential).
     pub shown: String,
-    /// How long fetched keys are fresh when the response sets no `Cache-Control: max-age`.
+    /// The longest fetched keys are fresh (trusted without asking again); a response's
+    /// `Cache-Control` may shorten it, never lengthen it.
     pub max_age: u64,
     /// The least time between two fetches started for an unknown `kid` or stale keys.
     pub cooldown: u64,

@@ -91,9 +91,9 @@ impl Num {
 
     pub(crate) fn half(&self) -> Num {
         let mut out = [0u64; LIMBS];
-        for i in 0..LIMBS {
-            let high = if i + 1 < LIMBS { self.0[i + 1] << 63 } else { 0 };
-            out[i] = (self.0[i] >> 1) | high;
+        for (i, slot) in out.iter_mut().enumerate() {
+            let high = self.0.get(i + 1).map_or(0, |next| next << 63);
+            *slot = (self.0[i] >> 1) | high;
         }
         Num(out)
     }
