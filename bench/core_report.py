@@ -1,5 +1,5 @@
-"""Prints the medians of the last `cargo bench -p portcullis` run and the ratios that
-the README's targets are stated in (portcullis verify / raw ring verify)."""
+"""Prints the medians of the last `cargo bench -p wardgate` run and the ratios that
+the README's targets are stated in (wardgate verify / raw ring verify)."""
 import json
 import pathlib
 import sys
@@ -19,7 +19,7 @@ def fmt(ns: float) -> str:
 rows = []
 for alg in ["EdDSA", "ES256", "RS256", "HS256"]:
     group = f"verify_{alg}"
-    ours, ring = median_ns(group, "portcullis"), median_ns(group, "ring")
+    ours, ring = median_ns(group, "wardgate"), median_ns(group, "ring")
     target = "≤ 1.15" if alg != "HS256" else "(none)"
     rows.append((f"verify {alg}", fmt(ours), fmt(ring), f"{ours / ring:.3f}", target))
 inline, remote = median_ns("verify_EdDSA-keys", "inline"), median_ns("verify_EdDSA-keys", "jwks_url-cached")
@@ -32,7 +32,7 @@ for case in ["allow-owner", "deny-other"]:
     ours = median_ns("authorize_four-rules", case)
     rows.append((f"authorize four rules ({case})", fmt(ours), "", "", "≤ 1 µs"))
 
-print("| benchmark | portcullis median | raw ring median | ratio | target |")
+print("| benchmark | wardgate median | raw ring median | ratio | target |")
 print("| --- | --- | --- | --- | --- |")
 for row in rows:
     print("| " + " | ".join(row) + " |")

@@ -5,7 +5,7 @@
 
 One token per algorithm (EdDSA, ES256, ES512, RS256, PS256, HS256), signed here with the
 test-only keys in ``tests/keys/`` and shaped like a Better Auth JWT, valid for a day from
-now; beside each, the portcullis policy (iss/aud/exp checks, one key), the public JWK (or
+now; beside each, the wardgate policy (iss/aud/exp checks, one key), the public JWK (or
 the HMAC secret) and the public key in PEM, so every library in every runtime is handed the
 very same key. Also the cache, authorization and memory cases. See bench/README.md.
 """

@@ -3,7 +3,7 @@
 
     python bench/report.py --out DIR [--command CMD] [--quick] RUST.json PYTHON.json NODE.json
 
-Writes DIR/results.json (every row with its `ratio_to_portcullis`, the extras, the
+Writes DIR/results.json (every row with its `ratio_to_wardgate`, the extras, the
 versions and the machine), DIR/report.md (the tables and the targets) and DIR/report.png
 (the chart).
 """
@@ -24,24 +24,24 @@ ALGS = ["EdDSA", "ES256", "ES512", "RS256", "PS256", "HS256"]
 RUNTIMES = ["rust", "python", "node"]
 TITLES = {"rust": "Rust", "python": "Python", "node": "Node"}
 #: Per runtime, the library whose median the others are divided by.
-BASELINE = {"rust": "portcullis", "python": "portcullis", "node": "portcullis (native)"}
+BASELINE = {"rust": "wardgate", "python": "wardgate", "node": "wardgate (native)"}
 #: Per runtime, the verification peers in the order the tables show them.
 PEERS = {
-    "rust": ["portcullis", "ring", "p521", "jsonwebtoken (ring)", "jsonwebtoken (aws_lc_rs)",
+    "rust": ["wardgate", "ring", "p521", "jsonwebtoken (ring)", "jsonwebtoken (aws_lc_rs)",
              "jsonwebtoken (rust_crypto)"],
-    "python": ["portcullis", "PyJWT", "joserfc"],
-    "node": ["portcullis (native)", "portcullis (wasm)", "jose"],
+    "python": ["wardgate", "PyJWT", "joserfc"],
+    "node": ["wardgate (native)", "wardgate (wasm)", "jose"],
 }
 
 
 def add_ratios(rows: List[Row]) -> None:
-    """`ratio_to_portcullis`: the row's median over the baseline's for the same runtime,
-    operation and algorithm (above 1: Portcullis is faster); None where there is none."""
+    """`ratio_to_wardgate`: the row's median over the baseline's for the same runtime,
+    operation and algorithm (above 1: Wardgate is faster); None where there is none."""
     base = {(r["runtime"], r["operation"], r["alg"]): r["median_ns"]
             for r in rows if r["library"] == BASELINE[r["runtime"]]}
     for r in rows:
         b = base.get((r["runtime"], r["operation"], r["alg"]))
-        r["ratio_to_portcullis"] = round(r["median_ns"] / b, 4) if b else None
+        r["ratio_to_wardgate"] = round(r["median_ns"] / b, 4) if b else None
 
 
 def find(rows: List[Row], runtime: str, library: str, operation: str, alg: str) -> Optional[Row]:
@@ -86,20 +86,20 @@ def targets(rows: List[Row]) -> List[Target]:
 
     for alg in ALGS:
         floor = "p521" if alg == "ES512" else "ring"
-        at_most(f"Rust: portcullis / {floor}, verify {alg}", ratio("rust", "portcullis", floor, "verify", alg), 1.15,
+        at_most(f"Rust: wardgate / {floor}, verify {alg}", ratio("rust", "wardgate", floor, "verify", alg), 1.15,
                 "≤ 1.15")
     for case in ["allow-owner", "deny-other"]:
-        at_least(f"Rust: cedar-policy / portcullis, authorize {case}",
-                 ratio("rust", "cedar-policy", "portcullis", "authorize", case), 4)
-    at_least("Python: PyJWT / portcullis, verify EdDSA", ratio("python", "PyJWT", "portcullis", "verify", "EdDSA"), 2.5)
-    at_least("Python: PyJWT / portcullis, verify HS256", ratio("python", "PyJWT", "portcullis", "verify", "HS256"), 8)
+        at_least(f"Rust: cedar-policy / wardgate, authorize {case}",
+                 ratio("rust", "cedar-policy", "wardgate", "authorize", case), 4)
+    at_least("Python: PyJWT / wardgate, verify EdDSA", ratio("python", "PyJWT", "wardgate", "verify", "EdDSA"), 2.5)
+    at_least("Python: PyJWT / wardgate, verify HS256", ratio("python", "PyJWT", "wardgate", "verify", "HS256"), 8)
     for alg in ["EdDSA", "ES256"]:
-        at_least(f"Node: jose / portcullis native, verify {alg}",
-                 ratio("node", "jose", "portcullis (native)", "verify", alg), 2)
-    at_least("Node: jose / portcullis wasm, verify EdDSA", ratio("node", "jose", "portcullis (wasm)", "verify", "EdDSA"), 1)
-    for runtime, library, op, limit in [("rust", "portcullis", "verify-cached", 1000),
-                                        ("python", "portcullis", "verify-cached", 3000),
-                                        ("node", "portcullis (native)", "verify-cached", 3000)]:
+        at_least(f"Node: jose / wardgate native, verify {alg}",
+                 ratio("node", "jose", "wardgate (native)", "verify", alg), 2)
+    at_least("Node: jose / wardgate wasm, verify EdDSA", ratio("node", "jose", "wardgate (wasm)", "verify", "EdDSA"), 1)
+    for runtime, library, op, limit in [("rust", "wardgate", "verify-cached", 1000),
+                                        ("python", "wardgate", "verify-cached", 3000),
+                                        ("node", "wardgate (native)", "verify-cached", 3000)]:
         r = find(rows, runtime, library, op, "EdDSA")
         value = r["median_ns"] / 1000 if r else None
         at_most(f"{TITLES[runtime]}: cache hit (µs), {library}", value, limit / 1000, f"< {limit / 1000:g} µs")
@@ -124,7 +124,7 @@ def verify_table(rows: List[Row], runtime: str) -> List[str]:
             elif p == BASELINE[runtime]:
                 cells.append(f"{fmt_ns(r['median_ns'])}")
             else:
-                cells.append(f"{fmt_ns(r['median_ns'])} ({r['ratio_to_portcullis']:.2f}x)")
+                cells.append(f"{fmt_ns(r['median_ns'])} ({r['ratio_to_wardgate']:.2f}x)")
         body.append(cells)
     return table(["alg"] + peers, body)
 
@@ -134,7 +134,7 @@ def other_table(rows: List[Row], runtime: str) -> List[str]:
     for r in rows:
         if r["runtime"] != runtime or r["operation"] == "verify":
             continue
-        ratio = r["ratio_to_portcullis"]
+        ratio = r["ratio_to_wardgate"]
         body.append([r["operation"], r["alg"], r["library"], fmt_ns(r["median_ns"]), fmt_ns(r["p99_ns"]),
                      "" if ratio is None or r["library"] == BASELINE[runtime] else f"{ratio:.2f}x"])
     return table(["operation", "case", "library", "median", "p99", "ratio"], body)
@@ -180,8 +180,8 @@ def markdown(result: Dict[str, Any], checked: List[Target]) -> str:
         out += ["**Smoke run (`--quick`): too short to quote.**", ""]
     out += [f"Command: `{meta['command']}` at commit `{meta['commit']}`, {meta['date']}.",
             f"Machine: {meta['machine']}.", ""]
-    out += ["Medians per call; in parentheses the peer's median over Portcullis's, from the same run "
-            "(above 1: Portcullis is faster). Every side checks the signature, `iss`, `aud` and `exp` "
+    out += ["Medians per call; in parentheses the peer's median over Wardgate's, from the same run "
+            "(above 1: Wardgate is faster). Every side checks the signature, `iss`, `aud` and `exp` "
             "of the same token with the same key. Method: `bench/README.md`.", ""]
     for runtime in RUNTIMES:
         if not any(r["runtime"] == runtime for r in rows):
@@ -207,7 +207,7 @@ def notes(rows: List[Row]) -> List[str]:
         return r["median_ns"] if r else None
 
     out = ["## Notes", ""]
-    ours, ring, jwt = (median("rust", lib, "HS256") for lib in ("portcullis", "ring", "jsonwebtoken (ring)"))
+    ours, ring, jwt = (median("rust", lib, "HS256") for lib in ("wardgate", "ring", "jsonwebtoken (ring)"))
     if ours and ring and jwt:
         out.append(
             f"- **HS256 against the bare HMAC** cannot be within 1.15x: the MAC itself takes {fmt_ns(ring)}, while "
@@ -217,22 +217,22 @@ def notes(rows: List[Row]) -> List[str]:
             "work is already less than the alternative's.")
     on_ring = []
     for alg in ("EdDSA", "RS256", "PS256"):
-        theirs, mine = median("rust", "jsonwebtoken (ring)", alg), median("rust", "portcullis", alg)
+        theirs, mine = median("rust", "jsonwebtoken (ring)", alg), median("rust", "wardgate", alg)
         if theirs and mine:
             on_ring.append(f"{alg} {theirs / mine:.2f}x")
     if on_ring:
         out.append(
-            "- **jsonwebtoken with aws-lc-rs** beats Portcullis for the signature algorithms only through its "
+            "- **jsonwebtoken with aws-lc-rs** beats Wardgate for the signature algorithms only through its "
             "primitives (aws-lc's Ed25519 and RSA are faster than ring's): on ring's code the same library takes "
             + ", ".join(on_ring)
-            + " of Portcullis's time. ring builds the same code for `wasm32-unknown-unknown`; aws-lc does not.")
-    p, py = median("rust", "portcullis", "ES512"), median("python", "PyJWT", "ES512")
+            + " of Wardgate's time. ring builds the same code for `wasm32-unknown-unknown`; aws-lc does not.")
+    p, py = median("rust", "wardgate", "ES512"), median("python", "PyJWT", "ES512")
     if p and py:
         out.append(
             f"- **ES512** runs on RustCrypto's `p521` (ring has no P-521): {fmt_ns(p)} per verification in Rust, "
             f"against {fmt_ns(py)} for PyJWT on OpenSSL's P-521 code. `p521` 0.14 halved the time of 0.13 "
             "(1.15 ms); aws-lc-rs would halve it again natively but does not build for WebAssembly.")
-    w, j = median("node", "portcullis (wasm)", "ES256"), median("node", "jose", "ES256")
+    w, j = median("node", "wardgate (wasm)", "ES256"), median("node", "jose", "ES256")
     if w and j:
         out.append(
             f"- **WebAssembly ES256, RS256 and PS256** are slower than jose ({fmt_ns(w)} against {fmt_ns(j)} for "
@@ -241,7 +241,7 @@ def notes(rows: List[Row]) -> List[str]:
     out.append(
         "- **jose's times swing** by up to 2x between runs: it verifies through WebCrypto, which Node runs on the "
         "libuv thread pool, and the hand-off between CPUs costs tens of microseconds on a virtual machine. "
-        "Portcullis's times stay within a few percent.")
+        "Wardgate's times stay within a few percent.")
     out.append("")
     return out
 
@@ -271,7 +271,7 @@ def chart(rows: List[Row], path: Path) -> None:
         ax.set_ylabel("thousand verifications per second (log)")
         ax.legend(fontsize=8)
         ax.grid(axis="y", which="both", alpha=0.3)
-    fig.suptitle("Portcullis beside the libraries it replaces: same tokens, same keys, one run (higher is better)")
+    fig.suptitle("Wardgate beside the libraries it replaces: same tokens, same keys, one run (higher is better)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

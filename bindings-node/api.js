@@ -1,5 +1,5 @@
 'use strict'
-// The public API of the `portcullis` package, shared by the native addon (index.js) and
+// The public API of the `wardgate` package, shared by the native addon (index.js) and
 // the WebAssembly build (edge.mjs, wasm-node.mjs): JS habits over either engine. This file
 // only converts arguments and turns the engine's error objects into the package's Error
 // classes; every rule lives in the Rust core. The one piece of host work here is the GET
@@ -33,7 +33,7 @@ class ConfigError extends Error {
   }
 }
 
-const FROM_NATIVE = Symbol('portcullis.native')
+const FROM_NATIVE = Symbol('wardgate.native')
 const LOG_LEVELS = ['info', 'warn', 'error']
 
 /**
@@ -202,7 +202,7 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
 
     // The key cache's events (fetched keys, failed fetches...) go to the logger.
     #log() {
-      for (const { level, message } of this.#native.keyEvents()) this.#logger[level](`portcullis: ${message}`)
+      for (const { level, message } of this.#native.keyEvents()) this.#logger[level](`wardgate: ${message}`)
     }
   }
 

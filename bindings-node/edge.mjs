@@ -2,8 +2,8 @@
 // (api.js) over the WebAssembly engine. Edge runtimes refuse to compile WebAssembly from
 // bytes, so the module comes in through the bundler (`?module`) and is instantiated here,
 // once, when this module loads.
-import init, { NativeEngine } from './wasm/portcullis.js'
-import wasm from './wasm/portcullis_bg.wasm?module'
+import init, { NativeEngine } from './wasm/wardgate.js'
+import wasm from './wasm/wardgate_bg.wasm?module'
 import { createApi } from './api.js'
 import { wasmEngine } from './wasm-engine.js'
 

@@ -1,9 +1,9 @@
 /**
- * Portcullis: verify JSON Web Tokens and decide who may do what to which resource,
+ * Wardgate: verify JSON Web Tokens and decide who may do what to which resource,
  * with the same engine (and the same decisions) as in Rust, Python and the Edge.
  *
  * ```ts
- * import { Engine, AuthError } from 'portcullis'
+ * import { Engine, AuthError } from 'wardgate'
  *
  * const engine = Engine.fromFile('policy.json')
  * const principal = await engine.verifyAuthorization(request.headers.get('authorization'))
@@ -128,7 +128,7 @@ export declare class ConfigError extends Error {
   readonly problem: string
 }
 
-/** Where the key cache's log lines go: `console` by default. Lines start with `portcullis: `. */
+/** Where the key cache's log lines go: `console` by default. Lines start with `wardgate: `. */
 export interface Logger {
   /** Keys were fetched and changed. */
   info(message: string): void

@@ -5,7 +5,7 @@ const { NativeEngine } = require('./native.js')
 const { fileURLToPath } = require('node:url')
 
 const api = createApi(NativeEngine, { fileURLToPath })
-// Named one by one, so that `import { Engine } from 'portcullis'` works in Node's ESM too.
+// Named one by one, so that `import { Engine } from 'wardgate'` works in Node's ESM too.
 exports.Engine = api.Engine
 exports.AuthError = api.AuthError
 exports.ConfigError = api.ConfigError

@@ -1,12 +1,12 @@
 /**
- * Next.js middleware for Portcullis (`portcullis/next`).
+ * Next.js middleware for Wardgate (`wardgate/next`).
  *
  * ```ts
  * // middleware.ts (the Edge runtime: the WebAssembly engine)
- * import { portcullis } from 'portcullis/next'
+ * import { wardgate } from 'wardgate/next'
  * import policy from './policy.json'
  *
- * export const middleware = portcullis({
+ * export const middleware = wardgate({
  *   policy,
  *   cookie: 'token',
  *   public: [/^\/$/, '/sign-in'],
@@ -17,7 +17,7 @@
  *
  * // app/dashboard/page.tsx
  * import { headers } from 'next/headers'
- * import { readPrincipal } from 'portcullis/next'
+ * import { readPrincipal } from 'wardgate/next'
  * const principal = readPrincipal(await headers())
  * ```
  */
@@ -58,7 +58,7 @@ interface CommonOptions {
   /** Route rules, checked after the token verifies. */
   routes?: Route[]
   /**
-   * Paths served without a token. The middleware still removes `x-portcullis-*` request
+   * Paths served without a token. The middleware still removes `x-wardgate-*` request
    * headers there, so `readPrincipal` gives null on them.
    */
   public?: PathPattern[]
@@ -76,7 +76,7 @@ interface CommonOptions {
 }
 
 /** The engine to use, or a policy document to load one from (once, when the middleware is made). */
-export type PortcullisOptions = CommonOptions &
+export type WardgateOptions = CommonOptions &
   ({ engine: Engine; policy?: undefined } | { policy: object | string; engine?: undefined })
 
 /** The response body of a refusal (401), a denial (403) or keys that cannot be had (503). */
@@ -90,7 +90,7 @@ export interface ErrorBody {
 /**
  * Makes the middleware. For each request it:
  *
- * 1. removes every `x-portcullis-*` request header, so clients cannot forge them;
+ * 1. removes every `x-wardgate-*` request header, so clients cannot forge them;
  * 2. on a `public` path, lets the request through;
  * 3. verifies the token from `Authorization: Bearer` (or the `cookie`); a failure is a 401
  *    `ErrorBody` with `WWW-Authenticate: Bearer` (no token) or `Bearer error="invalid_token"`,
@@ -100,11 +100,11 @@ export interface ErrorBody {
  * 4. checks every matching route rule; a denial is a 403 `ErrorBody`
  *    (`INSUFFICIENT_PERMISSIONS`, reason `denied` or `forbidden`);
  * 5. lets the request through (`NextResponse.next`) with the principal in the request
- *    headers `x-portcullis-principal` (see `readPrincipal`) and `x-portcullis-user-id`.
+ *    headers `x-wardgate-principal` (see `readPrincipal`) and `x-wardgate-user-id`.
  *
  * Throws `ConfigError` for a policy that does not load and `TypeError` for bad options.
  */
-export declare function portcullis(options: PortcullisOptions): (request: NextRequest) => Promise<NextResponse>
+export declare function wardgate(options: WardgateOptions): (request: NextRequest) => Promise<NextResponse>
 
 /**
  * The principal the middleware forwarded: `readPrincipal(await headers())` in a page or
@@ -116,6 +116,6 @@ export declare function portcullis(options: PortcullisOptions): (request: NextRe
 export declare function readPrincipal(headers: { get(name: string): string | null }): Principal | null
 
 /** The request header holding the principal: base64url of the JSON `{ id, roles, tenant, claims }`. */
-export declare const PRINCIPAL_HEADER: 'x-portcullis-principal'
+export declare const PRINCIPAL_HEADER: 'x-wardgate-principal'
 /** The request header holding the principal's id, percent-encoded (`encodeURIComponent`). */
-export declare const USER_ID_HEADER: 'x-portcullis-user-id'
+export declare const USER_ID_HEADER: 'x-wardgate-user-id'

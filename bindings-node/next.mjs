@@ -1,31 +1,31 @@
-// Next.js middleware (`portcullis/next`): verifies the request's token, applies route rules
+// Next.js middleware (`wardgate/next`): verifies the request's token, applies route rules
 // and forwards the principal to pages and route handlers in request headers. It imports
-// `portcullis` by name, so the bundler picks the engine for the runtime: the WebAssembly
+// `wardgate` by name, so the bundler picks the engine for the runtime: the WebAssembly
 // build in Edge middleware (`middleware.ts`), the native addon on Node.
 //
 // `next/server.js`, not `next/server`: the `next` package has no "exports" map, so Node's ESM
-// resolver (which loads this file when an app lists `portcullis` in serverExternalPackages)
+// resolver (which loads this file when an app lists `wardgate` in serverExternalPackages)
 // needs the file name; bundlers resolve both to the same module.
 import { NextResponse } from 'next/server.js'
-import { AuthError, Engine } from 'portcullis'
+import { AuthError, Engine } from 'wardgate'
 import { describe } from './api.js'
 
 /** The principal, as base64url JSON `{ id, roles, tenant, claims }`; see `readPrincipal`. */
-export const PRINCIPAL_HEADER = 'x-portcullis-principal'
+export const PRINCIPAL_HEADER = 'x-wardgate-principal'
 /** The principal's id, percent-encoded (`encodeURIComponent`). */
-export const USER_ID_HEADER = 'x-portcullis-user-id'
+export const USER_ID_HEADER = 'x-wardgate-user-id'
 
 // Every request header with this prefix is removed before the request goes on, so only the
 // middleware can set them.
-const HEADER_PREFIX = 'x-portcullis-'
+const HEADER_PREFIX = 'x-wardgate-'
 // Seconds a client is asked to wait after a 503 (KEYS_UNAVAILABLE).
 const RETRY_AFTER = '5'
 
 /**
- * The middleware: `export const middleware = portcullis({ policy, routes, signIn })`.
+ * The middleware: `export const middleware = wardgate({ policy, routes, signIn })`.
  * Options are checked here, once; a policy that does not load throws `ConfigError`.
  */
-export function portcullis(options) {
+export function wardgate(options) {
   const settings = settingsOf(options)
   const { engine } = settings
 
@@ -95,10 +95,10 @@ function settingsOf(options) {
   const { engine, policy, cookie, routes = [], signIn, now } = options
   const open = options.public ?? []
   if ((engine === undefined) === (policy === undefined)) {
-    throw new TypeError('options need exactly one of engine (a portcullis Engine) and policy (a policy document)')
+    throw new TypeError('options need exactly one of engine (a wardgate Engine) and policy (a policy document)')
   }
   if (engine !== undefined && !isEngine(engine)) {
-    throw new TypeError(`options.engine must be a portcullis Engine, not ${describe(engine)}`)
+    throw new TypeError(`options.engine must be a wardgate Engine, not ${describe(engine)}`)
   }
   if (cookie !== undefined && (typeof cookie !== 'string' || cookie === '')) {
     throw new TypeError(`options.cookie must be a cookie name, not ${describe(cookie)}`)

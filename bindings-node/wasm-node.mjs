@@ -1,11 +1,11 @@
-// The WebAssembly engine on Node (`portcullis/wasm`): the same API as the native addon,
+// The WebAssembly engine on Node (`wardgate/wasm`): the same API as the native addon,
 // for places that cannot load a native addon, and for testing the WebAssembly build.
 import { readFileSync } from 'node:fs'
-import { initSync, NativeEngine } from './wasm/portcullis.js'
+import { initSync, NativeEngine } from './wasm/wardgate.js'
 import { createApi } from './api.js'
 import { wasmEngine } from './wasm-engine.js'
 
-initSync({ module: readFileSync(new URL('./wasm/portcullis_bg.wasm', import.meta.url)) })
+initSync({ module: readFileSync(new URL('./wasm/wardgate_bg.wasm', import.meta.url)) })
 
 const api = createApi(wasmEngine(NativeEngine))
 export const Engine = api.Engine

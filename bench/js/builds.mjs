@@ -1,6 +1,6 @@
-// The two portcullis builds the suite measures, loaded the same way in its main thread, its
+// The two wardgate builds the suite measures, loaded the same way in its main thread, its
 // workers and its child processes: the native addon through the package entry
-// (bindings-node/index.js) and the WebAssembly build through `portcullis/wasm`
+// (bindings-node/index.js) and the WebAssembly build through `wardgate/wasm`
 // (bindings-node/wasm-node.mjs). Both have the same API; jose is imported where it is used.
 //
 // The suite copies the addon to a temporary folder once and points every load at that copy
@@ -20,16 +20,16 @@ const PACKAGE = fileURLToPath(new URL('../../bindings-node/', import.meta.url))
 const OVERRIDE = 'NAPI_RS_NATIVE_LIBRARY_PATH'
 
 /** Library names of the rows, per build. */
-export const LIBRARY = { native: 'portcullis (native)', wasm: 'portcullis (wasm)' }
+export const LIBRARY = { native: 'wardgate (native)', wasm: 'wardgate (wasm)' }
 
-/** The portcullis package version. */
-export const PORTCULLIS_VERSION = require('../../bindings-node/package.json').version
+/** The wardgate package version. */
+export const WARDGATE_VERSION = require('../../bindings-node/package.json').version
 /** The jose version measured against. */
 export const JOSE_VERSION = require('jose/package.json').version
 
 /** The addon file of this platform in bindings-node. */
 function addonFile() {
-  const files = readdirSync(PACKAGE).filter((f) => /^portcullis\..+\.node$/.test(f))
+  const files = readdirSync(PACKAGE).filter((f) => /^wardgate\..+\.node$/.test(f))
   const own = files.filter((f) => f.includes(`.${process.platform}-${process.arch}`))
   const file = own.length === 1 ? own[0] : files.length === 1 ? files[0] : null
   if (!file) throw new Error(`no single native addon in ${PACKAGE} (found: ${files.join(', ') || 'none'}); build it with ./scripts/node-addon`)
@@ -44,10 +44,10 @@ function addonFile() {
  */
 export async function pinNative(attempts = 5) {
   if (process.env[OVERRIDE]) return { build: loadNative(), cleanup: () => {} }
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'portcullis-bench-'))
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wardgate-bench-'))
   const cleanup = () => rmSync(dir, { recursive: true, force: true })
   for (let attempt = 1; ; attempt++) {
-    const copy = path.join(dir, `portcullis-${attempt}.node`)
+    const copy = path.join(dir, `wardgate-${attempt}.node`)
     try {
       copyFileSync(addonFile(), copy)
       process.env[OVERRIDE] = copy
@@ -73,7 +73,7 @@ function loadNative() {
 }
 
 /**
- * The WebAssembly build's `Engine` and `AuthError` (`portcullis/wasm`, which compiles and
+ * The WebAssembly build's `Engine` and `AuthError` (`wardgate/wasm`, which compiles and
  * instantiates the module when first imported).
  * @returns {Promise<{Engine: Function, AuthError: Function}>}
  */

@@ -39,7 +39,7 @@ async function signingKey({ alg, secret }) {
 
 /**
  * The tokens every side is checked with, for one fixture case: `token` is accepted,
- * the others are refused with portcullis's `reason` and jose's error class `jose`.
+ * the others are refused with wardgate's `reason` and jose's error class `jose`.
  * @param {{alg: string, kid: string|null, token: string, secret: string|null}} c a fixture case
  * @param {number} now seconds since the epoch
  */
@@ -65,12 +65,12 @@ export async function testTokens(c, now) {
 }
 
 /**
- * The two calls of a portcullis engine, as verifiers to check.
+ * The two calls of a wardgate engine, as verifiers to check.
  * @param {string} library
  * @param {{verifySync: Function, verify: Function}} engine
  * @param {Function} AuthError the build's refusal class
  */
-export function portcullisVerifiers(library, engine, AuthError) {
+export function wardgateVerifiers(library, engine, AuthError) {
   const refused = (error, expected) => error instanceof AuthError && error.reason === expected.reason
   return [
     { name: `${library} verifySync`, verify: async (t) => engine.verifySync(t).claims, refused },

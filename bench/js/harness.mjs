@@ -138,7 +138,7 @@ export function row({ library, operation, alg }, samples) {
 }
 
 /**
- * Adds `ratio_to_portcullis` to every row that has a `reference` row (same operation and
+ * Adds `ratio_to_wardgate` to every row that has a `reference` row (same operation and
  * alg): the row's median over the reference's.
  * @param {object[]} rows
  * @param {string} reference the library the ratios are to
@@ -147,7 +147,7 @@ export function addRatios(rows, reference) {
   const base = new Map(rows.filter((r) => r.library === reference).map((r) => [`${r.operation} ${r.alg}`, r.median_ns]))
   for (const r of rows) {
     const to = base.get(`${r.operation} ${r.alg}`)
-    if (to) r.ratio_to_portcullis = Math.round((r.median_ns / to) * 1000) / 1000
+    if (to) r.ratio_to_wardgate = Math.round((r.median_ns / to) * 1000) / 1000
   }
   return rows
 }

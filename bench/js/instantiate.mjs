@@ -1,8 +1,8 @@
-// One cold start of a portcullis build, run by suite.mjs in a fresh `node` process each time
+// One cold start of a wardgate build, run by suite.mjs in a fresh `node` process each time
 // (V8 keeps compiled WebAssembly for the life of a process, so only a new process shows what
 // an application pays when it starts). Prints one JSON line of milliseconds:
 //
-//   wasm:    read          readFileSync of portcullis_bg.wasm
+//   wasm:    read          readFileSync of wardgate_bg.wasm
 //            compile       new WebAssembly.Module(bytes)
 //            instantiate   initSync({ module }): the imports, new WebAssembly.Instance,
 //                          wasm-bindgen's start
@@ -20,12 +20,12 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { performance } from 'node:perf_hooks'
-import { initSync, NativeEngine } from '../../bindings-node/wasm/portcullis.js'
+import { initSync, NativeEngine } from '../../bindings-node/wasm/wardgate.js'
 
 const require = createRequire(import.meta.url)
 const { createApi } = require('../../bindings-node/api.js')
 const { wasmEngine } = require('../../bindings-node/wasm-engine.js')
-const WASM = new URL('../../bindings-node/wasm/portcullis_bg.wasm', import.meta.url)
+const WASM = new URL('../../bindings-node/wasm/wardgate_bg.wasm', import.meta.url)
 
 /** Brings the WebAssembly build up: its Engine class and the times of each step. */
 function startWasm() {

@@ -1,4 +1,4 @@
-// One memory measure of one portcullis build, run by suite.mjs in a fresh `node` process
+// One memory measure of one wardgate build, run by suite.mjs in a fresh `node` process
 // (started with --expose-gc, so the garbage is collected before each reading). Prints one
 // JSON line: the growth of the resident set size per item, and the readings it comes from.
 //

@@ -1,5 +1,5 @@
-// The Node harness of bench/run (contract and method: bench/README.md): portcullis's native
-// addon (`portcullis`, bindings-node/index.js) and its WebAssembly build (`portcullis/wasm`,
+// The Node harness of bench/run (contract and method: bench/README.md): wardgate's native
+// addon (`wardgate`, bindings-node/index.js) and its WebAssembly build (`wardgate/wasm`,
 // bindings-node/wasm-node.mjs) beside jose 6, in one process, on the tokens, keys and
 // policies of bench/fixtures.py.
 //
@@ -31,8 +31,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { createLocalJWKSet, jwtVerify } from 'jose'
-import { JOSE_VERSION, LIBRARY, loadWasm, pinNative, PORTCULLIS_VERSION } from './builds.mjs'
-import { check, claimsOf, joseVerifier, portcullisVerifiers, testTokens } from './checks.mjs'
+import { JOSE_VERSION, LIBRARY, loadWasm, pinNative, WARDGATE_VERSION } from './builds.mjs'
+import { check, claimsOf, joseVerifier, wardgateVerifiers, testTokens } from './checks.mjs'
 import { memory, startup, throughput } from './extras.mjs'
 import { addRatios, asyncTimer, fmt, machine, measure, options, readJson, row, syncTimer, table } from './harness.mjs'
 
@@ -49,9 +49,9 @@ function engines(builds, policy) {
   return Object.fromEntries(Object.entries(builds).map(([key, { Engine }]) => [key, new Engine(policy)]))
 }
 
-/** The portcullis verifiers of checks.mjs for one engine per build. */
+/** The wardgate verifiers of checks.mjs for one engine per build. */
 function buildVerifiers(builds, engineOf) {
-  return Object.entries(builds).flatMap(([key, { AuthError }]) => portcullisVerifiers(LIBRARY[key], engineOf[key], AuthError))
+  return Object.entries(builds).flatMap(([key, { AuthError }]) => wardgateVerifiers(LIBRARY[key], engineOf[key], AuthError))
 }
 
 /** Measures sides ({library, operation, alg, timer}) interleaved; their rows. */
@@ -172,7 +172,7 @@ async function main() {
   const builds = { native, wasm: await loadWasm() }
   const versions = {
     node: process.version,
-    portcullis: PORTCULLIS_VERSION,
+    wardgate: WARDGATE_VERSION,
     jose: JOSE_VERSION,
     openssl: process.versions.openssl,
     v8: process.versions.v8,

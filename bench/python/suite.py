@@ -5,7 +5,7 @@ Compares, on the tokens, keys and policies of ``bench/fixtures.py``, for EdDSA, 
 RS256, PS256 and HS256, three ways of verifying a JWT from Python, each called the way an
 application would call it, with its key parsed once outside the timing:
 
-    portcullis  engine.verify(token)                    (Engine built once from the policy)
+    wardgate  engine.verify(token)                    (Engine built once from the policy)
     PyJWT       jwt.decode(token, key, algorithms=[alg], audience=AUD, issuer=ISS,
                            options={"require": ["exp", "sub", "iss", "aud"]})
     joserfc     claims_registry.validate(jwt.decode(token, key, algorithms=[alg]).claims)
@@ -13,7 +13,7 @@ application would call it, with its key parsed once outside the timing:
 All three check the signature, ``iss``, ``aud`` and ``exp`` at the real current time (and
 that ``sub`` is present). Before anything is timed, each must accept every token and refuse
 a tampered, an expired, a wrong-issuer and a wrong-audience one, or the run aborts. Beside
-them, Portcullis alone: ``verify-cached`` (a verified-token cache hit, EdDSA) and
+them, Wardgate alone: ``verify-cached`` (a verified-token cache hit, EdDSA) and
 ``authorize`` (the ``allow-owner`` and ``deny-other`` requests against four rules).
 
 Timing (bench/README.md, "Method"): every side runs interleaved with all the others, for
@@ -26,7 +26,7 @@ last at least 10 us. A row gives the median and 99th percentile of all samples o
 Extras: ``import_ms`` (median over fresh interpreters of the time of the import statement),
 ``rss_per_engine`` and ``rss_per_cached_token`` (RSS growth in a fresh process, per engine or
 per cached token), ``throughput_1`` and ``throughput_2`` (EdDSA verifications per second on
-one and on two threads; Portcullis releases the GIL while it verifies).
+one and on two threads; Wardgate releases the GIL while it verifies).
 
     .venv/bin/python bench/python/suite.py --fixtures FILE --out FILE [--quick]
 """
@@ -55,7 +55,7 @@ from typing import Any, Callable
 import cryptography
 import joserfc
 import jwt
-import portcullis
+import wardgate
 from cryptography.hazmat.backends.openssl.backend import backend as openssl_backend
 from cryptography.hazmat.primitives import serialization
 from joserfc import jwt as jose_jwt
@@ -67,14 +67,14 @@ from jwt.types import Options as PyJWTOptions
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = "python"
 EVIL = "https://evil.example.com"
-#: PyJWT's options: the claims Portcullis requires as well.
+#: PyJWT's options: the claims Wardgate requires as well.
 PYJWT_OPTIONS: PyJWTOptions = {"require": ["exp", "sub", "iss", "aud"]}
 #: A sample lasts at least this long (ns): k calls are grouped until it does.
 MIN_SAMPLE_NS = 10_000
-#: The libraries compared in ``verify``, Portcullis first.
-LIBRARIES = ("portcullis", "PyJWT", "joserfc")
+#: The libraries compared in ``verify``, Wardgate first.
+LIBRARIES = ("wardgate", "PyJWT", "joserfc")
 #: The import statement timed for each library's ``import_ms``.
-IMPORTS = {"portcullis": "import portcullis", "PyJWT": "import jwt", "joserfc": "from joserfc import jwt"}
+IMPORTS = {"wardgate": "import wardgate", "PyJWT": "import jwt", "joserfc": "from joserfc import jwt"}
 
 # joserfc warns on every EdDSA verification that RFC 9864 deprecates the "EdDSA" name (it
 # wants "Ed25519"); the tokens say "EdDSA", as Better Auth's do. An application accepting
@@ -140,7 +140,7 @@ class Case:
         self.token: str = case["token"]
         self.iss, self.aud = iss, aud
         self.secret: bytes | None = case["secret"].encode() if case["secret"] is not None else None
-        self.engine = portcullis.Engine(case["policy"])
+        self.engine = wardgate.Engine(case["policy"])
         self.pyjwt_key: Any = (self.secret if self.secret is not None
                                else serialization.load_pem_public_key(case["public_pem"].encode()))
         self.jose_key: JoseKey = (OctKey.import_key(self.secret) if self.secret is not None
@@ -150,7 +150,7 @@ class Case:
             exp={"essential": True}, sub={"essential": True})
 
     # Each returns the verified claims or raises the library's refusal.
-    def portcullis_verify(self, token: str) -> dict[str, Any]:
+    def wardgate_verify(self, token: str) -> dict[str, Any]:
         return self.engine.verify(token).claims
 
     def pyjwt_verify(self, token: str) -> dict[str, Any]:
@@ -164,12 +164,12 @@ class Case:
 
     def verifiers(self) -> dict[str, tuple[Callable[[str], dict[str, Any]], type[Exception]]]:
         """Library -> (verify, the exception it refuses a token with)."""
-        return {"portcullis": (self.portcullis_verify, portcullis.AuthError),
+        return {"wardgate": (self.wardgate_verify, wardgate.AuthError),
                 "PyJWT": (self.pyjwt_verify, jwt.InvalidTokenError),
                 "joserfc": (self.joserfc_verify, JoseError)}
 
     def timers(self) -> dict[str, Timer]:
-        return {"portcullis": portcullis_timer(self.engine, self.token),
+        return {"wardgate": wardgate_timer(self.engine, self.token),
                 "PyJWT": pyjwt_timer(self.token, self.pyjwt_key, self.alg, self.iss, self.aud),
                 "joserfc": joserfc_timer(self.token, self.jose_key, self.alg, self.jose_claims)}
 
@@ -218,7 +218,7 @@ def abort(message: str) -> None:
 # --- timers: one per kind of call, the callee and its arguments bound outside the loop -------
 
 
-def portcullis_timer(engine: portcullis.Engine, token: str) -> Timer:
+def wardgate_timer(engine: wardgate.Engine, token: str) -> Timer:
     verify, clock = engine.verify, time.perf_counter_ns
 
     def run(k: int) -> int:
@@ -254,7 +254,7 @@ def joserfc_timer(token: str, key: JoseKey, alg: str, registry: jose_jwt.JWTClai
     return run
 
 
-def authorize_timer(engine: portcullis.Engine, principal: portcullis.Principal, action: str,
+def authorize_timer(engine: wardgate.Engine, principal: wardgate.Principal, action: str,
                     resource: dict[str, Any]) -> Timer:
     authorize, clock = engine.authorize, time.perf_counter_ns
 
@@ -280,17 +280,17 @@ def verify_sides(fixtures: dict[str, Any]) -> list[Side]:
     return sides
 
 
-def cached_side(fixtures: dict[str, Any]) -> tuple[Side, portcullis.Engine]:
+def cached_side(fixtures: dict[str, Any]) -> tuple[Side, wardgate.Engine]:
     cache = fixtures["cache"]
-    engine = portcullis.Engine(cache["policy"])
+    engine = wardgate.Engine(cache["policy"])
     if engine.verify(cache["token"]).id != "user_1":
         abort("verify-cached: the cache token did not verify as user_1")
-    return Side("portcullis", "verify-cached", cache["alg"], portcullis_timer(engine, cache["token"])), engine
+    return Side("wardgate", "verify-cached", cache["alg"], wardgate_timer(engine, cache["token"])), engine
 
 
 def authorize_sides(fixtures: dict[str, Any]) -> list[Side]:
     spec = fixtures["authorize"]
-    engine = portcullis.Engine(spec["policy"])
+    engine = wardgate.Engine(spec["policy"])
     principal = engine.verify(spec["token"])
     sides = []
     for request in spec["requests"]:
@@ -298,7 +298,7 @@ def authorize_sides(fixtures: dict[str, Any]) -> list[Side]:
         if decision.allowed != request["allowed"]:
             abort(f"authorize {request['name']}: allowed is {decision.allowed}, "
                   f"the fixtures say {request['allowed']}")
-        sides.append(Side("portcullis", "authorize", request["name"],
+        sides.append(Side("wardgate", "authorize", request["name"],
                           authorize_timer(engine, principal, request["action"], request["resource"])))
     return sides
 
@@ -353,12 +353,12 @@ def rows_of(sides: list[Side]) -> list[dict[str, Any]]:
                      "alg": side.alg, "median_ns": round(median, 1),
                      "p99_ns": round(percentile(side.samples, 0.99), 1),
                      "ops_per_s": round(1e9 / median, 1)})
-    portcullis_median: dict[tuple[str, str], float] = {
-        (r["operation"], r["alg"]): r["median_ns"] for r in rows if r["library"] == "portcullis"}
+    wardgate_median: dict[tuple[str, str], float] = {
+        (r["operation"], r["alg"]): r["median_ns"] for r in rows if r["library"] == "wardgate"}
     for row in rows:
-        base = portcullis_median.get((row["operation"], row["alg"]))
+        base = wardgate_median.get((row["operation"], row["alg"]))
         if base:
-            row["ratio_to_portcullis"] = round(row["median_ns"] / base, 3)
+            row["ratio_to_wardgate"] = round(row["median_ns"] / base, 3)
     return rows
 
 
@@ -397,12 +397,12 @@ def child_rss_per_engine(fixtures: dict[str, Any]) -> float:
     """RSS growth from creating and holding memory.engines engines, per engine."""
     memory = fixtures["memory"]
     policy, count = memory["engine_policy"], int(memory["engines"])
-    holder: list[portcullis.Engine] = []
-    holder.append(portcullis.Engine(policy))  # the first one loads what every engine shares
+    holder: list[wardgate.Engine] = []
+    holder.append(wardgate.Engine(policy))  # the first one loads what every engine shares
     holder.clear()
     gc.collect()
     before = rss_bytes()
-    holder.extend(portcullis.Engine(policy) for _ in range(count))
+    holder.extend(wardgate.Engine(policy) for _ in range(count))
     gc.collect()
     return (rss_bytes() - before) / count
 
@@ -423,7 +423,7 @@ def child_rss_per_cached_token(fixtures: dict[str, Any]) -> float:
     tokens = [sign_hs256({**memory["claims"], "sub": f"user_{i}"}, secret, header) for i in range(count)]
     gc.collect()
     before = rss_bytes()
-    engine = portcullis.Engine(memory["cache_policy"])
+    engine = wardgate.Engine(memory["cache_policy"])
     verify = engine.verify
     for token in tokens:
         verify(token)
@@ -449,7 +449,7 @@ def memory_extras(fixtures_path: Path, fixtures: dict[str, Any]) -> list[dict[st
     extras = []
     for measure_name in CHILDREN:
         value = float(run_child([__file__, "--child", measure_name, "--fixtures", str(fixtures_path)]))
-        extras.append(extra("portcullis", measure_name, value, "bytes", notes[measure_name]))
+        extras.append(extra("wardgate", measure_name, value, "bytes", notes[measure_name]))
     return extras
 
 
@@ -503,7 +503,7 @@ def extra(library: str, measure_name: str, value: float, unit: str, note: str) -
 
 
 def versions() -> dict[str, str]:
-    return {"python": platform.python_version(), "portcullis": portcullis.__version__,
+    return {"python": platform.python_version(), "wardgate": wardgate.__version__,
             "PyJWT": jwt.__version__, "joserfc": joserfc.__version__,
             "cryptography": cryptography.__version__, "openssl": openssl_backend.openssl_version_text()}
 
@@ -523,10 +523,10 @@ def table(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> str:
 def print_report(document: dict[str, Any], settings: Settings, wall_s: float) -> None:
     print("  ".join(f"{k} {v}" for k, v in document["versions"].items()))
     print(f"{settings.rounds} rounds of ~{settings.batch_ns / 1e6:g} ms per side, samples of >= 10 µs; "
-          f"ratio = library median / portcullis median\n")
+          f"ratio = library median / wardgate median\n")
     print(table(("operation", "alg", "library", "median", "p99", "ops/s", "ratio"),
                 [(r["operation"], r["alg"], r["library"], fmt_ns(r["median_ns"]), fmt_ns(r["p99_ns"]),
-                  f"{r['ops_per_s']:,.0f}", f"{r['ratio_to_portcullis']:.2f}x")
+                  f"{r['ops_per_s']:,.0f}", f"{r['ratio_to_wardgate']:.2f}x")
                  for r in document["rows"]]))
     print()
     print(table(("measure", "library", "value", "note"),

@@ -1,4 +1,4 @@
-//! The native half of the `portcullis` npm package (napi-rs).
+//! The native half of the `wardgate` npm package (napi-rs).
 //!
 //! It converts between JavaScript values and the core's types and nothing else; the
 //! package's `api.js` turns the error objects returned here into `AuthError` and
@@ -7,7 +7,7 @@
 //! error classes and nothing crosses as a bare native error. The per-request calls hand
 //! them over as JSON text (the core's `*_outcome` calls), which V8 parses faster than
 //! napi builds an object member by member. Every entry point runs inside
-//! `portcullis::contain`, so a panic becomes an ordinary failure.
+//! `wardgate::contain`, so a panic becomes an ordinary failure.
 //!
 //! Remote key sets (`keys.jwks_url`): the core is built with its `http` feature, so its
 //! `verify` and `check` fetch keys when they need to, blocking; `verifyAsync` and
@@ -24,7 +24,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{AsyncTask, Either};
 use napi::{Env, Task};
 use napi_derive::napi;
-use portcullis::{
+use wardgate::{
     bearer_token, contain, credential_token, AuthError, ConfigError, Outcome, Principal, Request, UnixTime,
 };
 use serde_json::{json, Value};
@@ -32,7 +32,7 @@ use serde_json::{json, Value};
 /// A loaded policy.
 #[napi]
 pub struct NativeEngine {
-    inner: Arc<portcullis::Engine>,
+    inner: Arc<wardgate::Engine>,
 }
 
 #[napi]
@@ -41,13 +41,13 @@ impl NativeEngine {
     /// or the configuration error as `{ code, path, message, detail }`.
     #[napi]
     pub fn load(policy: String) -> Either<NativeEngine, Value> {
-        loaded(contain::config(|| portcullis::Engine::from_json(&policy)))
+        loaded(contain::config(|| wardgate::Engine::from_json(&policy)))
     }
 
     /// Loads a policy file (JSON).
     #[napi]
     pub fn load_file(path: String) -> Either<NativeEngine, Value> {
-        loaded(contain::config(|| portcullis::Engine::from_file(&path)))
+        loaded(contain::config(|| wardgate::Engine::from_file(&path)))
     }
 
     /// `{ principal }` or `{ error }` as JSON text, on the cached keys (never fetches).
@@ -187,7 +187,7 @@ impl NativeEngine {
 /// A verification (or, with a request, a check) that may fetch keys, run off the main
 /// thread.
 pub struct Verification {
-    engine: Arc<portcullis::Engine>,
+    engine: Arc<wardgate::Engine>,
     credential: String,
     request: Option<Request>,
     now: f64,
@@ -232,7 +232,7 @@ fn contained<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     contain::auth(|| Ok(f())).unwrap_or(fallback)
 }
 
-fn loaded(result: Result<portcullis::Engine, ConfigError>) -> Either<NativeEngine, Value> {
+fn loaded(result: Result<wardgate::Engine, ConfigError>) -> Either<NativeEngine, Value> {
     match result {
         Ok(inner) => Either::A(NativeEngine { inner: Arc::new(inner) }),
         Err(e) => Either::B(json!(e)),

@@ -1,6 +1,6 @@
-// portcullis/next (next.mjs) without Next.js: module hooks give it a `next/server.js` whose
+// wardgate/next (next.mjs) without Next.js: module hooks give it a `next/server.js` whose
 // NextResponse does what Next's does with request headers (x-middleware-request-*), and run
-// the suite twice, over the native addon (what `portcullis` is on Node) and over the
+// the suite twice, over the native addon (what `wardgate` is on Node) and over the
 // WebAssembly build (ESM, as on the Edge) when it has been built.
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
@@ -43,7 +43,7 @@ const wasm = ${JSON.stringify(new URL('../wasm-node.mjs', import.meta.url).href)
 const nextServer = ${JSON.stringify(`data:text/javascript,${encodeURIComponent(nextServer)}`)}
 export async function resolve(specifier, context, nextResolve) {
   if (specifier === 'next/server.js') return { url: nextServer, shortCircuit: true }
-  if (specifier === 'portcullis' && context.parentURL?.endsWith('?engine=wasm')) return { url: wasm, shortCircuit: true }
+  if (specifier === 'wardgate' && context.parentURL?.endsWith('?engine=wasm')) return { url: wasm, shortCircuit: true }
   return nextResolve(specifier, context)
 }
 `
@@ -75,15 +75,15 @@ function forwardedHeaders(response) {
 }
 
 // Outside scripts/test the WebAssembly engine may not have been built yet (scripts/wasm-build).
-const wasmBuilt = existsSync(new URL('../wasm/portcullis_bg.wasm', import.meta.url))
-if (!wasmBuilt) test('portcullis/next over the wasm engine', { skip: 'no WebAssembly build (scripts/wasm-build)' }, () => {})
+const wasmBuilt = existsSync(new URL('../wasm/wardgate_bg.wasm', import.meta.url))
+if (!wasmBuilt) test('wardgate/next over the wasm engine', { skip: 'no WebAssembly build (scripts/wasm-build)' }, () => {})
 
 for (const engine of wasmBuilt ? ['native', 'wasm'] : ['native']) {
   const next = await import(`../next.mjs?engine=${engine}`)
-  const { portcullis, readPrincipal, PRINCIPAL_HEADER, USER_ID_HEADER } = next
-  const guard = (options = {}) => portcullis({ policy, now, ...options })
+  const { wardgate, readPrincipal, PRINCIPAL_HEADER, USER_ID_HEADER } = next
+  const guard = (options = {}) => wardgate({ policy, now, ...options })
 
-  describe(`portcullis/next over the ${engine} engine`, () => {
+  describe(`wardgate/next over the ${engine} engine`, () => {
     test('without a token: 401 JSON with WWW-Authenticate: Bearer', async () => {
       const response = await guard()(request('/api/todos'))
       assert.equal(response.status, 401)
@@ -106,18 +106,18 @@ for (const engine of wasmBuilt ? ['native', 'wasm'] : ['native']) {
       assert.ok(headers.get('authorization'), 'the Authorization header goes on')
     })
 
-    test('forged x-portcullis-* request headers are removed', async () => {
-      const forged = { 'x-portcullis-principal': 'eyJpZCI6Im1hbGxvcnkifQ', 'X-Portcullis-User-Id': 'mallory', 'x-portcullis-other': '1' }
+    test('forged x-wardgate-* request headers are removed', async () => {
+      const forged = { 'x-wardgate-principal': 'eyJpZCI6Im1hbGxvcnkifQ', 'X-Wardgate-User-Id': 'mallory', 'x-wardgate-other': '1' }
       const response = await guard()(request('/api/todos', { headers: { ...forged, authorization: `Bearer ${valid()}` } }))
       const headers = forwardedHeaders(response)
       assert.equal(readPrincipal(headers).id, 'user_1')
       assert.equal(headers.get(USER_ID_HEADER), 'user_1')
-      assert.equal(headers.get('x-portcullis-other'), null)
+      assert.equal(headers.get('x-wardgate-other'), null)
 
       const open = await guard({ public: ['/about'] })(request('/about', { headers: forged }))
       const passed = forwardedHeaders(open)
       assert.equal(readPrincipal(passed), null)
-      assert.deepEqual([...passed.keys()].filter((name) => name.startsWith('x-portcullis-')), [])
+      assert.deepEqual([...passed.keys()].filter((name) => name.startsWith('x-wardgate-')), [])
     })
 
     test('an expired token: 401 TOKEN_EXPIRED with error="invalid_token"', async () => {
@@ -218,7 +218,7 @@ for (const engine of wasmBuilt ? ['native', 'wasm'] : ['native']) {
 
     test('an engine instead of a policy, and the system clock without now', async () => {
       const { Engine } = engine === 'wasm' ? await import('../wasm-node.mjs') : (await import('../index.js')).default
-      const g = portcullis({ engine: new Engine(policy) })
+      const g = wardgate({ engine: new Engine(policy) })
       const fresh = signer.sign(claims({}, Math.floor(Date.now() / 1000)))
       assert.equal((await g(request('/x', { headers: { authorization: `Bearer ${fresh}` } }))).status, 200)
       const old = await g(request('/x', { headers: { authorization: `Bearer ${valid()}` } }))
@@ -233,7 +233,7 @@ for (const engine of wasmBuilt ? ['native', 'wasm'] : ['native']) {
 
       const live = await jwksServer([signer])
       try {
-        const g = portcullis({ engine: remote(live.url), now, signIn: '/sign-in' })
+        const g = wardgate({ engine: remote(live.url), now, signIn: '/sign-in' })
         const ok = await g(request('/dashboard', { headers: { ...html, authorization: `Bearer ${valid()}` } }))
         assert.equal(readPrincipal(forwardedHeaders(ok)).id, 'user_1')
         assert.equal(live.requests, 1)
@@ -243,7 +243,7 @@ for (const engine of wasmBuilt ? ['native', 'wasm'] : ['native']) {
 
       const gone = await jwksServer([signer])
       gone.down()
-      const g = portcullis({ engine: remote(gone.url), now, signIn: '/sign-in', cookie: 'token' })
+      const g = wardgate({ engine: remote(gone.url), now, signIn: '/sign-in', cookie: 'token' })
       for (const headers of [
         { authorization: `Bearer ${valid()}` },
         { ...html, authorization: `Bearer ${valid()}` },
@@ -284,18 +284,18 @@ for (const engine of wasmBuilt ? ['native', 'wasm'] : ['native']) {
     })
 
     test('bad options throw when the middleware is made', () => {
-      assert.throws(() => portcullis({}), TypeError)
-      assert.throws(() => portcullis(), TypeError)
-      assert.throws(() => portcullis({ policy, engine: {} }), TypeError)
-      assert.throws(() => portcullis({ engine: { verify() {} } }), /options\.engine/)
-      assert.throws(() => portcullis({ policy, cookie: '' }), /options\.cookie/)
-      assert.throws(() => portcullis({ policy, signIn: 3 }), /options\.signIn/)
-      assert.throws(() => portcullis({ policy, now: 5 }), /options\.now/)
-      assert.throws(() => portcullis({ policy, public: '/x' }), /options\.public/)
-      assert.throws(() => portcullis({ policy, routes: [{ path: 'admin', action: 'read', resource: { type: 'a' } }] }), /routes\[0\]\.path/)
-      assert.throws(() => portcullis({ policy, routes: [{ path: '/a', action: 1, resource: { type: 'a' } }] }), /routes\[0\]\.action/)
-      assert.throws(() => portcullis({ policy, routes: [{ path: '/a', action: 'read', resource: 'a' }] }), /routes\[0\]\.resource/)
-      assert.throws(() => portcullis({ policy: { ...policy, token: { ...policy.token, audiance: 'x' } } }), (e) => e.name === 'ConfigError')
+      assert.throws(() => wardgate({}), TypeError)
+      assert.throws(() => wardgate(), TypeError)
+      assert.throws(() => wardgate({ policy, engine: {} }), TypeError)
+      assert.throws(() => wardgate({ engine: { verify() {} } }), /options\.engine/)
+      assert.throws(() => wardgate({ policy, cookie: '' }), /options\.cookie/)
+      assert.throws(() => wardgate({ policy, signIn: 3 }), /options\.signIn/)
+      assert.throws(() => wardgate({ policy, now: 5 }), /options\.now/)
+      assert.throws(() => wardgate({ policy, public: '/x' }), /options\.public/)
+      assert.throws(() => wardgate({ policy, routes: [{ path: 'admin', action: 'read', resource: { type: 'a' } }] }), /routes\[0\]\.path/)
+      assert.throws(() => wardgate({ policy, routes: [{ path: '/a', action: 1, resource: { type: 'a' } }] }), /routes\[0\]\.action/)
+      assert.throws(() => wardgate({ policy, routes: [{ path: '/a', action: 'read', resource: 'a' }] }), /routes\[0\]\.resource/)
+      assert.throws(() => wardgate({ policy: { ...policy, token: { ...policy.token, audiance: 'x' } } }), (e) => e.name === 'ConfigError')
     })
   })
 }

@@ -76,7 +76,7 @@ export function remoteTests({ Engine, AuthError, ConfigError }) {
       await assert.rejects(engine.check(token, { action: 'read', resource: { type: 'todo', f: () => 1 } }, at), TypeError)
       assert.equal(server.requests, 1, 'the cached keys serve')
 
-      assert.deepEqual(lines, [['info', `portcullis: 1 key(s) from ${server.url}: kid k1`]])
+      assert.deepEqual(lines, [['info', `wardgate: 1 key(s) from ${server.url}: kid k1`]])
     }))
 
   test('a token from a newly rotated key verifies after exactly one refetch', () =>
@@ -142,7 +142,7 @@ export function remoteTests({ Engine, AuthError, ConfigError }) {
       assert.equal(status.lastError, 'connection refused')
       const warnings = lines.filter(([level]) => level === 'warn').map(([, message]) => message)
       assert.equal(warnings.length, 1, JSON.stringify(lines))
-      assert.ok(warnings[0].startsWith(`portcullis: fetching ${server.url} failed: connection refused; serving the 1 cached key`))
+      assert.ok(warnings[0].startsWith(`wardgate: fetching ${server.url} failed: connection refused; serving the 1 cached key`))
       assertNoToken(lines, token)
     }))
 
@@ -242,7 +242,7 @@ export function remoteTests({ Engine, AuthError, ConfigError }) {
     await assert.rejects(engine.verifyAuthorization(`Bearer ${token}`, at), { code: 'KEYS_UNAVAILABLE' })
     assert.equal(engine.keyStatus().lastError, 'connection refused')
     assert.equal(lines[0][0], 'error')
-    assert.match(lines[0][1], /^portcullis: fetching .* failed: connection refused; no keys are cached/)
+    assert.match(lines[0][1], /^wardgate: fetching .* failed: connection refused; no keys are cached/)
     assertNoToken(lines, token)
 
     await withServer([k1], async (live) => {

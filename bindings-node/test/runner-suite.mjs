@@ -31,7 +31,7 @@ test('a wrong expectation is reported, and bad files fail', () => {
   const every = projectVectorFiles().flatMap((f) => JSON.parse(readFileSync(f, 'utf8')).vectors)
   const [good, base] = every.filter((v) => v.expect.ok === false)
   const wrong = { ...base, id: 'deliberately-wrong', expect: { ...base.expect, reason: 'not_a_reason' } }
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-'))
+  const dir = mkdtempSync(join(tmpdir(), 'wardgate-'))
   const file = join(dir, 'vectors.json')
   writeFileSync(file, JSON.stringify({ suite: 't', vectors: [good, wrong] }))
   const r = run(file)
@@ -67,7 +67,7 @@ test('vectors whose policy has keys.jwks_url: fetched, unavailable, or refused b
     },
     { id: 'malformed', policy: policy(live.url), now: NOW, token: 'not-a-token', expect: { ok: false, reason: 'malformed' } },
   ]
-  const file = join(mkdtempSync(join(tmpdir(), 'portcullis-')), 'remote.json')
+  const file = join(mkdtempSync(join(tmpdir(), 'wardgate-')), 'remote.json')
   writeFileSync(file, JSON.stringify({ suite: 'remote', vectors }))
   try {
     // Not spawnSync: the server answers from this process's event loop.

@@ -17,7 +17,7 @@ const engine = new Engine(policy)
 const at = { now: NOW }
 
 test('loads from an object, JSON text, a path and a file URL', { skip: !files && 'no file system' }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-'))
+  const dir = mkdtempSync(join(tmpdir(), 'wardgate-'))
   const file = join(dir, 'policy.json')
   writeFileSync(file, JSON.stringify(policy))
   const token = signer.sign(claims())

@@ -12,9 +12,9 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 
 function compile(source) {
   // A project that depends on the package, as an app would.
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-types-'))
+  const dir = mkdtempSync(join(tmpdir(), 'wardgate-types-'))
   mkdirSync(join(dir, 'node_modules'))
-  symlinkSync(pkg, join(dir, 'node_modules', 'portcullis'), 'dir')
+  symlinkSync(pkg, join(dir, 'node_modules', 'wardgate'), 'dir')
   writeFileSync(join(dir, 'app.ts'), source)
   const config = { compilerOptions: { strict: true, noEmit: true, module: 'nodenext', target: 'es2022', skipLibCheck: false, types: [] }, files: ['app.ts'] }
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config))
@@ -29,7 +29,7 @@ test('the declarations type an app that uses the package', () => {
 })
 
 test('the declarations catch a misuse', () => {
-  const r = compile("import { Engine } from 'portcullis'\nconst n: number = new Engine('{}').verifySync('t').id\n")
+  const r = compile("import { Engine } from 'wardgate'\nconst n: number = new Engine('{}').verifySync('t').id\n")
   assert.notEqual(r.status, 0)
   assert.match(r.stdout, /Type 'string' is not assignable to type 'number'/)
 })

@@ -9,7 +9,7 @@ import {
   type KeyStatus,
   type Logger,
   type Principal,
-} from 'portcullis'
+} from 'wardgate'
 
 async function handler(header: string | null): Promise<number> {
   const engine: Engine = Engine.fromFile('policy.json')

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use portcullis::{bearer_token, contain, credential_token, AuthError, KeyEvent, KeyEventLevel, Request, UnixTime};
+use wardgate::{bearer_token, contain, credential_token, AuthError, KeyEvent, KeyEventLevel, Request, UnixTime};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -13,16 +13,16 @@ use crate::errors;
 use crate::types::{Decision, Principal};
 
 /// A loaded policy document: verifies tokens and decides requests. Thread-safe.
-#[pyclass(frozen, module = "portcullis", name = "Engine")]
+#[pyclass(frozen, module = "wardgate", name = "Engine")]
 pub struct Engine {
-    inner: portcullis::Engine,
+    inner: wardgate::Engine,
     /// Whether the keys come from `keys.jwks_url`: only then may a call fetch, wait for
     /// a fetch, or leave key events to log.
     remote: bool,
 }
 
-impl From<portcullis::Engine> for Engine {
-    fn from(inner: portcullis::Engine) -> Self {
+impl From<wardgate::Engine> for Engine {
+    fn from(inner: wardgate::Engine) -> Self {
         Engine { remote: inner.has_remote_keys(), inner }
     }
 }
@@ -33,10 +33,10 @@ impl Engine {
     fn new(policy: &Bound<'_, PyAny>) -> PyResult<Self> {
         let loaded = if let Ok(text) = policy.cast::<PyString>() {
             let text = convert::str_of(text, "policy")?;
-            contain::config(|| portcullis::Engine::from_json(&text))
+            contain::config(|| wardgate::Engine::from_json(&text))
         } else if policy.is_instance_of::<PyDict>() {
             let doc = convert::to_value(policy, "policy")?;
-            contain::config(|| portcullis::Engine::from_value(&doc))
+            contain::config(|| wardgate::Engine::from_value(&doc))
         } else {
             return Err(PyTypeError::new_err(format!(
                 "policy must be a dict or a JSON str, not {}",
@@ -48,7 +48,7 @@ impl Engine {
 
     #[staticmethod]
     fn from_file(path: PathBuf) -> PyResult<Self> {
-        contain::config(|| portcullis::Engine::from_file(&path)).map(Engine::from).map_err(|e| errors::config(&e))
+        contain::config(|| wardgate::Engine::from_file(&path)).map(Engine::from).map_err(|e| errors::config(&e))
     }
 
     #[pyo3(signature = (token, *, now = None))]
@@ -57,7 +57,7 @@ impl Engine {
     }
 
     /// `verify` when the keys are in, without a fetch; `None` when a fetch of remote keys
-    /// must come first (for `portcullis._aio`, which then moves `verify` to a thread).
+    /// must come first (for `wardgate._aio`, which then moves `verify` to a thread).
     #[pyo3(signature = (token, *, now = None))]
     fn _verify_if_ready(
         &self,
@@ -103,7 +103,7 @@ impl Engine {
     ) -> PyResult<Decision> {
         let Ok(principal) = principal.cast::<Principal>() else {
             return Err(PyTypeError::new_err(format!(
-                "principal must be a portcullis.Principal, not {}",
+                "principal must be a wardgate.Principal, not {}",
                 convert::type_name(principal)
             )));
         };
@@ -221,7 +221,7 @@ impl Engine {
         py: Python<'_>,
         token: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
-        call: impl FnOnce(&portcullis::Engine, &str, UnixTime) -> Result<T, AuthError> + Send,
+        call: impl FnOnce(&wardgate::Engine, &str, UnixTime) -> Result<T, AuthError> + Send,
     ) -> PyResult<T> {
         let token = convert::text(token, "token")?;
         let now = clock(now)?;
@@ -235,7 +235,7 @@ impl Engine {
         py: Python<'_>,
         header: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
-        call: impl FnOnce(&portcullis::Engine, &str, UnixTime) -> Result<T, AuthError> + Send,
+        call: impl FnOnce(&wardgate::Engine, &str, UnixTime) -> Result<T, AuthError> + Send,
     ) -> PyResult<T> {
         let header = if header.is_none() { String::new() } else { convert::text(header, "header")? };
         let now = clock(now)?;
@@ -248,7 +248,7 @@ impl Engine {
         py: Python<'_>,
         credential: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
-        call: impl FnOnce(&portcullis::Engine, &str, UnixTime) -> Result<T, AuthError> + Send,
+        call: impl FnOnce(&wardgate::Engine, &str, UnixTime) -> Result<T, AuthError> + Send,
     ) -> PyResult<T> {
         let credential = convert::text(credential, "token_or_header")?;
         let now = clock(now)?;
@@ -260,7 +260,7 @@ impl Engine {
     fn run<T: Send>(
         &self,
         py: Python<'_>,
-        call: impl FnOnce(&portcullis::Engine) -> Result<T, AuthError> + Send,
+        call: impl FnOnce(&wardgate::Engine) -> Result<T, AuthError> + Send,
     ) -> PyResult<T> {
         let engine = &self.inner;
         let result = py.detach(|| contain::auth(|| call(engine)));
@@ -268,7 +268,7 @@ impl Engine {
         result.map_err(|e| errors::auth(&e))
     }
 
-    /// Logs the key cache's events not logged yet to the `portcullis` logger, each at its
+    /// Logs the key cache's events not logged yet to the `wardgate` logger, each at its
     /// level. A logging failure is reported as unraisable, never in place of the result.
     fn log_key_events(&self, py: Python<'_>) {
         if !self.remote {
@@ -283,11 +283,11 @@ impl Engine {
     }
 }
 
-/// Passes key events to `logging.getLogger("portcullis")`.
+/// Passes key events to `logging.getLogger("wardgate")`.
 fn log(py: Python<'_>, events: &[KeyEvent]) -> PyResult<()> {
     static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let logger = LOGGER.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-        Ok(py.import("logging")?.call_method1("getLogger", ("portcullis",))?.unbind())
+        Ok(py.import("logging")?.call_method1("getLogger", ("wardgate",))?.unbind())
     })?;
     let logger = logger.bind(py);
     for event in events {
@@ -302,7 +302,7 @@ fn log(py: Python<'_>, events: &[KeyEvent]) -> PyResult<()> {
     Ok(())
 }
 
-/// A coroutine (from `portcullis._aio`) that makes the call `method` when awaited: with
+/// A coroutine (from `wardgate._aio`) that makes the call `method` when awaited: with
 /// remote keys, `_{method}_if_ready` inline, and `method` in a worker thread only when that
 /// says a fetch must come first; with inline keys, `method` inline.
 fn coroutine<'py>(
@@ -313,7 +313,7 @@ fn coroutine<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     static CALL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let py = slf.py();
-    let call = CALL.import(py, "portcullis._aio", "call")?;
+    let call = CALL.import(py, "wardgate._aio", "call")?;
     let args = args.into_pyobject(py)?;
     let call_method = slf.getattr(method)?;
     let if_ready = if slf.get().remote { slf.getattr(format!("_{method}_if_ready"))? } else { call_method.clone() };

@@ -1,16 +1,16 @@
-//! The core's errors as the exception classes of `portcullis.errors`.
+//! The core's errors as the exception classes of `wardgate.errors`.
 
-use portcullis::{AuthError, Code, ConfigError};
+use wardgate::{AuthError, Code, ConfigError};
 use pyo3::PyErr;
 
-/// The Python classes, imported from `portcullis.errors` on first use.
+/// The Python classes, imported from `wardgate.errors` on first use.
 mod py {
-    pyo3::import_exception!(portcullis.errors, TokenMissing);
-    pyo3::import_exception!(portcullis.errors, TokenExpired);
-    pyo3::import_exception!(portcullis.errors, TokenInvalid);
-    pyo3::import_exception!(portcullis.errors, InsufficientPermissions);
-    pyo3::import_exception!(portcullis.errors, KeysUnavailable);
-    pyo3::import_exception!(portcullis.errors, ConfigError);
+    pyo3::import_exception!(wardgate.errors, TokenMissing);
+    pyo3::import_exception!(wardgate.errors, TokenExpired);
+    pyo3::import_exception!(wardgate.errors, TokenInvalid);
+    pyo3::import_exception!(wardgate.errors, InsufficientPermissions);
+    pyo3::import_exception!(wardgate.errors, KeysUnavailable);
+    pyo3::import_exception!(wardgate.errors, ConfigError);
 }
 
 /// A refused credential (or a denial) as the exception class of its code.
@@ -25,7 +25,7 @@ pub fn auth(e: &AuthError) -> PyErr {
     }
 }
 
-/// A policy that cannot be loaded as `portcullis.ConfigError`.
+/// A policy that cannot be loaded as `wardgate.ConfigError`.
 pub fn config(e: &ConfigError) -> PyErr {
     py::ConfigError::new_err((e.to_string(), e.path().to_owned(), e.message().to_owned()))
 }

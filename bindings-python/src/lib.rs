@@ -1,8 +1,8 @@
-//! `portcullis._portcullis`: the Python face of the Portcullis engine.
+//! `wardgate._wardgate`: the Python face of the Wardgate engine.
 //!
 //! This crate converts between Python objects and the core's types and maps the
-//! core's errors to the exception classes of `portcullis.errors`; every rule lives in
-//! the `portcullis` crate. Calls that verify signatures release the GIL.
+//! core's errors to the exception classes of `wardgate.errors`; every rule lives in
+//! the `wardgate` crate. Calls that verify signatures release the GIL.
 
 use pyo3::prelude::*;
 
@@ -12,7 +12,7 @@ mod errors;
 mod types;
 
 #[pymodule]
-fn _portcullis(m: &Bound<'_, PyModule>) -> PyResult<()> {
+fn _wardgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::Engine>()?;
     m.add_class::<types::Principal>()?;
     m.add_class::<types::Decision>()?;

@@ -7,14 +7,14 @@ use crate::convert;
 use crate::errors;
 
 /// Who a verified token speaks for.
-#[pyclass(frozen, eq, module = "portcullis", name = "Principal")]
+#[pyclass(frozen, eq, module = "wardgate", name = "Principal")]
 #[derive(PartialEq)]
 pub struct Principal {
-    pub inner: portcullis::Principal,
+    pub inner: wardgate::Principal,
 }
 
-impl From<portcullis::Principal> for Principal {
-    fn from(inner: portcullis::Principal) -> Self {
+impl From<wardgate::Principal> for Principal {
+    fn from(inner: wardgate::Principal) -> Self {
         Principal { inner }
     }
 }
@@ -42,7 +42,7 @@ impl Principal {
             Some(c) if !c.is_none() => convert::to_object(c, "claims")?,
             _ => serde_json::Value::Object(Default::default()),
         };
-        Ok(Principal { inner: portcullis::Principal::new(id, roles, tenant, claims) })
+        Ok(Principal { inner: wardgate::Principal::new(id, roles, tenant, claims) })
     }
 
     #[getter]
@@ -88,14 +88,14 @@ impl Principal {
 }
 
 /// The answer to an authorization request.
-#[pyclass(frozen, eq, module = "portcullis", name = "Decision")]
+#[pyclass(frozen, eq, module = "wardgate", name = "Decision")]
 #[derive(PartialEq)]
 pub struct Decision {
-    pub inner: portcullis::Decision,
+    pub inner: wardgate::Decision,
 }
 
-impl From<portcullis::Decision> for Decision {
-    fn from(inner: portcullis::Decision) -> Self {
+impl From<wardgate::Decision> for Decision {
+    fn from(inner: wardgate::Decision) -> Self {
         Decision { inner }
     }
 }

@@ -102,7 +102,7 @@ def policy(signer: Signer) -> Dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def engine(policy: Dict[str, Any]):
-    from portcullis import Engine
+    from wardgate import Engine
 
     return Engine(policy)
 

@@ -11,7 +11,7 @@ from conftest import project_vector_files, shared_vector_files
 
 
 def run(*paths: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "portcullis.conformance", *paths],
+    return subprocess.run([sys.executable, "-m", "wardgate.conformance", *paths],
                           capture_output=True, text=True, check=False)
 
 

@@ -9,8 +9,8 @@ import pickle
 
 import pytest
 
-import portcullis
-from portcullis import (
+import wardgate
+from wardgate import (
     AuthError,
     ConfigError,
     Decision,
@@ -196,7 +196,7 @@ def test_context_is_visible_to_rules(policy):
 
 def test_authorize_arguments_are_checked(engine):
     p = Principal("u1")
-    with pytest.raises(TypeError, match="principal must be a portcullis.Principal, not dict"):
+    with pytest.raises(TypeError, match="principal must be a wardgate.Principal, not dict"):
         engine.authorize({"id": "u1"}, "read", {"type": "todo"})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="resource must be a dict, not str"):
         engine.authorize(p, "read", "todo")  # type: ignore[arg-type]
@@ -275,7 +275,7 @@ def test_errors_pickle_and_form_one_hierarchy():
     assert type(again) is TokenExpired and again.to_dict() == e.to_dict()
     for cls in (TokenMissing, TokenExpired, TokenInvalid, InsufficientPermissions):
         assert issubclass(cls, AuthError)
-    assert portcullis.__version__ == "0.1.0"
+    assert wardgate.__version__ == "0.1.0"
     assert isinstance(Decision, type)
 
 

@@ -1,4 +1,4 @@
-"""portcullis.fastapi: dependencies, error responses and the OpenAPI schema."""
+"""wardgate.fastapi: dependencies, error responses and the OpenAPI schema."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ fastapi = pytest.importorskip("fastapi")
 from fastapi import Depends, FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
-from portcullis import Engine, KeysUnavailable, Principal, TokenInvalid  # noqa: E402
-from portcullis.fastapi import RETRY_AFTER, Guard, auth_error_response, install_exception_handler  # noqa: E402
+from wardgate import Engine, KeysUnavailable, Principal, TokenInvalid  # noqa: E402
+from wardgate.fastapi import RETRY_AFTER, Guard, auth_error_response, install_exception_handler  # noqa: E402
 
 from conftest import Signer, claims  # noqa: E402
 from jwks_server import JwksServer, closed_url, remote_policy  # noqa: E402
@@ -155,7 +155,7 @@ def test_the_handler_installs_alone_and_serves_engine_errors_raised_in_routes(en
 
 
 def test_the_guard_wants_an_engine():
-    with pytest.raises(TypeError, match="engine must be a portcullis.Engine"):
+    with pytest.raises(TypeError, match="engine must be a wardgate.Engine"):
         Guard({"token": {}})  # type: ignore[arg-type]
 
 
@@ -175,7 +175,7 @@ def test_allows_answers_without_raising(engine):
 
 
 def test_error_responses_can_be_declared_in_the_schema(engine):
-    from portcullis.fastapi import RESPONSES
+    from wardgate.fastapi import RESPONSES
 
     app = FastAPI()
     guard = Guard(engine, app=app)
@@ -238,9 +238,9 @@ def test_keys_unavailable_response():
 
 def test_dependency_annotations_are_real_types():
     # FastAPI on Python 3.9 cannot resolve string annotations on a callable object; they
-    # must stay evaluated (no `from __future__ import annotations` in portcullis.fastapi).
+    # must stay evaluated (no `from __future__ import annotations` in wardgate.fastapi).
     from fastapi import Request
 
-    from portcullis.fastapi import BearerHeader
+    from wardgate.fastapi import BearerHeader
 
     assert BearerHeader.__call__.__annotations__["request"] is Request

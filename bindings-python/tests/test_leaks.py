@@ -7,7 +7,7 @@ checking, once as written and once with its token's signature altered. Each exce
 turned into every text it can give (``str``, ``repr``, ``args``, each attribute, the
 formatted traceback with its chained exceptions), each denied decision into its ``repr``,
 ``to_dict()``, errors and the exception of ``raise_if_denied()``; ``repr()`` of the engine
-and of principals, ``key_status()`` and every record of the ``portcullis`` logger are
+and of principals, ``key_status()`` and every record of the ``wardgate`` logger are
 searched too. The needles: the token and its parts, the ``Authorization`` value, and every
 string under the policy's ``keys``. Wrong argument types and remote key sets that serve
 private keys, garbage, errors or oversized bodies are covered at the end.
@@ -24,7 +24,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 
-from portcullis import AuthError, ConfigError, Decision, Engine, Principal
+from wardgate import AuthError, ConfigError, Decision, Engine, Principal
 
 from conftest import NOW, b64url, claims, project_vector_files, shared_vector_files
 from jwks_server import JwksServer, remote_policy
@@ -179,7 +179,7 @@ class Audit:
         self.look(case, "cache_status()", repr(engine.cache_status()))
 
     def log(self, case: Case, caplog: pytest.LogCaptureFixture) -> None:
-        """Every record of the ``portcullis`` logger since the last call, then forgets them."""
+        """Every record of the ``wardgate`` logger since the last call, then forgets them."""
         formatter = logging.Formatter("%(levelname)s %(name)s %(message)s")
         for record in caplog.records:
             self.records += 1
@@ -286,7 +286,7 @@ def run_vector(audit: Audit, name: str, vector: Dict[str, Any], loop: asyncio.Ab
 
 
 def audit_files(files: List[Path], caplog: pytest.LogCaptureFixture) -> Audit:
-    caplog.set_level(logging.DEBUG, logger="portcullis")
+    caplog.set_level(logging.DEBUG, logger="wardgate")
     audit = Audit()
     loop = asyncio.new_event_loop()
     try:
@@ -462,7 +462,7 @@ def served_needles(body: bytes, out: Set[Needle]) -> None:
 
 
 def test_misbehaving_key_set_endpoints_leak_nothing(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="portcullis")
+    caplog.set_level(logging.DEBUG, logger="wardgate")
     server = MisbehavingServer()
     audit = Audit()
     messages: List[str] = []

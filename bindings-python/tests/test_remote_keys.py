@@ -16,9 +16,9 @@ from typing import Any, Iterator, List
 
 import pytest
 
-import portcullis
-import portcullis.errors
-from portcullis import (
+import wardgate
+import wardgate.errors
+from wardgate import (
     AuthError,
     ConfigError,
     Engine,
@@ -43,7 +43,7 @@ def server() -> Iterator[JwksServer]:
 
 @pytest.fixture()
 def key_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    caplog.set_level(logging.INFO, logger="portcullis")
+    caplog.set_level(logging.INFO, logger="wardgate")
     return caplog
 
 
@@ -56,7 +56,7 @@ def unknown_kid_token() -> str:
 
 
 def records(caplog: pytest.LogCaptureFixture, level: int) -> List[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "portcullis" and r.levelno == level]
+    return [r for r in caplog.records if r.name == "wardgate" and r.levelno == level]
 
 
 def assert_no_secret(text: str, *secrets: str) -> None:
@@ -369,7 +369,7 @@ def test_a_malformed_token_makes_no_request(server):
 
 
 def test_the_inline_half_of_a_coroutine_never_fetches(server):
-    # What portcullis._aio calls on the event loop first: with nothing cached it answers
+    # What wardgate._aio calls on the event loop first: with nothing cached it answers
     # None (the coroutine then verifies in a thread) instead of fetching; a token that
     # fails on its own is refused right there.
     engine = Engine(remote_policy(server.url))
@@ -423,8 +423,8 @@ def test_keys_unavailable_is_an_auth_error_that_pickles():
     again = pickle.loads(pickle.dumps(e))
     assert type(again) is KeysUnavailable and again.to_dict() == e.to_dict()
     assert issubclass(KeysUnavailable, AuthError)
-    assert portcullis.KeysUnavailable is portcullis.errors.KeysUnavailable
-    assert "KeysUnavailable" in portcullis.__all__ and "KeysUnavailable" in portcullis.errors.__all__
+    assert wardgate.KeysUnavailable is wardgate.errors.KeysUnavailable
+    assert "KeysUnavailable" in wardgate.__all__ and "KeysUnavailable" in wardgate.errors.__all__
 
 
 # The conformance runner ----------------------------------------------------------------
@@ -441,7 +441,7 @@ def test_the_runner_takes_vectors_with_a_jwks_url(server, tmp_path):
     ]
     path = tmp_path / "remote.json"
     path.write_text(json.dumps({"suite": "remote", "vectors": vectors}))
-    result = subprocess.run([sys.executable, "-m", "portcullis.conformance", str(path)],
+    result = subprocess.run([sys.executable, "-m", "wardgate.conformance", str(path)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
     assert result.stdout.strip().endswith("2 passed, 0 failed")

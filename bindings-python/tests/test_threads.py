@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from portcullis import Engine, TokenExpired
+from wardgate import Engine, TokenExpired
 
 from conftest import NOW, SECRET, sign_hs256
 

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 import pytest
 
-from portcullis import AuthError, ConfigError, Engine, Principal
+from wardgate import AuthError, ConfigError, Engine, Principal
 
 from conftest import AUDIENCE, ISSUER, NOW, Signer, b64url, encode, project_vector_files, shared_vector_files
 
@@ -276,7 +276,7 @@ def test_roles_take_any_iterable_of_str() -> None:
 
 
 def test_the_conformance_runner_refuses_one_str_for_its_list_of_paths(tmp_path: Path) -> None:
-    from portcullis import conformance
+    from wardgate import conformance
 
     with pytest.raises(TypeError, match=r"^paths must be a list of file paths, not str$"):
         conformance.run_files("vectors.json")

@@ -1,4 +1,4 @@
-//! The WebAssembly half of the `portcullis` npm package (wasm-bindgen), for Edge runtimes.
+//! The WebAssembly half of the `wardgate` npm package (wasm-bindgen), for Edge runtimes.
 //!
 //! The same surface as the native addon (`bindings-node/src/lib.rs`), so the package's
 //! shared `api.js` drives either one: outcomes come back as data (`{ principal }`,
@@ -19,7 +19,7 @@
 //! `keyFailed`). `verify` and `check` here never fetch: they use what is cached;
 //! `verifyIfReady` and `checkIfReady` verify only when no fetch must come first.
 
-use portcullis::{
+use wardgate::{
     bearer_token, credential_token, AuthError, KeyFetch, KeyNeed, KeyResponse, Outcome, Principal, Request, UnixTime,
 };
 use serde::Serialize;
@@ -28,7 +28,7 @@ use wasm_bindgen::prelude::*;
 /// A loaded policy.
 #[wasm_bindgen]
 pub struct NativeEngine {
-    inner: portcullis::Engine,
+    inner: wardgate::Engine,
 }
 
 #[wasm_bindgen]
@@ -36,7 +36,7 @@ impl NativeEngine {
     /// Loads a policy given as JSON text (`api.js` turns an object into text): the engine,
     /// or the configuration error as `{ code, path, message, detail }`.
     pub fn load(policy: &str) -> JsValue {
-        match portcullis::Engine::from_json(policy) {
+        match wardgate::Engine::from_json(policy) {
             Ok(inner) => NativeEngine { inner }.into(),
             Err(e) => e.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL),
         }

@@ -123,8 +123,8 @@ test('wall clock stepped forward an hour: a removed key stops verifying once max
 // The package's API over a WebAssembly instance of its own (a module URL of its own gives
 // fresh glue), whose clock finds its source on first use.
 async function ownInstance(tag) {
-  const glue = await import(`../../bindings-node/wasm/portcullis.js?${tag}`)
-  glue.initSync({ module: readFileSync(new URL('../../bindings-node/wasm/portcullis_bg.wasm', import.meta.url)) })
+  const glue = await import(`../../bindings-node/wasm/wardgate.js?${tag}`)
+  glue.initSync({ module: readFileSync(new URL('../../bindings-node/wasm/wardgate_bg.wasm', import.meta.url)) })
   return createApi(wasmEngine(glue.NativeEngine))
 }
 

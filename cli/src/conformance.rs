@@ -1,10 +1,10 @@
 //! The Rust conformance runner: runs vector files (see the README's "Conformance
-//! vectors") through the public `portcullis` API and reports every mismatch.
+//! vectors") through the public `wardgate` API and reports every mismatch.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use portcullis::{AuthError, Decision, Engine, Request};
+use wardgate::{AuthError, Decision, Engine, Request};
 use serde_json::{json, Map, Value};
 
 /// The tally of one run.

@@ -1,20 +1,20 @@
-//! `portcullis`: verify tokens, decide requests, check policies and run conformance
-//! vectors from the command line. Run `portcullis help` for usage.
+//! `wardgate`: verify tokens, decide requests, check policies and run conformance
+//! vectors from the command line. Run `wardgate help` for usage.
 
 use std::io::{Read as _, Write as _};
 use std::process::ExitCode;
 
-use portcullis::{Engine, Request, UnixTime};
+use wardgate::{Engine, Request, UnixTime};
 use serde_json::Value;
 
 mod conformance;
 
 const USAGE: &str = "\
 usage:
-  portcullis verify --policy FILE [--now UNIX] TOKEN|-
-  portcullis authorize --policy FILE --action ACTION --resource JSON [--context JSON] [--now UNIX] TOKEN|-
-  portcullis check FILE
-  portcullis conformance FILE...
+  wardgate verify --policy FILE [--now UNIX] TOKEN|-
+  wardgate authorize --policy FILE --action ACTION --resource JSON [--context JSON] [--now UNIX] TOKEN|-
+  wardgate check FILE
+  wardgate conformance FILE...
 
 TOKEN may be a bare token or a whole `Bearer ...` Authorization value; `-` reads it from stdin.
 Exit status: 0 verified / allowed / valid / all passed; 1 refused, denied, invalid or failed; 2 usage.";
@@ -97,10 +97,10 @@ fn one_token(o: &Options) -> Result<String, ExitCode> {
 
 /// A bare token, or the token of a `Bearer` value. What the key cache reports on the
 /// way (fetches, failures) goes to stderr.
-fn verify(engine: &Engine, credential: &str, now: UnixTime) -> Result<portcullis::Principal, portcullis::AuthError> {
-    let result = portcullis::credential_token(credential).and_then(|token| engine.verify(token, now));
+fn verify(engine: &Engine, credential: &str, now: UnixTime) -> Result<wardgate::Principal, wardgate::AuthError> {
+    let result = wardgate::credential_token(credential).and_then(|token| engine.verify(token, now));
     for event in engine.key_events() {
-        eprintln!("portcullis: {}: {}", event.level.as_str(), event.message);
+        eprintln!("wardgate: {}: {}", event.level.as_str(), event.message);
     }
     result
 }

@@ -1,4 +1,4 @@
-//! The `portcullis` binary, run as a user runs it.
+//! The `wardgate` binary, run as a user runs it.
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -12,7 +12,7 @@ fn repo(path: &str) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_portcullis")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_wardgate")).args(args).output().expect("the binary runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -28,7 +28,7 @@ fn token() -> String {
 }
 
 fn temp_file(name: &str, content: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("portcullis-cli-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("wardgate-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, content).unwrap();
@@ -48,7 +48,7 @@ fn verify_prints_the_principal() {
 fn verify_accepts_a_bearer_value_and_stdin() {
     let out = run(&["verify", "--policy", &policy(), "--now", NOW, &format!("Bearer {}", token())]);
     assert_eq!(out.status.code(), Some(0));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wardgate"))
         .args(["verify", "--policy", &policy(), "--now", NOW, "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -71,7 +71,7 @@ fn verify_prints_the_error_and_exits_1() {
     assert!(!stdout(&out).contains(&token()[..20]));
 }
 
-/// `portcullis authorize` on the sample policy and token at [`NOW`].
+/// `wardgate authorize` on the sample policy and token at [`NOW`].
 fn authorize(action: &str, resource: &str) -> Output {
     let (policy, token) = (policy(), token());
     run(&["authorize", "--policy", &policy, "--now", NOW, "--action", action, "--resource", resource, &token])
@@ -181,6 +181,6 @@ fn verify_with_an_unreachable_jwks_url_fails_closed_and_says_why_on_stderr() {
     let error: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!((error["code"].as_str(), error["status"].as_u64()), (Some("KEYS_UNAVAILABLE"), Some(503)));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("portcullis: error: fetching http://127.0.0.1:9/jwks failed: "), "{stderr}");
+    assert!(stderr.starts_with("wardgate: error: fetching http://127.0.0.1:9/jwks failed: "), "{stderr}");
     assert!(!stderr.contains("hidden") && !stderr.contains(&token()), "{stderr}");
 }

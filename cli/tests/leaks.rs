@@ -1,4 +1,4 @@
-//! Hardening: what `portcullis verify`, `authorize` and `check` print on failing inputs
+//! Hardening: what `wardgate verify`, `authorize` and `check` print on failing inputs
 //! (stdout and stderr, the key cache's log lines included) never holds the token, a key or
 //! a secret.
 //!
@@ -41,15 +41,15 @@ struct Audit {
 }
 
 impl Audit {
-    /// Runs `portcullis ARGS` (with `stdin` when given) for `vector` (and the `variant` of its
+    /// Runs `wardgate ARGS` (with `stdin` when given) for `vector` (and the `variant` of its
     /// credential) and searches its output.
     fn run(&mut self, vector: &str, variant: &str, needles: &Needles, args: &[&str], stdin: Option<&str>) {
-        let output = portcullis(args, stdin);
+        let output = wardgate(args, stdin);
         if output.status.code() == Some(1) {
             self.failures += 1;
             self.failing_vectors.insert(vector.to_owned());
         }
-        let command = format!("portcullis {}{}", args[0], if stdin.is_some() { " (token on stdin)" } else { "" });
+        let command = format!("wardgate {}{}", args[0], if stdin.is_some() { " (token on stdin)" } else { "" });
         for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
             let text = String::from_utf8_lossy(bytes);
             for Needle { what, text: needle } in needles {
@@ -61,7 +61,7 @@ impl Audit {
             }
         }
         let stderr = String::from_utf8_lossy(&output.stderr);
-        self.logged.extend(stderr.lines().filter(|l| l.starts_with("portcullis: ")).map(str::to_owned));
+        self.logged.extend(stderr.lines().filter(|l| l.starts_with("wardgate: ")).map(str::to_owned));
     }
 
     fn assert_clean(&self) {
@@ -69,8 +69,8 @@ impl Audit {
     }
 }
 
-fn portcullis(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+fn wardgate(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wardgate"))
         .args(args)
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
@@ -86,7 +86,7 @@ fn portcullis(args: &[&str], stdin: Option<&str>) -> Output {
 
 /// A directory of its own for the policy files of one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("portcullis-cli-leaks-{}-{name}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("wardgate-cli-leaks-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -192,7 +192,7 @@ fn the_audit_finds_a_needle() {
     audit.run("self-check", "", &needles, &["check", &policy.to_string_lossy()], None);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(audit.failures, 1);
-    assert!(audit.leaks.iter().any(|l| l.starts_with("self-check: portcullis check: stdout holds keys.secret")));
+    assert!(audit.leaks.iter().any(|l| l.starts_with("self-check: wardgate check: stdout holds keys.secret")));
 }
 
 /// A token or a secret given where a command, an option or `--now` goes is not printed back
@@ -205,16 +205,16 @@ fn misplaced_arguments_are_not_printed_back() {
     let mut audit = Audit::default();
     let option = format!("--{token}");
     for args in [vec![token], vec!["verify", option.as_str(), "x"], vec!["verify", "--now", token, "x"]] {
-        let output = portcullis(&args, None);
+        let output = wardgate(&args, None);
         assert_eq!(output.status.code(), Some(2), "{} is a usage error", args[0]);
         audit.run("misplaced", "", &needles, &args, None);
     }
     audit.assert_clean();
-    let typo = portcullis(&["verfy"], None);
+    let typo = wardgate(&["verfy"], None);
     assert!(String::from_utf8_lossy(&typo.stderr).starts_with("unknown command \"verfy\""));
 }
 
-/// `portcullis verify` against a JWKS endpoint on 127.0.0.1 that serves private keys,
+/// `wardgate verify` against a JWKS endpoint on 127.0.0.1 that serves private keys,
 /// garbage or errors: the key cache's lines on stderr hold none of it, nor the URL's query.
 #[test]
 fn misbehaving_key_set_endpoints_print_no_secret() {

@@ -1,6 +1,6 @@
-//! `cargo bench -p portcullis`: verification against raw ring, and authorization.
+//! `cargo bench -p wardgate`: verification against raw ring, and authorization.
 //!
-//! Each `verify/<alg>` group holds `portcullis` (the whole `Engine::verify`: parsing,
+//! Each `verify/<alg>` group holds `wardgate` (the whole `Engine::verify`: parsing,
 //! header checks, key selection, signature, iss/aud/exp checks, principal) beside
 //! `ring` (the bare signature check of the same message with the same key), so their
 //! ratio is the engine's overhead. `bench/core` prints the medians and ratios.
@@ -13,7 +13,7 @@
 mod support;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use portcullis::{Engine, KeyNeed, KeyResponse, Request};
+use wardgate::{Engine, KeyNeed, KeyResponse, Request};
 use ring::signature::{self, UnparsedPublicKey};
 use serde_json::json;
 use std::hint::black_box;
@@ -57,7 +57,7 @@ fn verify(c: &mut Criterion) {
         assert!(engine.verify(&token, NOW).is_ok());
 
         let mut group = c.benchmark_group(format!("verify/{alg}"));
-        group.bench_function(BenchmarkId::from_parameter("portcullis"), |b| {
+        group.bench_function(BenchmarkId::from_parameter("wardgate"), |b| {
             b.iter(|| engine.verify(black_box(&token), NOW).unwrap())
         });
         group.bench_function(BenchmarkId::from_parameter("ring"), |b| {

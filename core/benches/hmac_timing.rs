@@ -1,4 +1,4 @@
-//! `cargo bench -p portcullis --bench hmac_timing`: does the time `Engine::verify` takes to
+//! `cargo bench -p wardgate --bench hmac_timing`: does the time `Engine::verify` takes to
 //! refuse an HS256 token depend on where its MAC is wrong?
 //!
 //! A leak-detection measurement in the manner of dudect (Reparaz, Balasch and Verbauwhede,
@@ -24,7 +24,7 @@ use std::time::Instant;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use portcullis::Engine;
+use wardgate::Engine;
 use serde_json::json;
 use support::{claims, policy, Signer, HMAC_SECRET, NOW};
 
@@ -105,7 +105,7 @@ fn main() {
     let (first, last) = (forged(0), forged(tag.len() - 1));
 
     let engine = Engine::from_value(&policy(&signer, "", json!([]))).expect("the HS256 policy");
-    let portcullis = |t: &str| engine.verify(t, NOW).is_ok();
+    let wardgate = |t: &str| engine.verify(t, NOW).is_ok();
 
     // The control: the same HMAC, its tag compared byte by byte, stopping at the first
     // difference, over tokens whose tags differ in their first or last byte.
@@ -118,11 +118,11 @@ fn main() {
         tag.len() == expected.len() && tag.iter().zip(expected).all(|(a, b)| black_box(a) == black_box(b))
     };
     println!("HS256: refusing a forged tag, wrong in its first byte against its last ({SAMPLES} samples per class)");
-    let t = report("portcullis Engine::verify", measure([&first, &last], &portcullis));
+    let t = report("wardgate Engine::verify", measure([&first, &last], &wardgate));
     let control = report("control: HMAC, then an early-exit comparison", measure([&first, &last], &early_exit));
     let verdict = if t.abs() < 4.5 { "no difference detected" } else { "DIFFERENCE DETECTED" };
     println!(
-        "portcullis: |t| = {:.2} ({verdict}); control: |t| = {:.2} ({})",
+        "wardgate: |t| = {:.2} ({verdict}); control: |t| = {:.2} ({})",
         t.abs(),
         control.abs(),
         if control.abs() >= 4.5 { "detected, as it must be" } else { "NOT detected: the measurement is too noisy" }

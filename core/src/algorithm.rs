@@ -2,12 +2,12 @@
 
 use std::fmt;
 
-/// A JWS signature algorithm that Portcullis verifies.
+/// A JWS signature algorithm that Wardgate verifies.
 ///
 /// `ES512` is ECDSA on P-521 and `EdDSA` means Ed25519.
 ///
 /// ```
-/// use portcullis::{Algorithm, KeyFamily};
+/// use wardgate::{Algorithm, KeyFamily};
 /// let alg = Algorithm::from_name("ES512").unwrap();
 /// assert_eq!(alg.family(), KeyFamily::Ec);
 /// assert_eq!(alg.as_str(), "ES512");
@@ -105,7 +105,7 @@ impl Algorithm {
     /// For `HS*`, the minimum secret length in bytes (the hash output size).
     ///
     /// ```
-    /// # use portcullis::Algorithm;
+    /// # use wardgate::Algorithm;
     /// assert_eq!(Algorithm::HS384.min_secret_len(), Some(48));
     /// assert_eq!(Algorithm::RS256.min_secret_len(), None);
     /// ```
@@ -121,7 +121,7 @@ impl Algorithm {
     /// The same algorithm in `jsonwebtoken`'s terms; `None` for `ES512`, which it lacks.
     ///
     /// ```
-    /// use portcullis::Algorithm;
+    /// use wardgate::Algorithm;
     /// assert_eq!(Algorithm::EdDSA.to_jsonwebtoken(), Some(jsonwebtoken::Algorithm::EdDSA));
     /// assert_eq!(Algorithm::ES512.to_jsonwebtoken(), None);
     /// assert_eq!(Algorithm::from_jsonwebtoken(jsonwebtoken::Algorithm::PS256), Some(Algorithm::PS256));

@@ -23,7 +23,7 @@ use crate::der;
 /// ```
 /// use jsonwebtoken::{Algorithm, DecodingKey};
 /// let key = DecodingKey::from_secret(&[7u8; 32]);
-/// let verifier = (portcullis::crypto::PROVIDER.verifier_factory)(&Algorithm::HS256, &key).unwrap();
+/// let verifier = (wardgate::crypto::PROVIDER.verifier_factory)(&Algorithm::HS256, &key).unwrap();
 /// assert_eq!(verifier.algorithm(), Algorithm::HS256);
 /// ```
 pub static PROVIDER: CryptoProvider = CryptoProvider {
@@ -87,7 +87,7 @@ impl RingVerifier {
     ///
     /// ```
     /// use jsonwebtoken::{Algorithm, DecodingKey};
-    /// use portcullis::crypto::RingVerifier;
+    /// use wardgate::crypto::RingVerifier;
     /// let hmac_key = DecodingKey::from_secret(b"0123456789abcdef0123456789abcdef");
     /// assert!(RingVerifier::new(&Algorithm::HS256, &hmac_key).is_ok());
     /// assert!(RingVerifier::new(&Algorithm::RS256, &hmac_key).is_err());
@@ -150,7 +150,7 @@ impl JwtVerifier for RingVerifier {
 /// ECDSA P-521 with SHA-512 (`ES512`), signatures as the fixed 132-byte `r || s` of JWS.
 ///
 /// ```
-/// use portcullis::crypto::P521Verifier;
+/// use wardgate::crypto::P521Verifier;
 /// // Not a point on the curve: refused when the key is loaded, not at verification.
 /// let mut point = vec![4u8];
 /// point.extend([1u8; 132]);

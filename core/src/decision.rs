@@ -16,7 +16,7 @@ use crate::request::Request;
 /// forbid does).
 ///
 /// ```
-/// use portcullis::{Decision, Reason};
+/// use wardgate::{Decision, Reason};
 /// let d = Decision::deny(Reason::Denied, vec![], vec![]);
 /// assert!(!d.allowed);
 /// assert_eq!(d.status, 403);
@@ -45,7 +45,7 @@ pub struct Decision {
 /// A rule whose condition failed to evaluate, or a request that rules cannot read.
 ///
 /// ```
-/// let e = portcullis::RuleError { rule: Some("r1".into()), message: "resource.x does not exist".into() };
+/// let e = wardgate::RuleError { rule: Some("r1".into()), message: "resource.x does not exist".into() };
 /// assert_eq!(serde_json::to_value(&e).unwrap()["rule"], "r1");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -87,7 +87,7 @@ impl Decision {
     /// that turn errors into responses; `None` for an allow. The detail names no rule.
     ///
     /// ```
-    /// use portcullis::{Decision, Reason};
+    /// use wardgate::{Decision, Reason};
     /// let err = Decision::deny(Reason::Forbidden, vec!["banned".into()], vec![]).error().unwrap();
     /// assert_eq!((err.code().as_str(), err.status()), ("INSUFFICIENT_PERMISSIONS", 403));
     /// assert_eq!(err.detail(), "a forbid rule applies to this request");

@@ -23,7 +23,7 @@ const P521: &[u8] = &[0x2B, 0x81, 0x04, 0x00, 0x23];
 /// OID 1.3.101.112 (Ed25519).
 const ED25519: &[u8] = &[0x2B, 0x65, 0x70];
 
-/// The named curves Portcullis knows.
+/// The named curves Wardgate knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Curve {
     P256,

@@ -23,7 +23,7 @@ use crate::token_cache::{self, CacheStatus, Entry, TokenCache};
 /// threads (`Send + Sync`); every call takes the time from its `now` argument.
 ///
 /// ```
-/// use portcullis::{Engine, Reason, Request};
+/// use wardgate::{Engine, Reason, Request};
 /// use serde_json::json;
 ///
 /// let engine = Engine::from_value(&json!({
@@ -38,7 +38,7 @@ use crate::token_cache::{self, CacheStatus, Entry, TokenCache};
 /// assert_eq!(err.reason(), Reason::Malformed);
 ///
 /// // Authorization on a principal you already have:
-/// let alice = portcullis::Principal::new("alice", vec![], None, json!({"sub": "alice"}));
+/// let alice = wardgate::Principal::new("alice", vec![], None, json!({"sub": "alice"}));
 /// let mine = Request::new("read", json!({"type": "todo", "owner_id": "alice"}));
 /// let theirs = Request::new("read", json!({"type": "todo", "owner_id": "bob"}));
 /// assert!(engine.authorize(&alice, &mine).allowed);
@@ -53,7 +53,7 @@ impl Engine {
     /// Loads a policy document given as JSON text.
     ///
     /// ```
-    /// let err = portcullis::Engine::from_json("{").unwrap_err();
+    /// let err = wardgate::Engine::from_json("{").unwrap_err();
     /// assert!(err.to_string().starts_with("the policy is not valid JSON"));
     /// ```
     pub fn from_json(text: &str) -> Result<Engine, ConfigError> {
@@ -64,7 +64,7 @@ impl Engine {
     ///
     /// ```
     /// use serde_json::json;
-    /// let err = portcullis::Engine::from_value(&json!({"token": {"algorithms": []}, "keys": {}})).unwrap_err();
+    /// let err = wardgate::Engine::from_value(&json!({"token": {"algorithms": []}, "keys": {}})).unwrap_err();
     /// assert_eq!(err.path(), "token.algorithms");
     /// ```
     pub fn from_value(doc: &Value) -> Result<Engine, ConfigError> {
@@ -77,7 +77,7 @@ impl Engine {
     ///
     /// ```
     /// use serde_json::json;
-    /// let problems = portcullis::Engine::validate(&json!({
+    /// let problems = wardgate::Engine::validate(&json!({
     ///     "token": {"algorithms": ["EdDSA"], "leeway": -1},
     ///     "keys": {},
     ///     "rules": [{"id": "a", "effect": "allow", "resource": "*", "actions": "*"},
@@ -93,7 +93,7 @@ impl Engine {
     /// Loads a policy document from a JSON file.
     ///
     /// ```
-    /// let err = portcullis::Engine::from_file("/nonexistent/policy.json").unwrap_err();
+    /// let err = wardgate::Engine::from_file("/nonexistent/policy.json").unwrap_err();
     /// assert!(err.to_string().contains("cannot read"));
     /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<Engine, ConfigError> {
@@ -103,7 +103,7 @@ impl Engine {
     /// [`Engine::validate`] for a JSON file: every problem, or the engine.
     ///
     /// ```
-    /// let problems = portcullis::Engine::validate_file("/nonexistent/policy.json").unwrap_err();
+    /// let problems = wardgate::Engine::validate_file("/nonexistent/policy.json").unwrap_err();
     /// assert!(problems[0].to_string().contains("cannot read"));
     /// ```
     pub fn validate_file(path: impl AsRef<Path>) -> Result<Engine, Vec<ConfigError>> {
@@ -123,7 +123,7 @@ impl Engine {
     /// cached keys, like [`Engine::verify_cached`].
     ///
     /// ```
-    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// # let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
     /// let err = engine.verify("", 1_764_000_000).unwrap_err();
     /// assert_eq!(err.code().as_str(), "TOKEN_MISSING");
@@ -138,7 +138,7 @@ impl Engine {
     /// [`Engine::key_need`]) or that must not block.
     ///
     /// ```
-    /// use portcullis::{Engine, Reason};
+    /// use wardgate::{Engine, Reason};
     /// let engine = Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
     /// let token = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln";
@@ -156,7 +156,7 @@ impl Engine {
     /// once. With local keys it is always `Some`.
     ///
     /// ```
-    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
     /// assert!(engine.verify_if_ready("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln", 1_764_000_000).is_none());
     /// // A token that fails on its own needs no keys.
@@ -288,10 +288,10 @@ impl Engine {
     /// scheme in any case). Anything else, including an empty value, is [`Reason::Missing`].
     ///
     /// ```
-    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// # let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
     /// let err = engine.verify_authorization("Basic dXNlcjpwYXNz", 1_764_000_000).unwrap_err();
-    /// assert_eq!(err.reason(), portcullis::Reason::Missing);
+    /// assert_eq!(err.reason(), wardgate::Reason::Missing);
     /// ```
     pub fn verify_authorization(&self, header: &str, now: impl Into<UnixTime>) -> Result<Principal, AuthError> {
         self.verify(bearer_token(header)?, now)
@@ -301,10 +301,10 @@ impl Engine {
     /// evaluated is reported in [`Decision::errors`] and counts against the request.
     ///
     /// ```
-    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// # let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
     /// #   "rules":[{"id":"gold","effect":"permit","resource":"*","actions":"*","when":"principal.claims.tier == 'gold'"}]}"#).unwrap();
-    /// use portcullis::{Principal, Reason, Request};
+    /// use wardgate::{Principal, Reason, Request};
     /// use serde_json::json;
     /// // The rule reads a claim this principal lacks: the permit does not apply.
     /// let p = Principal::new("u1", vec![], None, json!({"sub": "u1"}));
@@ -319,9 +319,9 @@ impl Engine {
     /// [`Engine::verify`] then [`Engine::authorize`].
     ///
     /// ```
-    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// # let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
-    /// let request = portcullis::Request::new("read", serde_json::json!({"type": "todo"}));
+    /// let request = wardgate::Request::new("read", serde_json::json!({"type": "todo"}));
     /// assert!(engine.check("a.b", &request, 1_764_000_000).is_err());
     /// ```
     pub fn check(&self, token: &str, request: &Request, now: impl Into<UnixTime>) -> Result<Decision, AuthError> {
@@ -332,9 +332,9 @@ impl Engine {
     /// [`Engine::verify_cached`] then [`Engine::authorize`]: never fetches.
     ///
     /// ```
-    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// # let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
-    /// let request = portcullis::Request::new("read", serde_json::json!({"type": "todo"}));
+    /// let request = wardgate::Request::new("read", serde_json::json!({"type": "todo"}));
     /// assert!(engine.check_cached("a.b", &request, 1_764_000_000).is_err());
     /// ```
     pub fn check_cached(
@@ -351,9 +351,9 @@ impl Engine {
     /// key set must be fetched first (see [`Engine::verify_if_ready`]).
     ///
     /// ```
-    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
-    /// let request = portcullis::Request::new("read", serde_json::json!({"type": "todo"}));
+    /// let request = wardgate::Request::new("read", serde_json::json!({"type": "todo"}));
     /// assert!(engine.check_if_ready("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln", &request, 1_764_000_000).is_none());
     /// ```
     pub fn check_if_ready(
@@ -369,9 +369,9 @@ impl Engine {
     /// [`Engine::verify_authorization`] then [`Engine::authorize`].
     ///
     /// ```
-    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// # let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
-    /// let request = portcullis::Request::new("read", serde_json::json!({"type": "todo"}));
+    /// let request = wardgate::Request::new("read", serde_json::json!({"type": "todo"}));
     /// let err = engine.check_authorization("", &request, 1_764_000_000).unwrap_err();
     /// assert_eq!(err.status(), 401);
     /// ```
@@ -387,7 +387,7 @@ impl Engine {
     /// Whether the keys come from `keys.jwks_url` (and verification may need a fetch).
     ///
     /// ```
-    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwks_url":"https://auth.example.com/api/auth/jwks"}}"#).unwrap();
     /// assert!(engine.has_remote_keys());
     /// ```
@@ -402,7 +402,7 @@ impl Engine {
     /// caller's fetch is under way).
     ///
     /// ```
-    /// use portcullis::{Engine, KeyNeed, KeyResponse};
+    /// use wardgate::{Engine, KeyNeed, KeyResponse};
     /// let engine = Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
     /// let token = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1MSJ9.c2ln";
@@ -423,7 +423,7 @@ impl Engine {
     /// without taking a ticket.
     ///
     /// ```
-    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
     /// assert!(!engine.keys_ready("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln"));
     /// assert!(engine.keys_ready("not a token"));
@@ -454,7 +454,7 @@ impl Engine {
     /// The state of the key source, for health checks and logs.
     ///
     /// ```
-    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwks_url":"https://auth.example.com/api/auth/jwks?tenant=a"}}"#).unwrap();
     /// let status = engine.key_status();
     /// assert_eq!((status.source, status.state, status.keys), ("jwks_url", "empty", 0));
@@ -472,7 +472,7 @@ impl Engine {
     /// name the URL without its query and never hold key material.
     ///
     /// ```
-    /// # let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// # let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
     /// assert!(engine.key_events().is_empty());
     /// ```
@@ -486,7 +486,7 @@ impl Engine {
     /// The verified-token cache's counters, when the policy has a `cache` section.
     ///
     /// ```
-    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
     ///   "cache":{"max_entries":10000}}"#).unwrap();
     /// let status = engine.cache_status().unwrap();
@@ -500,7 +500,7 @@ impl Engine {
     /// forbid rules that read an attribute without a `has` guard, algorithms with no key.
     ///
     /// ```
-    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
     ///   "rules":[{"id":"b","effect":"forbid","resource":"*","actions":"*","when":"principal.claims.banned == true"}]}"#).unwrap();
     /// let w = engine.warnings();
@@ -579,7 +579,7 @@ fn parse_document(text: &str) -> Result<Value, ConfigError> {
 /// the token itself.
 ///
 /// ```
-/// use portcullis::credential_token;
+/// use wardgate::credential_token;
 /// assert_eq!(credential_token("abc.def.ghi").unwrap(), "abc.def.ghi");
 /// assert_eq!(credential_token("Bearer abc.def.ghi").unwrap(), "abc.def.ghi");
 /// assert_eq!(credential_token("").unwrap(), "");
@@ -597,7 +597,7 @@ pub fn credential_token(credential: &str) -> Result<&str, AuthError> {
 /// The token of a `Bearer` `Authorization` value.
 ///
 /// ```
-/// use portcullis::bearer_token;
+/// use wardgate::bearer_token;
 /// assert_eq!(bearer_token("bearer  abc.def.ghi ").unwrap(), "abc.def.ghi");
 /// assert!(bearer_token("Bearer").is_err());
 /// assert!(bearer_token("Basic abc").is_err());

@@ -12,7 +12,7 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 /// The outcome codes of the contract.
 ///
 /// ```
-/// use portcullis::Code;
+/// use wardgate::Code;
 /// assert_eq!(Code::TokenExpired.as_str(), "TOKEN_EXPIRED");
 /// assert_eq!(Code::InsufficientPermissions.status(), 403);
 /// ```
@@ -62,7 +62,7 @@ impl fmt::Display for Code {
 /// Why a token was refused or a request denied; each reason belongs to one [`Code`].
 ///
 /// ```
-/// use portcullis::{Code, Reason};
+/// use wardgate::{Code, Reason};
 /// assert_eq!(Reason::BadSignature.code(), Code::TokenInvalid);
 /// assert_eq!(Reason::BadSignature.as_str(), "bad_signature");
 /// assert_eq!(Reason::Forbidden.status(), 403);
@@ -172,7 +172,7 @@ impl fmt::Display for Reason {
 /// The detail never contains the token, a key or a secret.
 ///
 /// ```
-/// use portcullis::{AuthError, Reason};
+/// use wardgate::{AuthError, Reason};
 ///
 /// let err = AuthError::new(Reason::Expired, "the token expired");
 /// assert_eq!(err.code().as_str(), "TOKEN_EXPIRED");
@@ -230,7 +230,7 @@ impl Serialize for AuthError {
 /// (e.g. `token.audiance`) and what is wrong there.
 ///
 /// ```
-/// use portcullis::Engine;
+/// use wardgate::Engine;
 ///
 /// let err = Engine::from_json(r#"{"token": {"audiance": "x"}}"#).unwrap_err();
 /// assert_eq!(err.path(), "token.audiance");
@@ -277,7 +277,7 @@ impl Serialize for ConfigError {
 /// Anything the engine can fail with: a bad policy or a refused credential.
 ///
 /// ```
-/// use portcullis::{Error, Reason, AuthError};
+/// use wardgate::{Error, Reason, AuthError};
 /// let e: Error = AuthError::new(Reason::Missing, "no token").into();
 /// assert!(matches!(e, Error::Auth(_)));
 /// ```

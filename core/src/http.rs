@@ -31,9 +31,9 @@ pub(crate) fn settle(cache: &KeyCache, kid: Option<&str>, alg: Algorithm) {
 /// Performs one fetch: the response as the key cache takes it.
 ///
 /// ```no_run
-/// # fn fetch(engine: &portcullis::Engine, token: &str) {
-/// if let portcullis::KeyNeed::Fetch(ticket) = engine.key_need(token) {
-///     engine.key_response(&ticket, portcullis::fetch_keys(&ticket));
+/// # fn fetch(engine: &wardgate::Engine, token: &str) {
+/// if let wardgate::KeyNeed::Fetch(ticket) = engine.key_need(token) {
+///     engine.key_response(&ticket, wardgate::fetch_keys(&ticket));
 /// }
 /// # }
 /// ```
@@ -47,7 +47,7 @@ fn get(ticket: &KeyFetch) -> KeyResponse {
         .timeout_global(Some(timeout))
         .max_redirects(0)
         .http_status_as_error(false)
-        .user_agent(concat!("portcullis/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!("wardgate/", env!("CARGO_PKG_VERSION")))
         .build()
         .new_agent();
     let request = agent.get(&ticket.url).header("accept", "application/json");

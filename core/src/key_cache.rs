@@ -80,7 +80,7 @@ pub struct KeyFetch {
 /// [`KeyStatus`] do).
 ///
 /// ```
-/// let ticket = portcullis::KeyFetch {
+/// let ticket = wardgate::KeyFetch {
 ///     id: 1,
 ///     url: "https://a.example/jwks?key=s3cr3t".into(),
 ///     timeout_ms: 5000,
@@ -105,7 +105,7 @@ impl std::fmt::Debug for KeyFetch {
 /// The outcome of a [`KeyFetch`], as the host saw it.
 ///
 /// ```
-/// use portcullis::KeyResponse;
+/// use wardgate::KeyResponse;
 /// let ok = KeyResponse::Http {
 ///     status: 200,
 ///     cache_control: Some("max-age=300".into()),
@@ -140,7 +140,7 @@ pub enum KeyResponse {
 /// Shows the body's length, not the body: an endpoint may serve private keys.
 ///
 /// ```
-/// let ok = portcullis::KeyResponse::Http {
+/// let ok = wardgate::KeyResponse::Http {
 ///     status: 200,
 ///     cache_control: None,
 ///     content_encoding: None,
@@ -179,7 +179,7 @@ impl KeyEventLevel {
     /// `info`, `warn` or `error`.
     ///
     /// ```
-    /// assert_eq!(portcullis::KeyEventLevel::Warn.as_str(), "warn");
+    /// assert_eq!(wardgate::KeyEventLevel::Warn.as_str(), "warn");
     /// ```
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -528,7 +528,7 @@ fn read_jwk(value: &Value, path: &str, secret_for: Option<Algorithm>) -> Result<
 ///
 /// ```
 /// use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64, Engine as _};
-/// use portcullis::{verify_signature, Algorithm, Error, Reason};
+/// use wardgate::{verify_signature, Algorithm, Error, Reason};
 /// use serde_json::json;
 ///
 /// // RFC 8037 appendix A.4: Ed25519.

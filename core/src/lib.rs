@@ -1,11 +1,11 @@
-//! # Portcullis
+//! # Wardgate
 //!
 //! An embedded authorization engine: it verifies JSON Web Tokens, maps their claims
 //! to a [`Principal`], and decides who may do what to which resource, from one policy
 //! document whose every decision is the same in Rust, Node, WebAssembly and Python.
 //!
 //! ```
-//! use portcullis::{Engine, Reason, Request};
+//! use wardgate::{Engine, Reason, Request};
 //! use serde_json::json;
 //!
 //! let engine = Engine::from_value(&json!({
@@ -24,7 +24,7 @@
 //! assert_eq!(err.reason(), Reason::Malformed);
 //! assert_eq!(serde_json::to_value(&err).unwrap()["status"], 401);
 //!
-//! let alice = portcullis::Principal::new("alice", vec![], None, json!({"sub": "alice"}));
+//! let alice = wardgate::Principal::new("alice", vec![], None, json!({"sub": "alice"}));
 //! let decision = engine.authorize(&alice, &Request::new("read", json!({"type": "todo", "owner_id": "alice"})));
 //! assert!(decision.allowed);
 //! assert_eq!(decision.rules, ["own-todos"]);

@@ -8,7 +8,7 @@ use crate::policy::{Effect, Policy};
 /// Something in a valid policy that deserves a second look (see [`crate::Engine::warnings`]).
 ///
 /// ```
-/// let w = portcullis::Warning { path: "rules[0]".into(), message: "never applies".into() };
+/// let w = wardgate::Warning { path: "rules[0]".into(), message: "never applies".into() };
 /// assert_eq!(serde_json::to_value(&w).unwrap()["path"], "rules[0]");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -15,7 +15,7 @@ use crate::time::UnixTime;
 /// `{"principal": …}`, `{"decision": …}` or `{"error": {detail, code, status, reason}}`.
 ///
 /// ```
-/// use portcullis::{AuthError, Outcome, Principal, Reason};
+/// use wardgate::{AuthError, Outcome, Principal, Reason};
 /// use serde_json::json;
 ///
 /// let ok = Outcome::from(Ok::<_, AuthError>(Principal::new("u1", vec![], None, json!({"sub": "u1"}))));
@@ -63,7 +63,7 @@ impl Outcome {
     /// through the host's API member by member.
     ///
     /// ```
-    /// use portcullis::{Outcome, Principal};
+    /// use wardgate::{Outcome, Principal};
     /// let ok = Outcome::Principal(Principal::new("u1", vec![], None, serde_json::json!({"sub": "u1"})));
     /// assert_eq!(ok.to_json(), r#"{"principal":{"id":"u1","roles":[],"tenant":null,"claims":{"sub":"u1"}}}"#);
     /// ```
@@ -83,7 +83,7 @@ impl Engine {
     /// [`Engine::verify`] as `{"principal": …}` or `{"error": …}` text.
     ///
     /// ```
-    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
     /// let text = engine.verify_outcome("", 1_764_000_000);
     /// assert!(text.starts_with(r#"{"error":{"#) && text.contains("TOKEN_MISSING"));
@@ -101,7 +101,7 @@ impl Engine {
     /// [`bearer_token`]) as `{"principal": …}` or `{"error": …}` text.
     ///
     /// ```
-    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
     /// let text = engine.verify_authorization_cached_outcome("Basic dXNlcjpwYXNz", 1_764_000_000);
     /// assert!(text.contains("TOKEN_MISSING"));
@@ -117,7 +117,7 @@ impl Engine {
     /// when a remote key set must be fetched first.
     ///
     /// ```
-    /// let engine = portcullis::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
     /// assert_eq!(engine.verify_outcome_if_ready("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln", 1_764_000_000), None);
     /// ```
@@ -135,7 +135,7 @@ impl Engine {
     /// or `{"error": …}` text.
     ///
     /// ```
-    /// use portcullis::{Engine, Request};
+    /// use wardgate::{Engine, Request};
     /// let engine = Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
     /// let request = Request::new("read", serde_json::json!({"type": "todo"}));
@@ -150,7 +150,7 @@ impl Engine {
     /// fetched first.
     ///
     /// ```
-    /// use portcullis::{Engine, Request};
+    /// use wardgate::{Engine, Request};
     /// let engine = Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
     /// let request = Request::new("read", serde_json::json!({"type": "todo"}));

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 /// claim through `principal.claims.NAME`.
 ///
 /// ```
-/// use portcullis::Principal;
+/// use wardgate::Principal;
 /// use serde_json::json;
 ///
 /// let p = Principal::new("user_1", vec!["admin".into()], None, json!({"sub": "user_1"}));
@@ -39,7 +39,7 @@ impl Principal {
     /// `claims` should be a JSON object; anything else gives an empty claim set.
     ///
     /// ```
-    /// use portcullis::Principal;
+    /// use wardgate::Principal;
     /// let p = Principal::new("u1", vec![], Some("org_1".into()), serde_json::json!({}));
     /// assert_eq!(p.tenant.as_deref(), Some("org_1"));
     /// ```
@@ -55,7 +55,7 @@ impl Principal {
     /// gives), moving the claims rather than copying them.
     ///
     /// ```
-    /// # use portcullis::Principal;
+    /// # use wardgate::Principal;
     /// let p = Principal::new("u1", vec!["user".into()], None, serde_json::json!({"sub": "u1"}));
     /// assert_eq!(p.clone().into_value(), serde_json::to_value(&p).unwrap());
     /// ```
@@ -72,7 +72,7 @@ impl Principal {
     /// receives it back); a member that is missing or of the wrong type counts as empty.
     ///
     /// ```
-    /// # use portcullis::Principal;
+    /// # use wardgate::Principal;
     /// let p = Principal::new("u1", vec!["user".into()], Some("org".into()), serde_json::json!({"sub": "u1"}));
     /// assert_eq!(Principal::from_value(&p.clone().into_value()), p);
     /// assert_eq!(Principal::from_value(&serde_json::json!({"id": 7})).id, "");
@@ -84,7 +84,7 @@ impl Principal {
     /// [`Principal::from_value`] of JSON text, as the JavaScript bindings pass it.
     ///
     /// ```
-    /// # use portcullis::Principal;
+    /// # use wardgate::Principal;
     /// let p = Principal::from_json(r#"{"id":"u1","roles":["user"],"tenant":null,"claims":{"sub":"u1"}}"#).unwrap();
     /// assert_eq!((p.id.as_str(), p.roles.len()), ("u1", 1));
     /// assert!(Principal::from_json("{").is_err());
@@ -96,7 +96,7 @@ impl Principal {
     /// Whether `role` is one of the principal's roles.
     ///
     /// ```
-    /// # use portcullis::Principal;
+    /// # use wardgate::Principal;
     /// let p = Principal::new("u1", vec!["user".into()], None, serde_json::json!({}));
     /// assert!(p.has_role("user") && !p.has_role("admin"));
     /// ```

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 /// with free-form `context`.
 ///
 /// ```
-/// use portcullis::Request;
+/// use wardgate::Request;
 /// use serde_json::json;
 ///
 /// let req = Request::new("read", json!({"type": "todo", "owner_id": "u1"}));
@@ -42,9 +42,9 @@ impl Request {
     /// context. Values of the wrong shape count as above.
     ///
     /// ```
-    /// let req = portcullis::Request::from_json("read", r#"{"type":"todo"}"#, Some(r#"{"ip":"::1"}"#)).unwrap();
+    /// let req = wardgate::Request::from_json("read", r#"{"type":"todo"}"#, Some(r#"{"ip":"::1"}"#)).unwrap();
     /// assert_eq!((req.resource_type(), req.context["ip"].as_str()), (Some("todo"), Some("::1")));
-    /// assert!(portcullis::Request::from_json("read", "{", None).is_err());
+    /// assert!(wardgate::Request::from_json("read", "{", None).is_err());
     /// ```
     pub fn from_json(action: impl Into<String>, resource: &str, context: Option<&str>) -> serde_json::Result<Self> {
         let context = context.map(serde_json::from_str).transpose()?.unwrap_or(Value::Null);

@@ -5,7 +5,7 @@
 /// Integers convert directly, so `engine.verify(token, 1_764_000_000)` works.
 ///
 /// ```
-/// use portcullis::UnixTime;
+/// use wardgate::UnixTime;
 /// assert_eq!(UnixTime::from(1_764_000_000).as_secs_f64(), 1_764_000_000.0);
 /// assert_eq!(UnixTime::from_secs_f64(1.5).as_secs_f64(), 1.5);
 /// ```
@@ -27,7 +27,7 @@ impl UnixTime {
     /// host's time there (for example `Date.now() / 1000`).
     ///
     /// ```
-    /// assert!(portcullis::UnixTime::now().as_secs_f64() > 1.7e9);
+    /// assert!(wardgate::UnixTime::now().as_secs_f64() > 1.7e9);
     /// ```
     #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
     pub fn now() -> Self {

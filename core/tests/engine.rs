@@ -2,7 +2,7 @@
 
 mod support;
 
-use portcullis::{Engine, Reason, Request};
+use wardgate::{Engine, Reason, Request};
 use serde_json::json;
 use support::{claims, four_rules, policy, Signer, HMAC_SECRET, NOW};
 
@@ -11,8 +11,8 @@ fn assert_send_sync<T: Send + Sync>() {}
 #[test]
 fn engine_is_shareable_between_threads() {
     assert_send_sync::<Engine>();
-    assert_send_sync::<portcullis::Principal>();
-    assert_send_sync::<portcullis::Decision>();
+    assert_send_sync::<wardgate::Principal>();
+    assert_send_sync::<wardgate::Decision>();
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn the_clock_is_the_callers() {
     let engine = Engine::from_value(&policy(&signer, "k1", json!([]))).unwrap();
     let token = signer.sign("k1", &claims("u"));
     assert!(engine.verify(&token, NOW).is_ok());
-    assert!(engine.verify(&token, portcullis::UnixTime::from_secs_f64(NOW as f64 + 899.5)).is_ok());
+    assert!(engine.verify(&token, wardgate::UnixTime::from_secs_f64(NOW as f64 + 899.5)).is_ok());
     assert_eq!(engine.verify(&token, NOW + 900).unwrap_err().reason(), Reason::Expired);
     assert_eq!(engine.verify(&token, NOW - 61).unwrap_err().reason(), Reason::NotYetValid);
 }

@@ -8,7 +8,7 @@ mod support;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use portcullis::{Engine, Principal, Request};
+use wardgate::{Engine, Principal, Request};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use support::{Signer, AUDIENCE, ISSUER, NOW};

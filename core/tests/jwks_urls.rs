@@ -7,7 +7,7 @@
 #[cfg(feature = "http")]
 mod http_stub;
 
-use portcullis::{Engine, KeyNeed};
+use wardgate::{Engine, KeyNeed};
 use serde_json::{json, Value};
 
 /// An EdDSA token with a `kid`: well-formed enough to need keys (its signature is not real).
@@ -23,7 +23,7 @@ fn text<'a>(entry: &'a Value, name: &str) -> &'a str {
     entry[name].as_str().unwrap_or_else(|| panic!("{entry}: {name} is not a string"))
 }
 
-fn load(url: &str) -> Result<Engine, portcullis::ConfigError> {
+fn load(url: &str) -> Result<Engine, wardgate::ConfigError> {
     Engine::from_value(&json!({"token": {"algorithms": ["EdDSA"]}, "keys": {"jwks_url": url}}))
 }
 

@@ -25,7 +25,7 @@ use needles::{
     altered, assert_no_leaks, credential_needles, key_needles, prefix, project_vector_files, push, shared_vector_files,
     vectors, Needles,
 };
-use portcullis::{AuthError, ConfigError, Decision, Engine, KeyNeed, KeyResponse, Principal, Request};
+use wardgate::{AuthError, ConfigError, Decision, Engine, KeyNeed, KeyResponse, Principal, Request};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ impl Audit {
         self.look(case, &format!("{place}: Debug"), &format!("{e:?}"));
         self.look(case, &format!("{place}: JSON"), &json_text(e));
         self.look(case, &format!("{place}: detail"), e.detail());
-        let any: portcullis::Error = e.clone().into();
+        let any: wardgate::Error = e.clone().into();
         self.look(case, &format!("{place}: Error Display"), &any.to_string());
     }
 
@@ -612,7 +612,7 @@ fn misbehaving_key_set_endpoints_leak_nothing() {
             }
             // A host that fetches for itself, with the crate's client.
             if let KeyNeed::Fetch(ticket) = engine.key_need(&token) {
-                let response = portcullis::fetch_keys(&ticket);
+                let response = wardgate::fetch_keys(&ticket);
                 audit.look(&case, "KeyFetch Debug", &format!("{ticket:?}"));
                 audit.look(&case, "KeyResponse Debug (fetch_keys)", &format!("{response:?}"));
                 engine.key_response(&ticket, response);

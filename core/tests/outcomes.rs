@@ -3,7 +3,7 @@
 
 mod support;
 
-use portcullis::{Engine, KeyNeed, KeyResponse, Outcome, Reason, Request};
+use wardgate::{Engine, KeyNeed, KeyResponse, Outcome, Reason, Request};
 use serde_json::{json, Value};
 use support::{claims, four_rules, policy, Signer, AUDIENCE, ISSUER, NOW};
 

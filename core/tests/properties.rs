@@ -3,7 +3,7 @@
 
 mod support;
 
-use portcullis::{Engine, Request};
+use wardgate::{Engine, Request};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use support::{claims, four_rules, policy, Signer, NOW};
@@ -130,7 +130,7 @@ proptest! {
         let signer = Signer::ed25519();
         let doc = policy(&signer, "k1", json!([{"id": "r", "effect": "forbid", "resource": "*", "actions": "*", "when": when}]));
         if let Ok(engine) = Engine::from_value(&doc) {
-            let p = portcullis::Principal::new("u", vec![], None, json!({"a": 1}));
+            let p = wardgate::Principal::new("u", vec![], None, json!({"a": 1}));
             let decision = engine.authorize(&p, &request());
             // A forbid rule either applies (including by error) or not; never an allow.
             prop_assert!(!decision.allowed);

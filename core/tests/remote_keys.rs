@@ -13,7 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use http_stub::{read_request_head, write_json_response};
-use portcullis::{Code, Engine, KeyEventLevel, Reason};
+use wardgate::{Code, Engine, KeyEventLevel, Reason};
 use serde_json::{json, Value};
 use support::{claims, Signer, AUDIENCE, ISSUER, NOW};
 

@@ -7,12 +7,12 @@ mod support;
 use std::thread;
 use std::time::Duration;
 
-use portcullis::{Engine, KeyNeed, KeyResponse, Principal, Reason};
+use wardgate::{Engine, KeyNeed, KeyResponse, Principal, Reason};
 use serde_json::{json, Value};
 use support::{claims, policy, Signer, AUDIENCE, ISSUER, NOW};
 
 /// The outcome a caller sees: the principal's id, or the reason of the refusal.
-fn outcome(result: Result<Principal, portcullis::AuthError>) -> Result<String, Reason> {
+fn outcome(result: Result<Principal, wardgate::AuthError>) -> Result<String, Reason> {
     result.map(|p| p.id).map_err(|e| e.reason())
 }
 

@@ -5,7 +5,7 @@
 //! - Raw signature and MAC files (Ed25519, ECDSA P1363 and DER, RSASSA-PKCS1-v1_5,
 //!   RSASSA-PSS, HMAC): no message is a JWS signing input (`BASE64URL(header) "."
 //!   BASE64URL(payload)`), so each signature is checked over the message's bytes with
-//!   [`portcullis::verify_signature`], which reads the group's key as the policy reads
+//!   [`wardgate::verify_signature`], which reads the group's key as the policy reads
 //!   `keys.jwk` and calls the verifier `Engine::verify` calls. A message that is a signing
 //!   input would be run as a compact JWS instead, like the JOSE files below (counted as
 //!   "as compact JWS"). HMAC keys are given as `oct` JWKs, which `verify_signature` holds to
@@ -52,7 +52,7 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
-use portcullis::{verify_signature, Algorithm, Engine, Error, Reason};
+use wardgate::{verify_signature, Algorithm, Engine, Error, Reason};
 use serde_json::{json, Value};
 
 const NOW: i64 = 1_764_000_000;

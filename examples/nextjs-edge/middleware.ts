@@ -1,9 +1,9 @@
 // Runs on the Edge runtime (Next 16 still runs middleware.ts there; proxy.ts is Node only).
-// Under the edge-light condition, `portcullis` resolves to its WebAssembly build.
-import { portcullis } from 'portcullis/next'
+// Under the edge-light condition, `wardgate` resolves to its WebAssembly build.
+import { wardgate } from 'wardgate/next'
 import policy from './policy.json'
 
-export const middleware = portcullis({
+export const middleware = wardgate({
   policy,
   // Browsers navigating to pages send the token in this cookie; API clients use
   // `Authorization: Bearer <token>`.
@@ -22,7 +22,7 @@ export const middleware = portcullis({
   signIn: '/sign-in',
 })
 
-// Everything but Next's own assets, so no other path can receive forged x-portcullis-* headers.
+// Everything but Next's own assets, so no other path can receive forged x-wardgate-* headers.
 export const config = {
   matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'],
 }

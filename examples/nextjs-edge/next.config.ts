@@ -1,10 +1,10 @@
 import type { NextConfig } from 'next'
 
 const nextConfig: NextConfig = {
-  // Pages and route handlers run on Node, where `portcullis` is the native addon: Node loads
+  // Pages and route handlers run on Node, where `wardgate` is the native addon: Node loads
   // it from node_modules at run time (a .node file cannot be bundled). The Edge middleware
   // bundles the package's WebAssembly build instead.
-  serverExternalPackages: ['portcullis'],
+  serverExternalPackages: ['wardgate'],
 }
 
 export default nextConfig

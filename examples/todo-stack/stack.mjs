@@ -3,7 +3,7 @@
 // FastAPI. `node stack.mjs` is the demo: it starts both, signs up the demo users, prints
 // what to try, and stops both on Ctrl-C. `startStack()` is what the end-to-end test uses.
 //
-// It expects what ./run prepares: node_modules with the packed `portcullis` package, a
+// It expects what ./run prepares: node_modules with the packed `wardgate` package, a
 // `next build`, and the repository's .venv with the Python package and uvicorn.
 import { spawn } from 'node:child_process'
 import { connect } from 'node:net'
@@ -102,7 +102,7 @@ export async function startStack({ env = {}, data = join(here, '.data'), users =
     processes.push(
       start('fastapi', python, ['-m', 'uvicorn', 'app.main:app', '--host', '127.0.0.1', '--port', '8000'], {
         cwd: fastapiApp,
-        env: { ...process.env, PORTCULLIS_POLICY: join(here, 'policy.json'), DATABASE_URL: todos },
+        env: { ...process.env, WARDGATE_POLICY: join(here, 'policy.json'), DATABASE_URL: todos },
         quiet,
       }),
     )
@@ -258,7 +258,7 @@ async function demo() {
     '',
     `A token for ${DEMO_USERS[0].email}, valid for ${process.env.JWT_EXPIRATION ?? '15m'}:`,
     `  TOKEN=${token}`,
-    `  curl -s -X POST ${API_URL}/todos -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"title":"Try Portcullis"}'`,
+    `  curl -s -X POST ${API_URL}/todos -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"title":"Try Wardgate"}'`,
     `  curl -s ${API_URL}/todos -H "Authorization: Bearer $TOKEN"`,
     '',
     'Ctrl-C stops both servers.',

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use portcullis::expr::{Expr, Scope};
-use portcullis::Principal;
+use wardgate::expr::{Expr, Scope};
+use wardgate::Principal;
 use serde_json::{json, Map, Value};
 
 fn object(value: Value) -> Map<String, Value> {

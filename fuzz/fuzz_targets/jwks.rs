@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use portcullis::{Engine, KeyNeed, KeyResponse};
+use wardgate::{Engine, KeyNeed, KeyResponse};
 use serde_json::{json, Value};
 
 /// A token header naming `ed-1`, for key selection (its signature never verifies).

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use portcullis::{Engine, Principal, Request};
+use wardgate::{Engine, Principal, Request};
 use serde_json::json;
 
 fuzz_target!(|data: &[u8]| {

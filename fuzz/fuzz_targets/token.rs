@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use portcullis::{Engine, Request};
+use wardgate::{Engine, Request};
 use serde_json::json;
 
 /// An EdDSA engine (the test key `ed-1` of tests/keys) with the four ownership rules, and

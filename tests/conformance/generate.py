@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuild the Portcullis conformance vector files in this folder.
+"""Rebuild the Wardgate conformance vector files in this folder.
 
     pip install cryptography        # 44 or later (RFC 6979 ECDSA)
     python3 tests/conformance/generate.py
@@ -92,7 +92,7 @@ KEYS_README = """\
 # Test keys
 
 Every key in this folder is a **test-only key**. They were generated for
-Portcullis's own tests, are published on purpose, and have no value anywhere:
+Wardgate's own tests, are published on purpose, and have no value anywhere:
 never use them to sign or protect anything real, and never trust a token
 signed with them outside these tests.
 
@@ -219,7 +219,7 @@ def jwk(name, drop_kid=False, **extra):
 
 def okp_of_seed(i, kid):
     """The public JWK of an Ed25519 key derived from a counter (keys that only fill a set)."""
-    seed = hashlib.sha256(f"portcullis extra key {i}".encode()).digest()
+    seed = hashlib.sha256(f"wardgate extra key {i}".encode()).digest()
     raw = ed25519.Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return {"kty": "OKP", "crv": "Ed25519", "x": b64u(raw), "kid": kid}
@@ -290,7 +290,7 @@ def pss_sign(key, msg, hcls, hfun):
     em_bits = mod_bits - 1
     em_len = (em_bits + 7) // 8
     hlen = hfun().digest_size
-    salt = hfun(b"portcullis conformance salt" + msg).digest()[:hlen]
+    salt = hfun(b"wardgate conformance salt" + msg).digest()[:hlen]
     h = hfun(b"\x00" * 8 + hfun(msg).digest() + salt).digest()
     db = b"\x00" * (em_len - 2 * hlen - 2) + b"\x01" + salt
     masked = bytearray(a ^ b for a, b in zip(db, mgf1(h, em_len - hlen - 1, hfun)))
@@ -1732,7 +1732,7 @@ def config_vectors():
     bad("pem-private-rsa", "an RSA PRIVATE KEY PEM", pol(["RS256"], {"pem": PRIV["rsa-2048"].private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
         serialization.NoEncryption()).decode()}), "pem")
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "portcullis test certificate")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "wardgate test certificate")])
     utc = datetime.timezone.utc
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(PRIV["ed-1"].public_key()).serial_number(1)

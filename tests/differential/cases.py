@@ -3,7 +3,7 @@
 ``python tests/differential/cases.py OUT.json [--repeat R] [--seed S]`` writes
 ``{"groups": {...}, "cases": [...]}``:
 
-- a *group* is one configuration: a Portcullis policy (issuer, audience, allowed
+- a *group* is one configuration: a Wardgate policy (issuer, audience, allowed
   algorithms, leeway, keys). Each side of the comparison configures its library from
   that policy (``python_side.py`` for PyJWT, ``node_side.mjs`` for jose);
 - a *case* is ``{id, group, alg, kind, token, now}``. ``kind`` names the mutation (see
@@ -59,7 +59,7 @@ def _attacker_keys():
     rsa_key, _ec521, ed_key = conf.rfc7520_private_keys()
     keys = {"RSA": rsa_key, "EdDSA": ed_key}
     for alg, curve in (("ES256", ec.SECP256R1()), ("ES384", ec.SECP384R1()), ("ES512", ec.SECP521R1())):
-        scalar = int.from_bytes(hashlib.sha512(b"portcullis differential " + alg.encode()).digest(), "big")
+        scalar = int.from_bytes(hashlib.sha512(b"wardgate differential " + alg.encode()).digest(), "big")
         keys[alg] = ec.derive_private_key(scalar % (conf.CURVE_ORDER[conf.CURVE_NAMES[curve.name]] - 1) + 1, curve)
     return keys
 

@@ -1,10 +1,10 @@
-// The JavaScript side of the differential test: Portcullis (the native addon and the
+// The JavaScript side of the differential test: Wardgate (the native addon and the
 // WebAssembly build) and jose, on every case.
 //
 //   node tests/differential/node_side.mjs CASES.json OUT.json
 //
-// writes {"portcullis-node": [...], "portcullis-wasm": [...], "jose": [...]}, one result
-// per case in the order of the cases: {ok: true, sub} or {ok: false, why} (why: Portcullis's
+// writes {"wardgate-node": [...], "wardgate-wasm": [...], "jose": [...]}, one result
+// per case in the order of the cases: {ok: true, sub} or {ok: false, why} (why: Wardgate's
 // reason, jose's error code).
 //
 // jose is configured as a Next.js app would configure it from the same policy:
@@ -18,7 +18,7 @@ import * as wasm from '../../bindings-node/wasm-node.mjs'
 
 const native = createRequire(import.meta.url)('../../bindings-node/index.js')
 
-function portcullisSide({ Engine, AuthError }) {
+function wardgateSide({ Engine, AuthError }) {
   return (policy) => {
     const engine = new Engine(policy)
     return async (token, now) => {
@@ -55,8 +55,8 @@ function joseSide(policy) {
 }
 
 const sides = {
-  'portcullis-node': portcullisSide(native),
-  'portcullis-wasm': portcullisSide(wasm),
+  'wardgate-node': wardgateSide(native),
+  'wardgate-wasm': wardgateSide(wasm),
   jose: joseSide,
 }
 

@@ -1,10 +1,10 @@
-"""The Python side of the differential test: Portcullis (the Python extension), PyJWT,
+"""The Python side of the differential test: Wardgate (the Python extension), PyJWT,
 and the reference model of the conformance generator, on every case.
 
 ``python tests/differential/python_side.py CASES.json OUT.json`` writes
-``{"portcullis-python": [...], "pyjwt": [...], "model": [...]}``, one result per case
+``{"wardgate-python": [...], "pyjwt": [...], "model": [...]}``, one result per case
 in the order of the cases: ``{"ok": true, "sub": ...}`` or ``{"ok": false, "why": ...}``
-(``why``: Portcullis's reason, the name of PyJWT's exception; the model gives ``null``
+(``why``: Wardgate's reason, the name of PyJWT's exception; the model gives ``null``
 where the contract leaves the answer open).
 
 PyJWT is configured as a FastAPI app would configure it from the same policy:
@@ -24,7 +24,7 @@ from pathlib import Path
 import jwt
 import jwt.api_jwt
 
-import portcullis
+import wardgate
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "conformance"))
@@ -78,13 +78,13 @@ def pyjwt_side(policy):
     return verify
 
 
-def portcullis_side(policy):
-    engine = portcullis.Engine(policy)
+def wardgate_side(policy):
+    engine = wardgate.Engine(policy)
 
     def verify(token, now):
         try:
             principal = engine.verify(token, now=now)
-        except portcullis.AuthError as e:
+        except wardgate.AuthError as e:
             return {"ok": False, "why": e.reason}
         return {"ok": True, "sub": principal.id}
 
@@ -104,7 +104,7 @@ def model_side(policy):
     return verify
 
 
-SIDES = {"portcullis-python": portcullis_side, "pyjwt": pyjwt_side, "model": model_side}
+SIDES = {"wardgate-python": wardgate_side, "pyjwt": pyjwt_side, "model": model_side}
 
 
 def main(argv):
@@ -115,7 +115,7 @@ def main(argv):
         verifiers = {gid: make(g["policy"]) for gid, g in doc["groups"].items()}
         out[name] = [verifiers[c["group"]](c["token"], c["now"]) for c in doc["cases"]]
     Path(out_path).write_text(json.dumps(out))
-    print(f"python side: PyJWT {jwt.__version__}, portcullis {portcullis.__version__}")
+    print(f"python side: PyJWT {jwt.__version__}, wardgate {wardgate.__version__}")
 
 
 if __name__ == "__main__":

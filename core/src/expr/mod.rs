@@ -22,8 +22,8 @@
 //! anything else is an [`EvalError`], which the caller treats as "fail closed".
 //!
 //! ```
-//! use portcullis::expr::{Expr, Scope};
-//! use portcullis::Principal;
+//! use wardgate::expr::{Expr, Scope};
+//! use wardgate::Principal;
 //! use serde_json::{json, Map};
 //!
 //! let when = Expr::parse("resource.owner_id == principal.id || 'admin' in principal.roles")?;
@@ -34,7 +34,7 @@
 //! let context = Map::new();
 //! let scope = Scope { principal: &principal, action: "read", resource: &resource, context: &context };
 //! assert_eq!(when.evaluate(&scope), Ok(true));
-//! # Ok::<(), portcullis::expr::ParseError>(())
+//! # Ok::<(), wardgate::expr::ParseError>(())
 //! ```
 
 mod analysis;
@@ -56,12 +56,12 @@ pub const MAX_DEPTH: usize = 32;
 /// A parsed condition, ready to evaluate.
 ///
 /// ```
-/// use portcullis::expr::Expr;
+/// use wardgate::expr::Expr;
 ///
 /// let expr = Expr::parse("principal.claims has banned && principal.claims.banned == true")?;
 /// assert_eq!(expr.source(), "principal.claims has banned && principal.claims.banned == true");
 /// assert!(expr.unguarded_paths().is_empty());
-/// # Ok::<(), portcullis::expr::ParseError>(())
+/// # Ok::<(), wardgate::expr::ParseError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Expr {
@@ -92,7 +92,7 @@ pub struct Scope<'a> {
 /// offending token, or one past the end for an unexpected end of expression.
 ///
 /// ```
-/// use portcullis::expr::Expr;
+/// use wardgate::expr::Expr;
 ///
 /// let err = Expr::parse("user.id == 'x'").unwrap_err();
 /// assert_eq!(err.column, 1);
@@ -113,8 +113,8 @@ pub struct ParseError {
 /// The message names paths and types, never values read from the request or token.
 ///
 /// ```
-/// use portcullis::expr::{Expr, Scope};
-/// use portcullis::Principal;
+/// use wardgate::expr::{Expr, Scope};
+/// use wardgate::Principal;
 /// use serde_json::{json, Map};
 ///
 /// let expr = Expr::parse("resource.owner_id == principal.id")?;
@@ -123,7 +123,7 @@ pub struct ParseError {
 /// let scope = Scope { principal: &principal, action: "read", resource: &empty, context: &empty };
 /// let err = expr.evaluate(&scope).unwrap_err();
 /// assert_eq!(err.message, "resource.owner_id does not exist");
-/// # Ok::<(), portcullis::expr::ParseError>(())
+/// # Ok::<(), wardgate::expr::ParseError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -144,7 +144,7 @@ impl Expr {
     /// A [`ParseError`] with the column of the offending token.
     ///
     /// ```
-    /// use portcullis::expr::Expr;
+    /// use wardgate::expr::Expr;
     ///
     /// assert!(Expr::parse("'admin' in principal.roles").is_ok());
     /// assert_eq!(Expr::parse("principal.id == ").unwrap_err().column, 17);
@@ -172,8 +172,8 @@ impl Expr {
     /// rule: a permit rule does not apply, a forbid rule applies.
     ///
     /// ```
-    /// use portcullis::expr::{Expr, Scope};
-    /// use portcullis::Principal;
+    /// use wardgate::expr::{Expr, Scope};
+    /// use wardgate::Principal;
     /// use serde_json::{json, Map};
     ///
     /// let expr = Expr::parse("principal.claims.emailVerified == true")?;
@@ -181,7 +181,7 @@ impl Expr {
     /// let empty = Map::new();
     /// let scope = Scope { principal: &principal, action: "read", resource: &empty, context: &empty };
     /// assert_eq!(expr.evaluate(&scope), Ok(true));
-    /// # Ok::<(), portcullis::expr::ParseError>(())
+    /// # Ok::<(), wardgate::expr::ParseError>(())
     /// ```
     pub fn evaluate(&self, scope: &Scope<'_>) -> Result<bool, EvalError> {
         eval::eval_condition(&self.root, scope)
@@ -193,7 +193,7 @@ impl Expr {
     /// (and [`never_true`](Expr::never_true) is `true` for it).
     ///
     /// ```
-    /// use portcullis::expr::Expr;
+    /// use wardgate::expr::Expr;
     ///
     /// assert_eq!(Expr::parse("1 == 1 || false").map(|e| e.constant()), Ok(Some(true)));
     /// assert_eq!(Expr::parse("false && resource.x").map(|e| e.constant()), Ok(Some(false)));
@@ -212,7 +212,7 @@ impl Expr {
     /// `false` means it may be true, not that it can.
     ///
     /// ```
-    /// use portcullis::expr::Expr;
+    /// use wardgate::expr::Expr;
     ///
     /// assert_eq!(Expr::parse("1 < 'a'").map(|e| e.never_true()), Ok(true));
     /// assert_eq!(Expr::parse("resource.x == 1 && false").map(|e| e.never_true()), Ok(true));
@@ -234,13 +234,13 @@ impl Expr {
     /// held.
     ///
     /// ```
-    /// use portcullis::expr::Expr;
+    /// use wardgate::expr::Expr;
     ///
     /// let guarded = Expr::parse("!(principal.claims has banned) || principal.claims.banned == false")?;
     /// assert!(guarded.unguarded_paths().is_empty());
     /// let unguarded = Expr::parse("resource.owner.id == principal.id")?;
     /// assert_eq!(unguarded.unguarded_paths(), vec!["resource.owner.id".to_string()]);
-    /// # Ok::<(), portcullis::expr::ParseError>(())
+    /// # Ok::<(), wardgate::expr::ParseError>(())
     /// ```
     #[must_use]
     pub fn unguarded_paths(&self) -> Vec<String> {

@@ -1,1 +1,1 @@
-"""A todo API whose every request is checked by Portcullis."""
+"""A todo API whose every request is checked by Wardgate."""

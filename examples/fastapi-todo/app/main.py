@@ -1,6 +1,6 @@
 """The app factory, and the ``app`` that ``uvicorn app.main:app`` serves.
 
-- Policy: the ``policy`` argument, else the file named by ``PORTCULLIS_POLICY``, else
+- Policy: the ``policy`` argument, else the file named by ``WARDGATE_POLICY``, else
   ``policy.json`` beside the app.
 - Database: the ``database_url`` argument, else ``DATABASE_URL``, else ``todos.db``
   (SQLite) beside the app. Tables are created at startup.
@@ -13,8 +13,8 @@ from typing import Any, AsyncIterator, Dict, Optional
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from portcullis import Engine
-from portcullis.fastapi import Guard
+from wardgate import Engine
+from wardgate.fastapi import Guard
 from sqlalchemy.orm import sessionmaker
 
 from .db import Base, database_url as resolve_database_url, make_engine
@@ -26,7 +26,7 @@ DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "policy.json"
 def load_policy(policy: Optional[Dict[str, Any]] = None) -> Engine:
     if policy is not None:
         return Engine(policy)
-    return Engine.from_file(os.environ.get("PORTCULLIS_POLICY") or DEFAULT_POLICY_FILE)
+    return Engine.from_file(os.environ.get("WARDGATE_POLICY") or DEFAULT_POLICY_FILE)
 
 
 async def todo_not_found(request: Request, error: Exception) -> JSONResponse:
@@ -44,7 +44,7 @@ def create_app(policy: Optional[Dict[str, Any]] = None, database_url: Optional[s
         yield
         db.dispose()
 
-    app = FastAPI(title="Portcullis todo API", lifespan=lifespan)
+    app = FastAPI(title="Wardgate todo API", lifespan=lifespan)
     app.state.sessions = sessionmaker(db, expire_on_commit=False)
     guard = Guard(auth, app=app)  # app=: AuthError -> {"detail", "code", "status", "reason"}
     app.add_exception_handler(TodoNotFound, todo_not_found)

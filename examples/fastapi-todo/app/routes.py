@@ -8,8 +8,8 @@ the policy file, not this code, decides who may touch it.
 from typing import Any, Dict, List
 
 from fastapi import APIRouter, Depends, Response
-from portcullis import Principal
-from portcullis.fastapi import Guard
+from wardgate import Principal
+from wardgate.fastapi import Guard
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

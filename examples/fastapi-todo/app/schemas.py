@@ -49,7 +49,7 @@ class TodoOut(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    """Every error body: Portcullis's refusals and the app's 404."""
+    """Every error body: Wardgate's refusals and the app's 404."""
 
     detail: str
     code: str

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 from fastapi.testclient import TestClient
-from portcullis import Engine, Principal
+from wardgate import Engine, Principal
 
 from app.main import DEFAULT_POLICY_FILE, create_app
 
@@ -58,7 +58,7 @@ def test_policy_from_environment(policy, tmp_path, monkeypatch, auth):
     strict = dict(policy, rules=[r for r in policy["rules"] if r["id"] != "signed-in-users"])
     path = tmp_path / "policy.json"
     path.write_text(json.dumps(strict))
-    monkeypatch.setenv("PORTCULLIS_POLICY", str(path))
+    monkeypatch.setenv("WARDGATE_POLICY", str(path))
     with TestClient(create_app(database_url=f"sqlite:///{tmp_path / 'todos.db'}")) as client:
         assert_error(client.get("/todos", headers=auth("alice")), 403, "INSUFFICIENT_PERMISSIONS", "denied")
 

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react'
 
-export const metadata = { title: 'Portcullis on the Edge' }
+export const metadata = { title: 'Wardgate on the Edge' }
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (

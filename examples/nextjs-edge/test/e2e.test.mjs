@@ -112,10 +112,10 @@ test('the middleware is an Edge function that bundles the WebAssembly engine', (
   const manifest = JSON.parse(readFileSync(new URL('server/middleware-manifest.json', next)))
   const middleware = manifest.middleware['/']
   assert.ok(middleware, 'no Edge middleware in middleware-manifest.json')
-  const engine = readFileSync(new URL('../node_modules/portcullis/wasm/portcullis_bg.wasm', import.meta.url))
+  const engine = readFileSync(new URL('../node_modules/wardgate/wasm/wardgate_bg.wasm', import.meta.url))
   assert.ok(
     middleware.wasm.some((w) => readFileSync(new URL(w.filePath, next)).equals(engine)),
-    `portcullis_bg.wasm is not among the middleware's WebAssembly modules ${JSON.stringify(middleware.wasm)}`,
+    `wardgate_bg.wasm is not among the middleware's WebAssembly modules ${JSON.stringify(middleware.wasm)}`,
   )
 })
 
@@ -271,8 +271,8 @@ test('a forbid rule beats the admin role', async () => {
   assert.equal((await response.json()).reason, 'forbidden')
 })
 
-test('forged x-portcullis-* request headers are replaced', async () => {
-  const spoof = { 'x-portcullis-principal': forged, 'x-portcullis-user-id': 'mallory' }
+test('forged x-wardgate-* request headers are replaced', async () => {
+  const spoof = { 'x-wardgate-principal': forged, 'x-wardgate-user-id': 'mallory' }
 
   const todos = await get('/api/todos', { ...spoof, ...bearer(token()) })
   assert.equal(todos.status, 200)
@@ -291,7 +291,7 @@ test('forged x-portcullis-* request headers are replaced', async () => {
 })
 
 test('public pages get no principal, forged or not', async () => {
-  const response = await get('/', { ...HTML, 'x-portcullis-principal': forged })
+  const response = await get('/', { ...HTML, 'x-wardgate-principal': forged })
   assert.equal(response.status, 200)
   const html = await response.text()
   assert.match(html, /No principal on this page/)

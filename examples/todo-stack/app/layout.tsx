@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react'
 
-export const metadata = { title: 'Portcullis todo stack' }
+export const metadata = { title: 'Wardgate todo stack' }
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (

@@ -1,7 +1,7 @@
 export default function Home() {
   return (
     <main>
-      <h1>Portcullis todo stack</h1>
+      <h1>Wardgate todo stack</h1>
       <p>
         Better Auth signs you in and issues an EdDSA JWT; the Edge middleware (WebAssembly), this app&apos;s
         Node routes (native addon) and the FastAPI todo API all check it against one policy.

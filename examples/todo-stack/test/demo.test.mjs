@@ -11,7 +11,7 @@ import { API_URL, DEMO_USERS } from '../stack.mjs'
 const here = join(import.meta.dirname, '..')
 
 test('the demo starts the stack, prints a working token, and stops everything on Ctrl-C', { timeout: 120_000 }, async () => {
-  const data = mkdtempSync(join(tmpdir(), 'portcullis-demo-'))
+  const data = mkdtempSync(join(tmpdir(), 'wardgate-demo-'))
   const demo = spawn(process.execPath, ['stack.mjs'], {
     cwd: here,
     env: { ...process.env, STACK_DATA: data, NEXT_TELEMETRY_DISABLED: '1' },

@@ -40,7 +40,7 @@ async function api(token, method, path, body) {
 async function page(path, { cookie } = {}) {
   const response = await fetch(`${WEB_URL}${path}`, {
     redirect: 'manual',
-    headers: { accept: 'text/html', ...(cookie ? { cookie: `portcullis_token=${cookie}` } : {}) },
+    headers: { accept: 'text/html', ...(cookie ? { cookie: `wardgate_token=${cookie}` } : {}) },
   })
   return { status: response.status, location: response.headers.get('location'), text: await response.text() }
 }
@@ -72,7 +72,7 @@ async function me(token) {
 }
 
 describe('the todo stack', { timeout: 240_000 }, () => {
-  const data = mkdtempSync(join(tmpdir(), 'portcullis-stack-'))
+  const data = mkdtempSync(join(tmpdir(), 'wardgate-stack-'))
   const admin = { email: 'admin@example.com', password: 'admin-test-password', name: 'Admin', role: 'admin' }
   const users = {
     a: { email: 'a@example.com', password: 'a-test-password', name: 'A' },
@@ -198,7 +198,7 @@ describe('the todo stack', { timeout: 240_000 }, () => {
     const browser = new AuthClient()
     await browser.signIn(users.a)
     assert.equal((await browser.post('/api/session-token')).status, 200)
-    const cookie = browser.cookie('portcullis_token')
+    const cookie = browser.cookie('wardgate_token')
     assert.ok(cookie)
     const dashboard = await page('/dashboard', { cookie })
     assert.equal(dashboard.status, 200)
@@ -250,7 +250,7 @@ describe('the todo stack', { timeout: 240_000 }, () => {
   })
 
   test('a token from another Better Auth instance (other keys) is refused everywhere', async () => {
-    const otherData = mkdtempSync(join(tmpdir(), 'portcullis-other-'))
+    const otherData = mkdtempSync(join(tmpdir(), 'wardgate-other-'))
     try {
       // Same base URL, so issuer and audience match: only the signing keys differ.
       const options = await authOptions({ BETTER_AUTH_SECRET: 'another-instance-secret-0123456789', DATABASE_URL: join(otherData, 'auth.db') })

@@ -1,4 +1,4 @@
-//! The `authorize` sides: Portcullis `Engine::authorize` beside cedar-policy
+//! The `authorize` sides: Wardgate `Engine::authorize` beside cedar-policy
 //! `Authorizer::is_authorized` over the same four rules (`todo.cedar`), for each request
 //! of the fixtures. Everything but the decision itself (the principal, Cedar's policy set,
 //! entities and request) is built once, outside the timing.
@@ -6,14 +6,14 @@
 use crate::fixtures::{AuthzRequest, Fixtures};
 use crate::measure::Side;
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityId, EntityUid, PolicySet};
-use portcullis::{Engine, Principal, Request, UnixTime};
+use wardgate::{Engine, Principal, Request, UnixTime};
 use serde_json::{json, Value};
 use std::hint::black_box;
 
-/// The Cedar text of the four rules, each mapped to its Portcullis rule in comments.
+/// The Cedar text of the four rules, each mapped to its Wardgate rule in comments.
 const POLICIES: &str = include_str!("todo.cedar");
 
-/// For each request, the Portcullis side then the Cedar side; both must reach the
+/// For each request, the Wardgate side then the Cedar side; both must reach the
 /// fixture's decision before they are timed.
 pub fn sides(fx: &Fixtures, now: UnixTime) -> Vec<Side> {
     let case = &fx.authorize;
@@ -31,12 +31,12 @@ pub fn sides(fx: &Fixtures, now: UnixTime) -> Vec<Side> {
         let decision = engine.authorize(&principal, &request);
         assert!(
             decision.allowed == r.allowed && decision.errors.is_empty(),
-            "{}: portcullis decides {decision:?}, the fixtures expect allowed = {}",
+            "{}: wardgate decides {decision:?}, the fixtures expect allowed = {}",
             r.name,
             r.allowed
         );
         let (engine, p) = (engine.clone(), principal.clone());
-        sides.push(Side::new("portcullis", "authorize", &r.name, move || {
+        sides.push(Side::new("wardgate", "authorize", &r.name, move || {
             black_box(engine.authorize(black_box(&p), black_box(&request)));
         }));
 

@@ -1,4 +1,4 @@
-//! The Rust harness of the benchmark suite (bench/README.md): Portcullis beside the bare
+//! The Rust harness of the benchmark suite (bench/README.md): Wardgate beside the bare
 //! signature check (ring; p521 for ES512), jsonwebtoken on its `aws_lc_rs` and its
 //! `rust_crypto` backend, and cedar-policy, all interleaved in one process.
 //!
@@ -21,7 +21,7 @@ mod verify;
 use fixtures::Fixtures;
 use measure::Plan;
 use output::Row;
-use portcullis::UnixTime;
+use wardgate::UnixTime;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 

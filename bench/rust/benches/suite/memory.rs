@@ -3,7 +3,7 @@
 //! is counted; the child prints the bytes per item on stdout.
 
 use crate::fixtures::{hmac_key, sign_hs256, Fixtures};
-use portcullis::{Engine, UnixTime};
+use wardgate::{Engine, UnixTime};
 use serde_json::Value;
 use std::hint::black_box;
 use std::path::Path;

@@ -10,7 +10,7 @@ use std::process::Command;
 const LOCK: &str = include_str!("../../Cargo.lock");
 
 /// The crates whose versions the report names.
-const CRATES: [&str; 6] = ["portcullis", "ring", "p521", "jsonwebtoken", "aws-lc-rs", "cedar-policy"];
+const CRATES: [&str; 6] = ["wardgate", "ring", "p521", "jsonwebtoken", "aws-lc-rs", "cedar-policy"];
 
 /// A measured row.
 pub struct Row {
@@ -25,10 +25,10 @@ impl Row {
         Row { library: side.library.clone(), operation: side.operation, alg: side.alg.clone(), stats }
     }
 
-    /// Median over Portcullis's median for the same operation and algorithm.
+    /// Median over Wardgate's median for the same operation and algorithm.
     fn ratio(&self, rows: &[Row]) -> Option<f64> {
         rows.iter()
-            .find(|r| r.library == "portcullis" && r.operation == self.operation && r.alg == self.alg)
+            .find(|r| r.library == "wardgate" && r.operation == self.operation && r.alg == self.alg)
             .map(|p| self.stats.median_ns / p.stats.median_ns)
     }
 }
@@ -79,7 +79,7 @@ pub fn write_json(out: &Path, rows: &[Row], extras: &[Extra]) {
         .map(|e| {
             json!({
                 "runtime": "rust",
-                "library": "portcullis",
+                "library": "wardgate",
                 "measure": e.measure,
                 "value": round(e.value),
                 "unit": "bytes",
@@ -108,7 +108,7 @@ fn time(ns: f64) -> String {
     }
 }
 
-/// The readable table: one line per row, with its ratio to Portcullis; then the extras.
+/// The readable table: one line per row, with its ratio to Wardgate; then the extras.
 pub fn print_table(rows: &[Row], extras: &[Extra]) {
     let mut lines =
         vec![["operation", "alg", "library", "median", "p99", "ops/s", "ratio", "samples × k"].map(String::from)];

@@ -4,14 +4,14 @@
 //! With both the `aws_lc_rs` and the `rust_crypto` features on, jsonwebtoken cannot pick a
 //! process default and panics unless one is installed. The provider installed here forwards
 //! every call to `jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER`,
-//! `jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER` or Portcullis's own ring provider
-//! (`portcullis::crypto::PROVIDER`, which verifies only), whichever [`select`] named last.
-//! The last one measures jsonwebtoken on the very signature code Portcullis runs, so the
+//! `jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER` or Wardgate's own ring provider
+//! (`wardgate::crypto::PROVIDER`, which verifies only), whichever [`select`] named last.
+//! The last one measures jsonwebtoken on the very signature code Wardgate runs, so the
 //! difference between the two is the libraries' own work.
 //! The cost it adds to a `decode` is one relaxed atomic load (in `verifier_factory`, called
 //! once per `decode`), the same for every backend.
 //!
-//! Portcullis itself does not go through this: it calls its ring verifiers directly, never
+//! Wardgate itself does not go through this: it calls its ring verifiers directly, never
 //! jsonwebtoken's process default.
 
 use jsonwebtoken::crypto::{aws_lc, rust_crypto, CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
@@ -55,7 +55,7 @@ pub fn select(backend: Backend) {
 fn current() -> &'static CryptoProvider {
     match SELECTED.load(Ordering::Relaxed) {
         1 => &rust_crypto::DEFAULT_PROVIDER,
-        2 => &portcullis::crypto::PROVIDER,
+        2 => &wardgate::crypto::PROVIDER,
         _ => &aws_lc::DEFAULT_PROVIDER,
     }
 }

@@ -1,4 +1,4 @@
-//! The `verify` and `verify-cached` sides: Portcullis, the bare signature check (ring, or
+//! The `verify` and `verify-cached` sides: Wardgate, the bare signature check (ring, or
 //! p521 for ES512) and jsonwebtoken on each backend, each checked before it is timed.
 
 use crate::fixtures::{hmac_key, segments, sign_hs256, tampered_payload, tampered_signature, Case, Fixtures};
@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{DecodingKey, Validation};
-use portcullis::{Engine, UnixTime};
+use wardgate::{Engine, UnixTime};
 use ring::signature::{self as sig, RsaPublicKeyComponents, UnparsedPublicKey};
 use serde_json::Value;
 use std::fmt::Debug;
@@ -25,7 +25,7 @@ pub fn sides(fx: &Fixtures, now: UnixTime) -> Vec<Side> {
     let mut sides = Vec::new();
     for case in &fx.cases {
         let engine = Engine::from_value(&case.policy).unwrap_or_else(|e| panic!("{}: the policy: {e}", case.alg));
-        sides.push(token_side("portcullis", "verify", case, || {}, move |t| engine.verify(t, now)));
+        sides.push(token_side("wardgate", "verify", case, || {}, move |t| engine.verify(t, now)));
         sides.push(floor_side(case));
         // jsonwebtoken has no ES512, so that algorithm has no jsonwebtoken rows. Every
         // backend does every other algorithm measured here.
@@ -75,7 +75,7 @@ fn token_side<T: 'static, E: Debug + 'static>(
 
 /// The floor: the bare signature check of the token's signing input, the key decoded from
 /// the JWK and the signature from base64url once, outside the timing. ring for all but
-/// ES512, which ring lacks: there the `p521` crate (what Portcullis itself uses for it).
+/// ES512, which ring lacks: there the `p521` crate (what Wardgate itself uses for it).
 fn floor_side(case: &Case) -> Side {
     let jwk = &case.jwk;
     let field = |name: &str| -> Vec<u8> {
@@ -164,7 +164,7 @@ fn cached_side(fx: &Fixtures, now: UnixTime) -> Side {
     engine.verify(&case.token, now).expect("the cache engine accepts the cache token again");
     let status = engine.cache_status().expect("the cache policy has a cache");
     assert!(status.hits >= 1 && status.entries == 1, "the second verification is not a cache hit: {status:?}");
-    token_side("portcullis", "verify-cached", &case, || {}, move |t| engine.verify(t, now))
+    token_side("wardgate", "verify-cached", &case, || {}, move |t| engine.verify(t, now))
 }
 
 /// That every token-verifying library checks `iss`, `aud`, `exp` and `sub`, shown on HS256
@@ -192,7 +192,7 @@ pub fn check_claims(fx: &Fixtures, now: UnixTime, now_secs: u64) {
     let engine = Engine::from_value(&case.policy).expect("the HS256 policy");
     let jwt_key = decoding_key(case);
     let jwt_validation = validation(jsonwebtoken::Algorithm::HS256, fx);
-    let mut verifiers: Vec<(&str, TokenCheck)> = vec![("portcullis", Box::new(|t| engine.verify(t, now).is_ok()))];
+    let mut verifiers: Vec<(&str, TokenCheck)> = vec![("wardgate", Box::new(|t| engine.verify(t, now).is_ok()))];
     for backend in [Backend::AwsLc, Backend::RustCrypto, Backend::Ring] {
         let verify = |t: &str| jsonwebtoken::decode::<Value>(t, &jwt_key, &jwt_validation).is_ok();
         verifiers.push((

@@ -1,5 +1,5 @@
 import { headers } from 'next/headers'
-import { readPrincipal } from 'portcullis/next'
+import { readPrincipal } from 'wardgate/next'
 
 // Protected: the middleware verified the token and forwarded the principal.
 export default async function Dashboard() {

@@ -1,7 +1,7 @@
 // Reached only through the middleware, which verified the token and forwarded the
-// principal in x-portcullis-* request headers.
+// principal in x-wardgate-* request headers.
 import { headers } from 'next/headers'
-import { readPrincipal } from 'portcullis/next'
+import { readPrincipal } from 'wardgate/next'
 
 export const dynamic = 'force-dynamic'
 

@@ -1,6 +1,6 @@
 'use client'
 // Email and password sign-in (or sign-up) with Better Auth, then a request to
-// /api/session-token, which sets the `portcullis_token` cookie the middleware reads, then
+// /api/session-token, which sets the `wardgate_token` cookie the middleware reads, then
 // the return address the server chose (page.tsx), checked once more against this origin.
 import { useState, type FormEvent } from 'react'
 import { safeReturnTo } from '@/lib/return-to.mjs'

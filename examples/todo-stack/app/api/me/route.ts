@@ -2,7 +2,7 @@
 // who the bearer token (or the cookie) says you are, and what the policy lets you do.
 import { join } from 'node:path'
 import { NextResponse, type NextRequest } from 'next/server'
-import { AuthError, Engine } from 'portcullis'
+import { AuthError, Engine } from 'wardgate'
 
 export const runtime = 'nodejs'
 
@@ -10,7 +10,7 @@ const engine = Engine.fromFile(join(process.cwd(), 'policy.json'))
 
 export async function GET(request: NextRequest) {
   const header = request.headers.get('authorization')
-  const credential = header ?? request.cookies.get('portcullis_token')?.value ?? ''
+  const credential = header ?? request.cookies.get('wardgate_token')?.value ?? ''
   try {
     const principal = await engine.verifyAuthorization(header ?? `Bearer ${credential}`)
     const can = (action: string, resource: { type: string; owner_id?: string }) =>

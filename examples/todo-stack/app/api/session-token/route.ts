@@ -1,5 +1,5 @@
 // POST: mints a JWT for the Better Auth session of this request (the jwt plugin's
-// /api/auth/token) and keeps it in the `portcullis_token` cookie, which the middleware
+// /api/auth/token) and keeps it in the `wardgate_token` cookie, which the middleware
 // reads. HttpOnly, SameSite=Lax, and it expires with the token.
 import { NextResponse } from 'next/server'
 import { getAuth } from '@/lib/auth'
@@ -15,7 +15,7 @@ export async function POST(request: Request) {
   }
   const exp = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp as number
   const response = NextResponse.json({ ok: true })
-  response.cookies.set('portcullis_token', token, {
+  response.cookies.set('wardgate_token', token, {
     httpOnly: true,
     sameSite: 'lax',
     path: '/',

@@ -1,10 +1,10 @@
-"""FastAPI integration: ``pip install portcullis[fastapi]``.
+"""FastAPI integration: ``pip install wardgate[fastapi]``.
 
 ::
 
     from fastapi import Depends, FastAPI
-    from portcullis import Engine, Principal
-    from portcullis.fastapi import Guard
+    from wardgate import Engine, Principal
+    from wardgate.fastapi import Guard
 
     app = FastAPI()
     guard = Guard(Engine.from_file("policy.json"), app=app)   # app=: installs the error handler
@@ -22,7 +22,7 @@
         guard.authorize(principal, "read", {"type": "todo", "owner_id": row.owner_id})  # 403 when denied
         ...
 
-Every refusal is a :class:`portcullis.AuthError`; the handler that
+Every refusal is a :class:`wardgate.AuthError`; the handler that
 :func:`install_exception_handler` (or ``Guard(..., app=app)``) installs turns it into
 a JSON response ``{"detail", "code", "status", "reason"}`` with its status. A 401
 carries ``WWW-Authenticate: Bearer`` when no token was sent and
@@ -91,12 +91,12 @@ class BearerHeader(SecurityBase):
 class Guard:
     """FastAPI dependencies that verify the bearer token and apply the policy.
 
-    - ``guard.principal``: the verified :class:`portcullis.Principal`; 401 without a valid token.
+    - ``guard.principal``: the verified :class:`wardgate.Principal`; 401 without a valid token.
     - ``guard.optional_principal``: ``None`` when no bearer token was sent; 401 for a bad one.
     - ``guard.require(action, resource_type)``: the principal, once the policy allows
       ``action`` on resources of that type (a route-level check); 403 otherwise.
     - ``guard.authorize(principal, action, resource)``: the check on a loaded row; raises
-      :class:`portcullis.InsufficientPermissions` (403) when denied.
+      :class:`wardgate.InsufficientPermissions` (403) when denied.
     - ``guard.allows(principal, action, resource)``: the same question, answered with a bool.
     """
 
@@ -109,7 +109,7 @@ class Guard:
         description: Optional[str] = "A JSON Web Token in `Authorization: Bearer <token>`.",
     ) -> None:
         if not isinstance(engine, Engine):
-            raise TypeError(f"engine must be a portcullis.Engine, not {type(engine).__name__}")
+            raise TypeError(f"engine must be a wardgate.Engine, not {type(engine).__name__}")
         self.engine = engine
         self.scheme = BearerHeader(scheme_name=scheme_name, description=description)
         self.principal = self._principal_dependency()
@@ -173,7 +173,7 @@ class Guard:
         resource: Dict[str, Any],
         context: Optional[Dict[str, Any]] = None,
     ) -> Decision:
-        """Decides ``action`` on ``resource``; raises :class:`portcullis.InsufficientPermissions`
+        """Decides ``action`` on ``resource``; raises :class:`wardgate.InsufficientPermissions`
         (a 403 response) when the policy denies it, and returns the decision otherwise."""
         decision = self.engine.authorize(principal, action, resource, context)
         decision.raise_if_denied()
@@ -198,5 +198,5 @@ async def _handle(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_exception_handler(app: FastAPI) -> None:
-    """Makes every :class:`portcullis.AuthError` raised while handling a request a JSON error response."""
+    """Makes every :class:`wardgate.AuthError` raised while handling a request a JSON error response."""
     app.add_exception_handler(AuthError, _handle)

@@ -1,4 +1,4 @@
-"""The exceptions Portcullis raises.
+"""The exceptions Wardgate raises.
 
 Every refused credential is an :class:`AuthError` whose class follows its ``code``:
 :class:`TokenMissing` (401), :class:`TokenExpired` (401), :class:`TokenInvalid`

@@ -1,10 +1,10 @@
-"""Type stubs of the native extension (see ``portcullis`` for the overview)."""
+"""Type stubs of the native extension (see ``wardgate`` for the overview)."""
 
 from datetime import datetime
 from os import PathLike
 from typing import Any, Coroutine, Dict, Iterable, List, Optional, Tuple, Union, final
 
-from portcullis._status import CacheStatus, KeyStatus
+from wardgate._status import CacheStatus, KeyStatus
 
 __all__ = ["Decision", "Engine", "Principal", "__version__"]
 
@@ -74,7 +74,7 @@ class Decision:
     def errors(self) -> Tuple[Dict[str, Optional[str]], ...]:
         """Conditions that could not be evaluated: ``{"rule": id or None, "message": ...}``."""
     def raise_if_denied(self) -> None:
-        """Raises :class:`portcullis.InsufficientPermissions` (403) when the decision denies."""
+        """Raises :class:`wardgate.InsufficientPermissions` (403) when the decision denies."""
     def to_dict(self) -> Dict[str, Any]:
         """``{"allowed", "code", "status", "reason", "rules", "errors", "detail"}``."""
     def __eq__(self, other: object, /) -> bool: ...
@@ -84,15 +84,15 @@ class Engine:
     """A loaded policy document: verifies tokens and decides requests.
 
     Thread-safe; verification releases the GIL, so threads verify in parallel.
-    Raises :class:`portcullis.ConfigError` when the policy cannot be loaded and
+    Raises :class:`wardgate.ConfigError` when the policy cannot be loaded and
     ``TypeError`` when ``policy`` is neither a ``dict`` nor a JSON ``str``.
 
     With ``keys.jwks_url``, :meth:`verify`, :meth:`verify_authorization` and
     :meth:`check` fetch the key set when they need it (nothing cached, stale keys, an
     unknown ``kid``), blocking up to ``keys.refresh.timeout`` without the GIL; the
     ``a``-prefixed coroutines do that in a worker thread. No keys to be had is
-    :class:`portcullis.KeysUnavailable` (503). Fetches, failures and key changes are
-    logged to the ``portcullis`` logger.
+    :class:`wardgate.KeysUnavailable` (503). Fetches, failures and key changes are
+    logged to the ``wardgate`` logger.
     """
 
     def __new__(cls, policy: Union[str, Dict[str, Any]]) -> "Engine": ...
@@ -100,11 +100,11 @@ class Engine:
     def from_file(path: Union[str, "PathLike[str]"]) -> "Engine":
         """Loads a policy document from a JSON file."""
     def verify(self, token: str, *, now: _Now = None) -> Principal:
-        """Verifies a compact JWS; raises :class:`portcullis.AuthError` (a subclass per code).
+        """Verifies a compact JWS; raises :class:`wardgate.AuthError` (a subclass per code).
         May fetch a remote key set (see the class)."""
     def verify_authorization(self, header: Optional[str], *, now: _Now = None) -> Principal:
         """Verifies the token of an ``Authorization: Bearer <token>`` value; ``None`` or
-        anything but ``Bearer`` is :class:`portcullis.TokenMissing`."""
+        anything but ``Bearer`` is :class:`wardgate.TokenMissing`."""
     def authorize(
         self,
         principal: Principal,

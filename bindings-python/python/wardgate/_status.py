@@ -1,4 +1,4 @@
-"""The shapes of :meth:`portcullis.Engine.key_status` and :meth:`portcullis.Engine.cache_status`."""
+"""The shapes of :meth:`wardgate.Engine.key_status` and :meth:`wardgate.Engine.cache_status`."""
 
 from typing import List, Literal, Optional, TypedDict
 

@@ -1,4 +1,4 @@
-"""The Python conformance runner: ``python -m portcullis.conformance FILE...``.
+"""The Python conformance runner: ``python -m wardgate.conformance FILE...``.
 
 Runs every vector of the given files (the format of the contract's FORMAT.md)
 through the public Python API, prints ``FAIL <file> <id>: expected ..., got ...``
@@ -140,10 +140,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         raise TypeError(f"argv must be a list of arguments, not {type(argv).__name__}")
     paths = list(sys.argv[1:] if argv is None else argv)
     if not paths or paths[0] in ("-h", "--help"):
-        print("usage: python -m portcullis.conformance FILE...", file=sys.stderr)
+        print("usage: python -m wardgate.conformance FILE...", file=sys.stderr)
         return 2
     # Failed fetches are expected outcomes of some vectors, not news for the console.
-    logging.getLogger("portcullis").addHandler(logging.NullHandler())
+    logging.getLogger("wardgate").addHandler(logging.NullHandler())
     passed, failed = run_files(paths)
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1

@@ -1,8 +1,8 @@
-"""Portcullis: verify JSON Web Tokens and decide who may do what to which resource.
+"""Wardgate: verify JSON Web Tokens and decide who may do what to which resource.
 
 The same engine, and so the same decisions, in Rust, Node, the Edge and Python::
 
-    from portcullis import Engine
+    from wardgate import Engine
 
     engine = Engine.from_file("policy.json")
     principal = engine.verify(token)              # raises TokenExpired, TokenInvalid...
@@ -11,9 +11,9 @@ The same engine, and so the same decisions, in Rust, Node, the Edge and Python::
 
 Keys may be inline or fetched from ``keys.jwks_url`` (cached, refreshed as the policy's
 ``keys.refresh`` says; ``engine.key_status()`` shows the cache, and fetches are logged
-to the ``portcullis`` logger).
+to the ``wardgate`` logger).
 
-FastAPI integration: :mod:`portcullis.fastapi` (``pip install portcullis[fastapi]``).
+FastAPI integration: :mod:`wardgate.fastapi` (``pip install wardgate[fastapi]``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from .errors import (
     TokenMissing,
 )
 from ._status import CacheStatus, KeyStatus
-from ._portcullis import Decision, Engine, Principal, __version__
+from ._wardgate import Decision, Engine, Principal, __version__
 
 __all__ = [
     "AuthError",
