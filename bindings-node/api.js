@@ -22,12 +22,16 @@ class AuthError extends Error {
   }
 }
 
-/** A policy document that cannot be loaded. */
+/**
+ * A policy document that cannot be loaded: `detail` is the whole text (also the message),
+ * `path` the field (empty for the document as a whole), `problem` what is wrong there.
+ */
 class ConfigError extends Error {
   constructor(detail, path, problem) {
     super(detail)
     this.name = 'ConfigError'
     this.code = 'CONFIG_ERROR'
+    this.detail = detail
     this.path = path
     this.problem = problem
   }
@@ -54,7 +58,8 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
 
   function loaded(outcome) {
     if (outcome instanceof NativeEngine) return outcome
-    throw new ConfigError(outcome.detail, outcome.path, outcome.message)
+    // The core calls what is wrong `problem`; engines built before the rename call it `message`.
+    throw new ConfigError(outcome.detail, outcome.path, outcome.problem ?? outcome.message)
   }
 
   class Engine {
@@ -425,12 +430,34 @@ function frozen(value) {
   return Object.freeze(value)
 }
 
-/** The decision of a check's outcome (JSON text), or its AuthError thrown. */
+/**
+ * The decision of a check's outcome (JSON text), or its AuthError thrown. The decision stays
+ * a plain object (its prototype is Object.prototype, and JSON.stringify, spreading,
+ * structuredClone and deepStrictEqual see only its data); `throwIfDenied` is added as a
+ * read-only, non-enumerable own property.
+ */
 function decisionOf(text) {
   const outcome = JSON.parse(text)
   if (outcome.error) throw authError(outcome.error)
-  return outcome.decision
+  return Object.defineProperty(outcome.decision, 'throwIfDenied', THROW_IF_DENIED)
 }
+
+// The denial as an error, as Python's `Decision.raise_if_denied()` and the core's
+// `Decision::error()` give it: INSUFFICIENT_PERMISSIONS, 403, the denial's reason and its
+// detail, which names no rule. Its toJSON() is the body of every other 403 (the one
+// wardgate/next answers with). Anything but `allowed: true` is a denial, so a decision
+// changed by hand fails closed.
+function throwIfDenied() {
+  if (this.allowed === true) return this
+  throw new AuthError(
+    this.detail ?? 'the request is denied',
+    'INSUFFICIENT_PERMISSIONS',
+    403,
+    this.reason ?? 'denied',
+  )
+}
+
+const THROW_IF_DENIED = { value: throwIfDenied, enumerable: false, writable: false, configurable: false }
 
 function authError({ detail, code, status, reason }) {
   return new AuthError(detail, code, status, reason)

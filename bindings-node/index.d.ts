@@ -6,9 +6,14 @@
  * import { Engine, AuthError } from 'wardgate'
  *
  * const engine = Engine.fromFile('policy.json')
- * const principal = await engine.verifyAuthorization(request.headers.get('authorization'))
- * const decision = engine.authorize(principal, { action: 'update', resource: { type: 'todo', owner_id: row.ownerId } })
- * if (!decision.allowed) return Response.json({ reason: decision.reason }, { status: 403 })
+ * try {
+ *   const principal = await engine.verifyAuthorization(request.headers.get('authorization'))
+ *   engine.authorize(principal, { action: 'update', resource: { type: 'todo', owner_id: row.ownerId } }).throwIfDenied()
+ * } catch (e) {
+ *   // 401, 403 or 503, with the body {detail, code, status, reason}
+ *   if (e instanceof AuthError) return Response.json(e, { status: e.status })
+ *   throw e
+ * }
  * ```
  */
 
@@ -56,7 +61,11 @@ export interface RuleError {
   message: string
 }
 
-/** The answer to an authorization request. */
+/**
+ * The answer to an authorization request: a plain object (`JSON.stringify`, spreading and
+ * `structuredClone` give its data members only), with `throwIfDenied` as a non-enumerable
+ * method. A copy (`{ ...decision }`, a JSON round trip) has the data, not the method.
+ */
 export interface Decision {
   allowed: boolean
   /** `'INSUFFICIENT_PERMISSIONS'` for a denial, null for an allow. */
@@ -70,7 +79,17 @@ export interface Decision {
   errors: RuleError[]
   /** For a denial, an explanation that names no rule (for a 403 body); null for an allow. */
   detail: string | null
+  /**
+   * Returns the decision when it allows; otherwise throws an `AuthError` with code
+   * `INSUFFICIENT_PERMISSIONS`, status 403, the decision's `reason` and `detail` (the denial
+   * as Python's `raise_if_denied()` raises it), whose `toJSON()` is the 403 body
+   * `{ detail, code, status, reason }`. Anything but `allowed: true` counts as a denial.
+   */
+  throwIfDenied(): AllowedDecision
 }
+
+/** A decision that allows, as `throwIfDenied()` returns it. */
+export type AllowedDecision = Decision & { allowed: true; code: null; status: 200; reason: null; detail: null }
 
 /** The clock: seconds since the epoch or a `Date`; the system clock when absent. */
 export interface VerifyOptions {
@@ -119,12 +138,20 @@ export declare class AuthError extends Error {
   toJSON(): { detail: string; code: AuthErrorCode; status: number; reason: AuthErrorReason }
 }
 
-/** A policy document that cannot be loaded; `path` names the field (e.g. `token.audiance`). */
+/**
+ * A policy document that cannot be loaded, e.g. for `{"token": {"audiance": "x"}}`:
+ * `detail` `'token.audiance: unknown field'`, `path` `'token.audiance'`, `problem`
+ * `'unknown field'`.
+ */
 export declare class ConfigError extends Error {
   constructor(detail: string, path: string, problem: string)
   readonly name: 'ConfigError'
   readonly code: 'CONFIG_ERROR'
+  /** The whole text, path included (also `message`): `'token.audiance: unknown field'`. */
+  readonly detail: string
+  /** The offending field, e.g. `token.audiance` or `rules[2].when`; empty for the document as a whole. */
   readonly path: string
+  /** What is wrong there, without the path: `'unknown field'`. */
   readonly problem: string
 }
 
@@ -197,8 +224,9 @@ export declare class Engine {
   /**
    * Decides a request for a principal from `verify` (its claims exactly as verified: the same
    * decision as `check`) or built by hand (read as `JSON.stringify` writes it; see
-   * `Principal`); never throws for a denial. A `TypeError` names a principal or request that
-   * holds what JSON cannot (a function, a symbol, a BigInt, a cycle).
+   * `Principal`); never throws for a denial (`decision.throwIfDenied()` does). A
+   * `TypeError` names a principal or request that holds what JSON cannot (a function, a
+   * symbol, a BigInt, a cycle).
    */
   authorize(principal: Principal, request: AuthorizationRequest): Decision
   /** `verify` (or `verifyAuthorization` for a value with a scheme), then `authorize`. */
