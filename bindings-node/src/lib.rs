@@ -5,14 +5,14 @@
 //! `ConfigError` instances. Outcomes are returned as data (`{ principal }`,
 //! `{ decision }` or `{ error }`) rather than thrown, so the JS side builds its own
 //! error classes and nothing crosses as a bare native error. The per-request calls hand
-//! them over as JSON text (the core's `*_outcome` calls), which V8 parses faster than
+//! them over as JSON text (`wardgate::ffi`'s calls), which V8 parses faster than
 //! napi builds an object member by member. Every entry point runs inside
 //! `wardgate::contain`, so a panic becomes an ordinary failure.
 //!
 //! Remote key sets (`keys.jwks_url`): the core is built with its `http` feature, so its
 //! `verify` and `check` fetch keys when they need to, blocking; `verifyAsync` and
 //! `checkAsync` run them on the libuv thread pool. The synchronous `verify`,
-//! `verifyAuthorization` and `check` here never fetch (the core's `*_cached` calls): the
+//! `verifyAuthorization` and `check` here never fetch (`KeyAccess::Cached`): the
 //! package uses them for local keys; for remote ones it calls `verifyIfReady` and
 //! `checkIfReady`, which verify when the keys are in and give null when a fetch must come
 //! first.
@@ -24,9 +24,8 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{AsyncTask, Either};
 use napi::{Env, Task};
 use napi_derive::napi;
-use wardgate::{
-    bearer_token, contain, credential_token, AuthError, ConfigError, Outcome, Principal, Request, UnixTime,
-};
+use wardgate::ffi::{self, contain};
+use wardgate::{ConfigError, Credential, KeyAccess, Request};
 use serde_json::{json, Value};
 
 /// A loaded policy.
@@ -38,7 +37,7 @@ pub struct NativeEngine {
 #[napi]
 impl NativeEngine {
     /// Loads a policy given as JSON text (`api.js` turns an object into text): the engine,
-    /// or the configuration error as `{ code, path, message, detail }`.
+    /// or the configuration error as `{ code, path, problem, detail }`.
     #[napi]
     pub fn load(policy: String) -> Either<NativeEngine, Value> {
         loaded(contain::config(|| wardgate::Engine::from_json(&policy)))
@@ -53,21 +52,21 @@ impl NativeEngine {
     /// `{ principal }` or `{ error }` as JSON text, on the cached keys (never fetches).
     #[napi]
     pub fn verify(&self, token: String, now: f64) -> String {
-        self.inner.verify_cached_outcome(&token, UnixTime::from_secs_f64(now))
+        ffi::settled(ffi::verify(&self.inner, Credential::Token(&token), ffi::at(now, KeyAccess::Cached)))
     }
 
     /// `verify` when the keys the token needs are in; null when a remote key set must be
     /// fetched first (then `verifyAsync`).
     #[napi]
     pub fn verify_if_ready(&self, token: String, now: f64) -> Option<String> {
-        self.inner.verify_outcome_if_ready(&token, UnixTime::from_secs_f64(now))
+        ffi::verify(&self.inner, Credential::Token(&token), ffi::at(now, KeyAccess::IfReady))
     }
 
     /// `{ principal }` or `{ error }` as JSON text, from an `Authorization` value, on the
     /// cached keys.
     #[napi]
     pub fn verify_authorization(&self, header: String, now: f64) -> String {
-        self.inner.verify_authorization_cached_outcome(&header, UnixTime::from_secs_f64(now))
+        ffi::settled(ffi::verify(&self.inner, Credential::Authorization(&header), ffi::at(now, KeyAccess::Cached)))
     }
 
     /// `{ decision }` as JSON text for `principal` (`{ id, roles, tenant, claims }`); the
@@ -82,9 +81,9 @@ impl NativeEngine {
         resource: String,
         context: Option<String>,
     ) -> napi::Result<String> {
-        let principal = Principal::from_json(&principal).map_err(not_json)?;
+        let principal = ffi::principal(&principal).map_err(not_json)?;
         let request = request_of(action, &resource, context)?;
-        Ok(Outcome::Decision(contain::decision(|| self.inner.authorize(&principal, &request))).to_json())
+        Ok(ffi::authorize(&self.inner, &principal, &request))
     }
 
     /// `{ decision }` or `{ error }` as JSON text, from a token or an `Authorization`
@@ -99,7 +98,7 @@ impl NativeEngine {
         now: f64,
     ) -> napi::Result<String> {
         let request = request_of(action, &resource, context)?;
-        Ok(self.inner.check_cached_outcome(&credential, &request, UnixTime::from_secs_f64(now)))
+        Ok(ffi::settled(ffi::check(&self.inner, Credential::either(&credential), &request, ffi::at(now, KeyAccess::Cached))))
     }
 
     /// `check` when the keys the token needs are in; null when a remote key set must be
@@ -114,7 +113,7 @@ impl NativeEngine {
         now: f64,
     ) -> napi::Result<Option<String>> {
         let request = request_of(action, &resource, context)?;
-        Ok(self.inner.check_outcome_if_ready(&credential, &request, UnixTime::from_secs_f64(now)))
+        Ok(ffi::check(&self.inner, Credential::either(&credential), &request, ffi::at(now, KeyAccess::IfReady)))
     }
 
     /// Valid but suspicious parts of the policy: `[{ path, message }]`.
@@ -126,19 +125,19 @@ impl NativeEngine {
     /// Whether the keys come from `keys.jwks_url`.
     #[napi]
     pub fn is_remote(&self) -> bool {
-        contained(false, || self.inner.has_remote_keys())
+        contained(false, || ffi::remote(&self.inner))
     }
 
     /// `{ token }`, the token of an `Authorization` value, or `{ error }`.
     #[napi]
     pub fn bearer_token(&self, header: String) -> Value {
-        token_outcome(contain::auth(|| bearer_token(&header)))
+        ffi::token(Credential::Authorization(&header))
     }
 
     /// `{ token }`, the token of a token-or-`Authorization` credential, or `{ error }`.
     #[napi]
     pub fn credential_token(&self, credential: String) -> Value {
-        token_outcome(contain::auth(|| credential_token(&credential)))
+        ffi::token(Credential::either(&credential))
     }
 
     /// `verify`, fetching keys as needed, on the libuv thread pool: a Promise of
@@ -198,11 +197,11 @@ impl Task for Verification {
     type JsValue = String;
 
     fn compute(&mut self) -> napi::Result<String> {
-        let (engine, now) = (&self.engine, UnixTime::from_secs_f64(self.now));
-        Ok(match &self.request {
-            None => engine.verify_outcome(&self.credential, now),
-            Some(request) => engine.check_outcome(&self.credential, request, now),
-        })
+        let (engine, options) = (&self.engine, ffi::at(self.now, KeyAccess::Fetch));
+        Ok(ffi::settled(match &self.request {
+            None => ffi::verify(engine, Credential::Token(&self.credential), options),
+            Some(request) => ffi::check(engine, Credential::either(&self.credential), request, options),
+        }))
     }
 
     fn resolve(&mut self, _env: Env, outcome: String) -> napi::Result<String> {
@@ -212,19 +211,12 @@ impl Task for Verification {
 
 /// The request of a call, its resource and context as JSON text (from `JSON.stringify`).
 fn request_of(action: String, resource: &str, context: Option<String>) -> napi::Result<Request> {
-    Request::from_json(action, resource, context.as_deref()).map_err(not_json)
+    ffi::request(action, resource, context.as_deref()).map_err(not_json)
 }
 
 /// An argument that is not JSON text (api.js always passes `JSON.stringify` output).
 fn not_json(e: serde_json::Error) -> napi::Error {
     napi::Error::new(napi::Status::InvalidArg, format!("not a JSON value: {e}"))
-}
-
-fn token_outcome(result: Result<&str, AuthError>) -> Value {
-    match result {
-        Ok(token) => json!({ "token": token }),
-        Err(e) => json!({ "error": e }),
-    }
 }
 
 /// Runs a call that cannot fail; a panic gives `fallback`.

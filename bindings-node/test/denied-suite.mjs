@@ -157,7 +157,7 @@ export function deniedTests({ Engine, AuthError, ConfigError }) {
       assert.ok(e instanceof ConfigError)
       assert.deepEqual(
         [e.name, e.code, e.detail, e.path, e.problem, e.message],
-        ['ConfigError', 'CONFIG_ERROR', 'token.audiance: unknown field', 'token.audiance', 'unknown field', 'token.audiance: unknown field'],
+        ['ConfigError', 'CONFIG_ERROR', 'token.audiance: unknown field (did you mean `audience`?)', 'token.audiance', 'unknown field (did you mean `audience`?)', 'token.audiance: unknown field (did you mean `audience`?)'],
       )
       return true
     })

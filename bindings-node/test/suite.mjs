@@ -31,8 +31,8 @@ test('configuration errors name the field', () => {
     assert.ok(e instanceof ConfigError && e instanceof Error)
     assert.equal(e.code, 'CONFIG_ERROR')
     assert.equal(e.path, 'token.audiance')
-    assert.equal(e.problem, 'unknown field')
-    assert.equal(e.message, 'token.audiance: unknown field')
+    assert.equal(e.problem, 'unknown field (did you mean `audience`?)')
+    assert.equal(e.message, 'token.audiance: unknown field (did you mean `audience`?)')
     return true
   })
   const bad = { ...policy, rules: [{ id: 'r', effect: 'permit', resource: '*', actions: '*', when: 'principal.id ==' }] }

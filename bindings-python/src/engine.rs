@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use wardgate::{bearer_token, contain, credential_token, AuthError, KeyEvent, KeyEventLevel, Request, UnixTime};
+use wardgate::ffi::contain;
+use wardgate::{AuthError, Credential, KeyAccess, KeyEvent, KeyEventLevel, Options, Request, UnixTime};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -23,7 +24,7 @@ pub struct Engine {
 
 impl From<wardgate::Engine> for Engine {
     fn from(inner: wardgate::Engine) -> Self {
-        Engine { remote: inner.has_remote_keys(), inner }
+        Engine { remote: wardgate::ffi::remote(&inner), inner }
     }
 }
 
@@ -65,8 +66,7 @@ impl Engine {
         token: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Principal>> {
-        let verified =
-            self.on_token(py, token, now, |engine, token, now| engine.verify_if_ready(token, now).transpose())?;
+        let verified = self.on_token(py, token, now, |engine, token, now| ready(engine.verify(token, if_ready(now))))?;
         Ok(verified.map(Principal::from))
     }
 
@@ -89,7 +89,7 @@ impl Engine {
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Principal>> {
         let verified =
-            self.on_header(py, header, now, |engine, token, now| engine.verify_if_ready(token, now).transpose())?;
+            self.on_header(py, header, now, |engine, token, now| ready(engine.verify(token, if_ready(now))))?;
         Ok(verified.map(Principal::from))
     }
 
@@ -141,7 +141,7 @@ impl Engine {
     ) -> PyResult<Option<Decision>> {
         let request = request(action, resource, context)?;
         let decided = self.on_credential(py, token_or_header, now, |engine, token, now| {
-            engine.check_if_ready(token, &request, now).transpose()
+            ready(engine.check(token, &request, if_ready(now)))
         })?;
         Ok(decided.map(Decision::from))
     }
@@ -239,7 +239,7 @@ impl Engine {
     ) -> PyResult<T> {
         let header = if header.is_none() { String::new() } else { convert::text(header, "header")? };
         let now = clock(now)?;
-        self.run(py, |engine| call(engine, bearer_token(&header)?, now))
+        self.run(py, |engine| call(engine, Credential::Authorization(&header).token()?, now))
     }
 
     /// [`Engine::on_token`] for a `token_or_header` argument: `call` gets its token.
@@ -252,7 +252,7 @@ impl Engine {
     ) -> PyResult<T> {
         let credential = convert::text(credential, "token_or_header")?;
         let now = clock(now)?;
-        self.run(py, |engine| call(engine, credential_token(&credential)?, now))
+        self.run(py, |engine| call(engine, Credential::either(&credential).token()?, now))
     }
 
     /// Runs a verification without the GIL, containing any panic, and maps the error.
@@ -280,6 +280,19 @@ impl Engine {
                 e.write_unraisable(py, None);
             }
         }
+    }
+}
+
+/// Options at `now` that verify only when the keys are in (`KeyAccess::IfReady`).
+fn if_ready(now: UnixTime) -> Options {
+    Options::at(now).keys(KeyAccess::IfReady)
+}
+
+/// `None` when the keys were not ready (a fetch must come first), the result otherwise.
+fn ready<T>(result: Result<T, AuthError>) -> Result<Option<T>, AuthError> {
+    match result {
+        Err(e) if e.keys_pending() => Ok(None),
+        result => result.map(Some),
     }
 }
 

@@ -22,10 +22,12 @@ pub fn auth(e: &AuthError) -> PyErr {
         Code::TokenInvalid => py::TokenInvalid::new_err(args),
         Code::InsufficientPermissions => py::InsufficientPermissions::new_err(args),
         Code::KeysUnavailable => py::KeysUnavailable::new_err(args),
+        // A code this binding does not know yet: a refused token, failing closed.
+        _ => py::TokenInvalid::new_err(args),
     }
 }
 
 /// A policy that cannot be loaded as `wardgate.ConfigError`.
 pub fn config(e: &ConfigError) -> PyErr {
-    py::ConfigError::new_err((e.to_string(), e.path().to_owned(), e.message().to_owned()))
+    py::ConfigError::new_err((e.to_string(), e.path().to_owned(), e.problem().to_owned()))
 }

@@ -38,8 +38,8 @@ def test_config_errors_name_the_field(policy):
     with pytest.raises(ConfigError) as err:
         Engine({**policy, "token": {**policy["token"], "audiance": "x"}})
     assert err.value.path == "token.audiance"
-    assert err.value.message == "unknown field"
-    assert str(err.value) == "token.audiance: unknown field"
+    assert err.value.problem == "unknown field (did you mean `audience`?)"
+    assert str(err.value) == "token.audiance: unknown field (did you mean `audience`?)"
     assert isinstance(err.value, ValueError)
 
 

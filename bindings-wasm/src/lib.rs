@@ -6,7 +6,7 @@
 //! its error classes. This crate only converts; there is no clock and no file system
 //! here, so `now` always comes from JavaScript.
 //!
-//! The per-request calls return their outcome as JSON text (the core's `*_outcome`
+//! The per-request calls return their outcome as JSON text (`wardgate::ffi`'s
 //! calls), which `bindings-node/api.js` parses, as it does the addon's: an export that
 //! returns a JS object (an `externref`) can abort Node 20 (V8 11.3) when V8 inlines the
 //! call and then deoptimises the caller during it, and Next.js runs Edge middleware on
@@ -19,9 +19,8 @@
 //! `keyFailed`). `verify` and `check` here never fetch: they use what is cached;
 //! `verifyIfReady` and `checkIfReady` verify only when no fetch must come first.
 
-use wardgate::{
-    bearer_token, credential_token, AuthError, KeyFetch, KeyNeed, KeyResponse, Outcome, Principal, Request, UnixTime,
-};
+use wardgate::ffi;
+use wardgate::{Credential, KeyAccess, KeyFetch, KeyNeed, KeyResponse, Request};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -34,7 +33,7 @@ pub struct NativeEngine {
 #[wasm_bindgen]
 impl NativeEngine {
     /// Loads a policy given as JSON text (`api.js` turns an object into text): the engine,
-    /// or the configuration error as `{ code, path, message, detail }`.
+    /// or the configuration error as `{ code, path, problem, detail }`.
     pub fn load(policy: &str) -> JsValue {
         match wardgate::Engine::from_json(policy) {
             Ok(inner) => NativeEngine { inner }.into(),
@@ -44,20 +43,20 @@ impl NativeEngine {
 
     /// `{ principal }` or `{ error }`, on the cached keys.
     pub fn verify(&self, token: &str, now: f64) -> String {
-        self.inner.verify_cached_outcome(token, UnixTime::from_secs_f64(now))
+        ffi::settled(ffi::verify(&self.inner, Credential::Token(token), ffi::at(now, KeyAccess::Cached)))
     }
 
     /// `verify` when the keys the token needs are in; nothing when a remote key set must
     /// be fetched first (then `keyNeed`).
     #[wasm_bindgen(js_name = verifyIfReady)]
     pub fn verify_if_ready(&self, token: &str, now: f64) -> Option<String> {
-        self.inner.verify_outcome_if_ready(token, UnixTime::from_secs_f64(now))
+        ffi::verify(&self.inner, Credential::Token(token), ffi::at(now, KeyAccess::IfReady))
     }
 
     /// `{ principal }` or `{ error }`, from an `Authorization` value, on the cached keys.
     #[wasm_bindgen(js_name = verifyAuthorization)]
     pub fn verify_authorization(&self, header: &str, now: f64) -> String {
-        self.inner.verify_authorization_cached_outcome(header, UnixTime::from_secs_f64(now))
+        ffi::settled(ffi::verify(&self.inner, Credential::Authorization(header), ffi::at(now, KeyAccess::Cached)))
     }
 
     /// `{ decision }` for `principal` (`{ id, roles, tenant, claims }`); the principal,
@@ -69,9 +68,9 @@ impl NativeEngine {
         resource: &str,
         context: Option<String>,
     ) -> Result<String, JsError> {
-        let principal = Principal::from_json(principal).map_err(not_json)?;
+        let principal = ffi::principal(principal).map_err(not_json)?;
         let request = request_of(action, resource, context)?;
-        Ok(Outcome::Decision(self.inner.authorize(&principal, &request)).to_json())
+        Ok(ffi::authorize(&self.inner, &principal, &request))
     }
 
     /// `{ decision }` or `{ error }`, from a token or an `Authorization` value, on the
@@ -85,7 +84,7 @@ impl NativeEngine {
         now: f64,
     ) -> Result<String, JsError> {
         let request = request_of(action, resource, context)?;
-        Ok(self.inner.check_cached_outcome(credential, &request, UnixTime::from_secs_f64(now)))
+        Ok(ffi::settled(ffi::check(&self.inner, Credential::either(credential), &request, ffi::at(now, KeyAccess::Cached))))
     }
 
     /// `check` when the keys the token needs are in; nothing when a remote key set must
@@ -100,7 +99,7 @@ impl NativeEngine {
         now: f64,
     ) -> Result<Option<String>, JsError> {
         let request = request_of(action, resource, context)?;
-        Ok(self.inner.check_outcome_if_ready(credential, &request, UnixTime::from_secs_f64(now)))
+        Ok(ffi::check(&self.inner, Credential::either(credential), &request, ffi::at(now, KeyAccess::IfReady)))
     }
 
     /// Valid but suspicious parts of the policy: `[{ path, message }]`.
@@ -111,19 +110,19 @@ impl NativeEngine {
     /// Whether the keys come from `keys.jwks_url`.
     #[wasm_bindgen(js_name = isRemote)]
     pub fn is_remote(&self) -> bool {
-        self.inner.has_remote_keys()
+        ffi::remote(&self.inner)
     }
 
     /// `{ token }`, the token of an `Authorization` value, or `{ error }`.
     #[wasm_bindgen(js_name = bearerToken)]
     pub fn bearer_token(&self, header: &str) -> String {
-        token_outcome(bearer_token(header))
+        text(&ffi::token(Credential::Authorization(header)))
     }
 
     /// `{ token }`, the token of a token-or-`Authorization` credential, or `{ error }`.
     #[wasm_bindgen(js_name = credentialToken)]
     pub fn credential_token(&self, credential: &str) -> String {
-        token_outcome(credential_token(credential))
+        text(&ffi::token(Credential::either(credential)))
     }
 
     /// What verifying `token` needs first: `{"need":"ready"}`, `{"need":"wait"}` (another
@@ -133,7 +132,7 @@ impl NativeEngine {
     /// `keyResponse` or `keyFailed`).
     #[wasm_bindgen(js_name = keyNeed)]
     pub fn key_need(&self, token: &str) -> String {
-        match self.inner.key_need(token) {
+        match self.inner.key_need(Credential::either(token)) {
             KeyNeed::Ready => r#"{"need":"ready"}"#.into(),
             KeyNeed::Wait => r#"{"need":"wait"}"#.into(),
             KeyNeed::Fetch(ticket) => text(&serde_json::json!({ "need": "fetch", "ticket": ticket })),
@@ -188,16 +187,9 @@ impl NativeEngine {
     }
 }
 
-fn token_outcome(result: Result<&str, AuthError>) -> String {
-    match result {
-        Ok(token) => text(&serde_json::json!({ "token": token })),
-        Err(e) => text(&serde_json::json!({ "error": e })),
-    }
-}
-
 /// The request of a call, its resource and context as JSON text (from `JSON.stringify`).
 fn request_of(action: String, resource: &str, context: Option<String>) -> Result<Request, JsError> {
-    Request::from_json(action, resource, context.as_deref()).map_err(not_json)
+    ffi::request(action, resource, context.as_deref()).map_err(not_json)
 }
 
 /// An argument that is not JSON text (api.js always passes `JSON.stringify` output).

@@ -17,6 +17,7 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 /// assert_eq!(Code::InsufficientPermissions.status(), 403);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Code {
     /// No credential was presented (401).
     TokenMissing,
@@ -32,13 +33,21 @@ pub enum Code {
     KeysUnavailable,
 }
 
-/// One row per code: the code, its wire name and its HTTP status.
-const CODES: [(Code, &str, u16); 5] = [
-    (Code::TokenMissing, "TOKEN_MISSING", 401),
-    (Code::TokenExpired, "TOKEN_EXPIRED", 401),
-    (Code::TokenInvalid, "TOKEN_INVALID", 401),
-    (Code::InsufficientPermissions, "INSUFFICIENT_PERMISSIONS", 403),
-    (Code::KeysUnavailable, "KEYS_UNAVAILABLE", 503),
+/// The `WWW-Authenticate` of a 401 when no credential was presented (RFC 6750, 3).
+const BEARER: &str = "Bearer";
+/// The `WWW-Authenticate` of a 401 for a token that was presented and refused.
+const BEARER_INVALID: &str = "Bearer error=\"invalid_token\"";
+/// Seconds a client is asked to wait (`Retry-After`) after a 503: the keys may be back by then.
+const RETRY_AFTER: &str = "5";
+
+/// One row per code: the code, its wire name, its HTTP status and the header its HTTP
+/// answer carries.
+const CODES: [(Code, &str, u16, Option<(&str, &str)>); 5] = [
+    (Code::TokenMissing, "TOKEN_MISSING", 401, Some(("WWW-Authenticate", BEARER))),
+    (Code::TokenExpired, "TOKEN_EXPIRED", 401, Some(("WWW-Authenticate", BEARER_INVALID))),
+    (Code::TokenInvalid, "TOKEN_INVALID", 401, Some(("WWW-Authenticate", BEARER_INVALID))),
+    (Code::InsufficientPermissions, "INSUFFICIENT_PERMISSIONS", 403, None),
+    (Code::KeysUnavailable, "KEYS_UNAVAILABLE", 503, Some(("Retry-After", RETRY_AFTER))),
 ];
 
 impl Code {
@@ -50,6 +59,20 @@ impl Code {
     /// The HTTP status that goes with the code.
     pub const fn status(self) -> u16 {
         CODES[self as usize].2
+    }
+
+    /// The header (name, value) an HTTP answer with this code carries: `WWW-Authenticate`
+    /// on a 401 (`Bearer` when no credential was presented, `Bearer error="invalid_token"`
+    /// otherwise), `Retry-After` on a 503, none on a 403.
+    ///
+    /// ```
+    /// use wardgate::Code;
+    /// assert_eq!(Code::TokenMissing.header(), Some(("WWW-Authenticate", "Bearer")));
+    /// assert_eq!(Code::KeysUnavailable.header(), Some(("Retry-After", "5")));
+    /// assert_eq!(Code::InsufficientPermissions.header(), None);
+    /// ```
+    pub const fn header(self) -> Option<(&'static str, &'static str)> {
+        CODES[self as usize].3
     }
 }
 
@@ -69,6 +92,7 @@ impl fmt::Display for Code {
 /// assert_eq!(Reason::from_name("too_old"), Some(Reason::TooOld));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Reason {
     /// No credential, an empty token, or an `Authorization` value that is not `Bearer <token>`.
     Missing,
@@ -186,12 +210,50 @@ impl fmt::Display for Reason {
 pub struct AuthError {
     reason: Reason,
     detail: Cow<'static, str>,
+    pending: bool,
 }
 
 impl AuthError {
     /// A new error with this reason and detail.
     pub fn new(reason: Reason, detail: impl Into<Cow<'static, str>>) -> Self {
-        AuthError { reason, detail: detail.into() }
+        AuthError { reason, detail: detail.into(), pending: false }
+    }
+
+    /// What a verification with [`KeyAccess::IfReady`](crate::KeyAccess::IfReady) gives
+    /// when a remote key set must be fetched first: `KEYS_UNAVAILABLE`, so that a caller
+    /// who does not look fails closed, and [`AuthError::keys_pending`] is true.
+    pub(crate) fn keys_pending_error() -> Self {
+        AuthError { pending: true, ..AuthError::new(Reason::KeysUnavailable, "the keys are not ready") }
+    }
+
+    /// Whether the token was not verified because, with
+    /// [`KeyAccess::IfReady`](crate::KeyAccess::IfReady), a remote key set must be fetched
+    /// (or is being fetched) first: verify again allowing a fetch, off the calling thread.
+    /// Such an error is a `KEYS_UNAVAILABLE` (503) to anyone who does not ask.
+    ///
+    /// ```
+    /// use wardgate::{Engine, KeyAccess, Options};
+    /// let engine = Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
+    /// let token = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln";
+    /// let err = engine.verify(token, Options::at(1_764_000_000).keys(KeyAccess::IfReady)).unwrap_err();
+    /// assert!(err.keys_pending());
+    /// assert_eq!(err.status(), 503);
+    /// ```
+    pub fn keys_pending(&self) -> bool {
+        self.pending
+    }
+
+    /// The headers an HTTP answer to this error carries, as (name, value) pairs (see
+    /// [`Code::header`]). The body is the error's JSON: `{detail, code, status, reason}`.
+    ///
+    /// ```
+    /// use wardgate::{AuthError, Reason};
+    /// let err = AuthError::new(Reason::Expired, "the token has expired");
+    /// assert_eq!(err.headers(), [("WWW-Authenticate", r#"Bearer error="invalid_token""#)]);
+    /// ```
+    pub fn headers(&self) -> Vec<(&'static str, &'static str)> {
+        self.code().header().into_iter().collect()
     }
 
     /// The reason.
@@ -234,22 +296,22 @@ impl Serialize for AuthError {
 ///
 /// let err = Engine::from_json(r#"{"token": {"audiance": "x"}}"#).unwrap_err();
 /// assert_eq!(err.path(), "token.audiance");
-/// assert_eq!(err.to_string(), "token.audiance: unknown field");
+/// assert_eq!(err.to_string(), "token.audiance: unknown field (did you mean `audience`?)");
 /// let json = serde_json::to_value(&err).unwrap();
-/// assert_eq!((json["code"].as_str(), json["message"].as_str()), (Some("CONFIG_ERROR"), Some("unknown field")));
-/// assert_eq!(json["detail"], "token.audiance: unknown field");
+/// assert_eq!(json["code"], "CONFIG_ERROR");
+/// assert_eq!(json["problem"], "unknown field (did you mean `audience`?)");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{}{message}", path, if path.is_empty() { "" } else { ": " })]
+#[error("{}{}{problem}", path, if path.is_empty() { "" } else { ": " })]
 pub struct ConfigError {
     path: String,
-    message: String,
+    problem: String,
 }
 
 impl ConfigError {
     /// A new error at `path` (empty for the document as a whole).
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        ConfigError { path: path.into(), message: message.into() }
+    pub fn new(path: impl Into<String>, problem: impl Into<String>) -> Self {
+        ConfigError { path: path.into(), problem: problem.into() }
     }
 
     /// Where in the document the problem is, e.g. `rules[2].when`.
@@ -257,9 +319,9 @@ impl ConfigError {
         &self.path
     }
 
-    /// What is wrong there.
-    pub fn message(&self) -> &str {
-        &self.message
+    /// What is wrong there (the whole text, path included, is its `Display`).
+    pub fn problem(&self) -> &str {
+        &self.problem
     }
 }
 
@@ -268,7 +330,7 @@ impl Serialize for ConfigError {
         let mut s = serializer.serialize_struct("ConfigError", 4)?;
         s.serialize_field("code", "CONFIG_ERROR")?;
         s.serialize_field("path", &self.path)?;
-        s.serialize_field("message", &self.message)?;
+        s.serialize_field("problem", &self.problem)?;
         s.serialize_field("detail", &self.to_string())?;
         s.end()
     }
@@ -282,6 +344,7 @@ impl Serialize for ConfigError {
 /// assert!(matches!(e, Error::Auth(_)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The policy document is not valid.
     #[error(transparent)]

@@ -5,7 +5,7 @@
 //! document whose every decision is the same in Rust, Node, WebAssembly and Python.
 //!
 //! ```
-//! use wardgate::{Engine, Reason, Request};
+//! use wardgate::{Credential, Engine, Reason, Request};
 //! use serde_json::json;
 //!
 //! let engine = Engine::from_value(&json!({
@@ -20,7 +20,7 @@
 //!     ]
 //! })).unwrap();
 //!
-//! let err = engine.verify_authorization("Bearer not.a.jwt", 1_764_000_000).unwrap_err();
+//! let err = engine.verify(Credential::Authorization("Bearer not.a.jwt"), 1_764_000_000).unwrap_err();
 //! assert_eq!(err.reason(), Reason::Malformed);
 //! assert_eq!(serde_json::to_value(&err).unwrap()["status"], 401);
 //!
@@ -30,51 +30,45 @@
 //! assert_eq!(decision.rules, ["own-todos"]);
 //! ```
 //!
-//! The contract (policy document v1, error codes and reasons, check order and the
-//! expression language) is described in the repository's README.
+//! Three verbs do the work: [`Engine::verify`] (a [`Credential`] to a [`Principal`]),
+//! [`Engine::authorize`] (a principal and a [`Request`] to a [`Decision`]) and
+//! [`Engine::check`] (both). [`Options`] say when (`now`) and how a remote key set's keys
+//! may be obtained ([`KeyAccess`]). The language bindings share [`ffi`].
+//!
+//! The contract (policy document v1, check order, codes and reasons, the expression
+//! language and the conformance vectors) is specified in the repository's `docs/`:
+//! `docs/policy.md`, `docs/verification.md` and `docs/vectors.md`.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod algorithm;
-mod claims;
-pub mod contain;
-pub mod crypto;
-mod decision;
-mod der;
-mod doc;
 mod engine;
 mod error;
-pub mod expr;
-#[cfg(feature = "http")]
-mod http;
-mod json;
-mod jwks_url;
-mod key_cache;
+pub mod ffi;
 mod keys;
-mod lint;
-mod modular;
-mod outcome;
-mod points;
 mod policy;
-mod principal;
-mod request;
-mod roca;
 mod time;
 mod token;
-mod token_cache;
 
-pub use algorithm::{Algorithm, KeyFamily};
-pub use decision::{Decision, RuleError};
-pub use engine::{bearer_token, credential_token, Engine};
+pub use policy::expr;
+
+/// jsonwebtoken's `CryptoProvider` backed by ring (cargo feature `jsonwebtoken-provider`).
+#[cfg(feature = "jsonwebtoken-provider")]
+pub mod crypto {
+    pub use crate::keys::crypto::PROVIDER;
+}
+pub use token::algorithm::{Algorithm, KeyFamily};
+pub use policy::decision::{Decision, RuleError};
+pub use engine::{Engine, KeyAccess, Options};
+pub use token::credential::Credential;
 pub use error::{AuthError, Code, ConfigError, Error, Reason};
 #[cfg(feature = "http")]
-pub use http::fetch_keys;
-pub use key_cache::{KeyEvent, KeyEventLevel, KeyFetch, KeyNeed, KeyResponse, KeyStatus};
+pub use keys::remote::http::fetch_keys;
+pub use keys::remote::cache::{KeyEvent, KeyEventLevel, KeyFetch, KeyNeed, KeyResponse};
+pub use keys::status::{KeySource, KeyState, KeyStatus};
 pub use keys::verify_signature;
-pub use lint::Warning;
-pub use outcome::Outcome;
-pub use principal::Principal;
-pub use request::Request;
+pub use policy::lint::Warning;
+pub use policy::principal::Principal;
+pub use policy::request::Request;
 pub use time::UnixTime;
-pub use token_cache::CacheStatus;
+pub use engine::token_cache::CacheStatus;

@@ -32,7 +32,7 @@ fn every_signer_verifies_through_a_jwks() {
         assert_eq!(principal.roles, ["user"]);
         assert_eq!(principal.claims["iss"], support::ISSUER);
         let header = format!("Bearer {token}");
-        assert!(engine.verify_authorization(&header, NOW).is_ok());
+        assert!(engine.verify(wardgate::Credential::Authorization(&header), NOW).is_ok());
     }
 }
 
@@ -140,5 +140,5 @@ fn expression_errors_name_the_rule_and_column() {
     );
     let err = Engine::from_value(&doc).unwrap_err();
     assert_eq!(err.path(), "rules[0].when");
-    assert!(err.message().starts_with("rule \"x\", column 17: unexpected end"), "{err}");
+    assert!(err.problem().starts_with("rule \"x\", column 17: unexpected end"), "{err}");
 }

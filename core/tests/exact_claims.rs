@@ -50,9 +50,9 @@ fn shared() -> &'static (Signer, Engine) {
 /// The principal as the JavaScript bindings' `authorize` receives it: the text of the
 /// verification's outcome, read back.
 fn through_text(engine: &Engine, token: &str) -> Principal {
-    let text = engine.verify_outcome(token, NOW);
+    let text = wardgate::ffi::settled(wardgate::ffi::verify(&engine, wardgate::Credential::Token(token), wardgate::Options::at(NOW)));
     let inner = text.strip_prefix(r#"{"principal":"#).and_then(|t| t.strip_suffix('}')).expect(&text);
-    Principal::from_json(inner).unwrap()
+    wardgate::ffi::principal(inner).unwrap()
 }
 
 /// Verifies a token holding `n` and `m` (number texts) and checks that the claims are read as

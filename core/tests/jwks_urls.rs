@@ -36,8 +36,8 @@ fn judge(entry: &Value) -> Option<String> {
                 return Some(format!("refused at {}, not keys.jwks_url", e.path()));
             }
             let query = url.split_once('?').map_or("", |(_, q)| q);
-            let leaks = e.message().contains(url) || (query.len() > 2 && e.message().contains(query));
-            leaks.then(|| format!("the message repeats the URL: {}", e.message()))
+            let leaks = e.problem().contains(url) || (query.len() > 2 && e.problem().contains(query));
+            leaks.then(|| format!("the message repeats the URL: {}", e.problem()))
         }
         (Err(e), Some(_)) => Some(format!("refused ({e}), expected to be accepted")),
         (Ok(_), None) => Some(format!("accepted, expected to be refused ({})", text(entry, "refused"))),

@@ -76,7 +76,7 @@ impl Audit {
         self.look(case, &format!("{place}: Display"), &e.to_string());
         self.look(case, &format!("{place}: Debug"), &format!("{e:?}"));
         self.look(case, &format!("{place}: JSON"), &json_text(e));
-        self.look(case, &format!("{place}: message"), e.message());
+        self.look(case, &format!("{place}: message"), e.problem());
     }
 
     fn refusal(&mut self, case: &Case, place: &str, e: &AuthError) {
@@ -270,35 +270,35 @@ fn run(audit: &mut Audit, case: &Case) {
     };
     if let Some(t) = token {
         audit.verified(case, "verify", engine.verify(t, now));
-        audit.verified(case, "verify_cached", engine.verify_cached(t, now));
-        if let Some(result) = engine.verify_if_ready(t, now) {
+        audit.verified(case, "verify_cached", engine.verify(t, wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)));
+        if let Some(result) = support::ready(engine.verify(t, wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady))) {
             audit.verified(case, "verify_if_ready", result);
         }
         audit.checked(case, "check", engine.check(t, &request, now));
-        audit.checked(case, "check_cached", engine.check_cached(t, &request, now));
-        if let Some(result) = engine.check_if_ready(t, &request, now) {
+        audit.checked(case, "check_cached", engine.check(t, &request, wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)));
+        if let Some(result) = support::ready(engine.check(t, &request, wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady))) {
             audit.checked(case, "check_if_ready", result);
         }
-        audit.outcome(case, "verify_outcome", Some(engine.verify_outcome(t, now)));
-        audit.outcome(case, "verify_cached_outcome", Some(engine.verify_cached_outcome(t, now)));
-        audit.outcome(case, "verify_outcome_if_ready", engine.verify_outcome_if_ready(t, now));
-        let _ = engine.keys_ready(t);
+        audit.outcome(case, "verify_outcome", Some(wardgate::ffi::settled(wardgate::ffi::verify(&engine, wardgate::Credential::Token(t), wardgate::Options::at(now)))));
+        audit.outcome(case, "verify_cached_outcome", Some(wardgate::ffi::settled(wardgate::ffi::verify(&engine, wardgate::Credential::Token(t), wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)))));
+        audit.outcome(case, "verify_outcome_if_ready", wardgate::ffi::verify(&engine, wardgate::Credential::Token(t), wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady)));
+        let _ = engine.verify(t, wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady));
     }
-    audit.verified(case, "verify_authorization", engine.verify_authorization(&header, now));
-    audit.checked(case, "check_authorization", engine.check_authorization(&header, &request, now));
+    audit.verified(case, "verify_authorization", engine.verify(wardgate::Credential::Authorization(&header), now));
+    audit.checked(case, "check_authorization", engine.check(wardgate::Credential::Authorization(&header), &request, now));
     audit.outcome(
         case,
         "verify_authorization_cached_outcome",
-        Some(engine.verify_authorization_cached_outcome(&header, now)),
+        Some(wardgate::ffi::settled(wardgate::ffi::verify(&engine, wardgate::Credential::Authorization(&header), wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)))),
     );
     // The outcome forms of check take a token or a whole Authorization value.
     let credential = token.unwrap_or(&header);
-    audit.outcome(case, "check_outcome", Some(engine.check_outcome(credential, &request, now)));
-    audit.outcome(case, "check_cached_outcome", Some(engine.check_cached_outcome(credential, &request, now)));
-    audit.outcome(case, "check_outcome_if_ready", engine.check_outcome_if_ready(credential, &request, now));
+    audit.outcome(case, "check_outcome", Some(wardgate::ffi::settled(wardgate::ffi::check(&engine, wardgate::Credential::either(credential), &request, wardgate::Options::at(now)))));
+    audit.outcome(case, "check_cached_outcome", Some(wardgate::ffi::settled(wardgate::ffi::check(&engine, wardgate::Credential::either(credential), &request, wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)))));
+    audit.outcome(case, "check_outcome_if_ready", wardgate::ffi::check(&engine, wardgate::Credential::either(credential), &request, wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady)));
     let verified = match token {
         Some(t) => engine.verify(t, now),
-        None => engine.verify_authorization(&header, now),
+        None => engine.verify(wardgate::Credential::Authorization(&header), now),
     };
     if let Ok(principal) = verified {
         audit.decision(case, "authorize", &engine.authorize(&principal, &request));
@@ -510,8 +510,8 @@ fn remote_policy(url: &str) -> Value {
 /// token and of one with its signature altered, the key status, events, the engine.
 fn after_fetch(audit: &mut Audit, case: &Case, engine: &Engine, tokens: &[String]) {
     for token in tokens {
-        audit.verified(case, "verify_cached", engine.verify_cached(token, support::NOW));
-        audit.outcome(case, "verify_cached_outcome", Some(engine.verify_cached_outcome(token, support::NOW)));
+        audit.verified(case, "verify_cached", engine.verify(token, wardgate::Options::at(support::NOW).keys(wardgate::KeyAccess::Cached)));
+        audit.outcome(case, "verify_cached_outcome", Some(wardgate::ffi::settled(wardgate::ffi::verify(&engine, wardgate::Credential::Token(token), wardgate::Options::at(support::NOW).keys(wardgate::KeyAccess::Cached)))));
     }
     audit.engine(case, engine);
 }

@@ -89,7 +89,7 @@ proptest! {
     fn random_text_never_panics_or_verifies(text in ".{0,300}") {
         let (engine, _) = engine_and_token();
         prop_assert!(engine.verify(&text, NOW).is_err());
-        prop_assert!(engine.verify_authorization(&text, NOW).is_err());
+        prop_assert!(engine.verify(wardgate::Credential::Authorization(&text), NOW).is_err());
     }
 
     #[test]

@@ -201,13 +201,13 @@ fn first_use_fetches_once_then_serves_from_the_cache() {
     let k1 = Signer::ed25519();
     let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
     let engine = engine(&server.url(), json!({}));
-    assert_eq!(engine.key_status().state, "empty");
+    assert_eq!(engine.key_status().state, wardgate::KeyState::Empty);
     for _ in 0..5 {
         assert_eq!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).unwrap().id, "u1");
     }
     assert_eq!(server.hits(), 1);
     let status = engine.key_status();
-    assert_eq!((status.state, status.kids.clone(), status.fetches), ("fresh", vec!["k1".to_owned()], 1));
+    assert_eq!((status.state, status.kids.clone(), status.fetches), (wardgate::KeyState::Fresh, vec!["k1".to_owned()], 1));
     let events = engine.key_events();
     assert_eq!(events.len(), 1);
     assert!(events[0].message.contains("1 key(s) from http://127.0.0.1:") && events[0].message.contains("kid k1"));
@@ -295,7 +295,7 @@ fn cached_keys_keep_working_while_the_server_is_down() {
         assert_eq!(engine.verify(&token, NOW).unwrap().id, "u1");
     }
     let status = engine.key_status();
-    assert_eq!(status.state, "stale");
+    assert_eq!(status.state, wardgate::KeyState::Stale);
     assert_eq!(status.last_error.as_deref(), Some("connection refused"));
     assert_eq!(status.failures, 3);
     let events = engine.key_events();
@@ -393,8 +393,9 @@ fn nothing_to_fetch_from_fails_closed_and_broken_tokens_fetch_nothing() {
     assert_eq!(reason(&fresh, ""), Some(Reason::Missing));
     let crit = k1.sign_with_header(&json!({"alg": "EdDSA", "kid": "k1", "crit": ["exp"]}), &claims("u1"));
     assert_eq!(reason(&fresh, &crit), Some(Reason::InvalidHeader));
-    assert!(!fresh.keys_ready(&k1.sign("k1", &claims("u1"))));
-    assert!(fresh.keys_ready(&crit));
+    let if_ready = wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady);
+    assert!(fresh.verify(&k1.sign("k1", &claims("u1")), if_ready).unwrap_err().keys_pending());
+    assert!(!fresh.verify(&crit, if_ready).unwrap_err().keys_pending());
     let es256 = Signer::es256().sign("k1", &claims("u1"));
     assert_eq!(reason(&fresh, &es256), Some(Reason::AlgorithmNotAllowed));
     assert_eq!(server.hits(), 0);

@@ -102,26 +102,26 @@ fn an_entry_is_not_served_once_its_key_is_revoked_or_replaced() {
     feed(&cached, &token, &both);
     feed(&plain, &token, &both);
     for _ in 0..2 {
-        assert_eq!(outcome(cached.verify_cached(&token, NOW)), Ok("u1".to_owned()));
+        assert_eq!(outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))), Ok("u1".to_owned()));
     }
     assert_eq!(cached.cache_status().unwrap().hits, 1);
     // The same keys fetched again: entries stay good.
     feed(&cached, &token, &both);
-    assert_eq!(outcome(cached.verify_cached(&token, NOW)), Ok("u1".to_owned()));
+    assert_eq!(outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))), Ok("u1".to_owned()));
     assert_eq!(cached.cache_status().unwrap().hits, 2);
 
     // k1 revoked: the endpoint lists k2 only.
     feed(&cached, &token, &[k2.jwk("k2").unwrap()]);
     feed(&plain, &token, &[k2.jwk("k2").unwrap()]);
-    assert_eq!(outcome(cached.verify_cached(&token, NOW)), Err(Reason::UnknownKey));
-    assert_eq!(outcome(cached.verify_cached(&token, NOW)), outcome(plain.verify_cached(&token, NOW)));
+    assert_eq!(outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))), Err(Reason::UnknownKey));
+    assert_eq!(outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))), outcome(plain.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))));
 
     // k1 back, then replaced by other material under the same kid.
     feed(&cached, &token, &both);
-    assert!(cached.verify_cached(&token, NOW).is_ok());
+    assert!(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached)).is_ok());
     let replaced = [k1_again.jwk("k1").unwrap(), k2.jwk("k2").unwrap()];
     feed(&cached, &token, &replaced);
-    assert_eq!(outcome(cached.verify_cached(&token, NOW)), Err(Reason::BadSignature));
+    assert_eq!(outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))), Err(Reason::BadSignature));
 }
 
 #[test]
@@ -130,10 +130,10 @@ fn an_entry_is_not_served_once_the_keys_are_dropped() {
     let (cached, _) = remote(json!({"max_age": 1, "stale_for": 0, "cooldown": 0}));
     let token = k1.sign("k1", &claims("u1"));
     feed(&cached, &token, &[k1.jwk("k1").unwrap()]);
-    assert!(cached.verify_cached(&token, NOW).is_ok());
-    assert!(cached.verify_cached(&token, NOW).is_ok());
+    assert!(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached)).is_ok());
+    assert!(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached)).is_ok());
     thread::sleep(Duration::from_millis(1100));
-    let err = cached.verify_cached(&token, NOW).unwrap_err();
+    let err = cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached)).unwrap_err();
     assert_eq!((err.reason(), err.status()), (Reason::KeysUnavailable, 503));
 }
 

@@ -185,6 +185,7 @@ impl Verdict {
             Ok(()) => Verdict::Verified,
             Err(Error::Config(e)) => Verdict::RefusedKey(e.to_string()),
             Err(Error::Auth(e)) => Verdict::Rejected(e.reason()),
+            Err(e) => Verdict::RefusedKey(e.to_string()),
         }
     }
 

@@ -76,17 +76,18 @@ class KeysUnavailable(AuthError):
 class ConfigError(ValueError):
     """A policy document that cannot be loaded.
 
-    ``str(error)`` is ``"path: message"``, e.g. ``"token.audiance: unknown field"``;
-    ``path`` is empty when the problem is the document as a whole.
+    ``str(error)`` is ``"path: problem"``, e.g. ``"token.audiance: unknown field (did you
+    mean `audience`?)"``; ``path`` is empty when the problem is the document as a whole, and
+    ``problem`` says what is wrong there (the same names in every runtime).
     """
 
     path: str
-    message: str
+    problem: str
 
-    def __init__(self, text: str, path: str = "", message: str = "") -> None:
-        super().__init__(text, path, message)
+    def __init__(self, text: str, path: str = "", problem: str = "") -> None:
+        super().__init__(text, path, problem)
         self.path = path
-        self.message = message or text
+        self.problem = problem or text
 
     def __str__(self) -> str:
         return str(self.args[0])

@@ -164,3 +164,13 @@ pub fn four_rules() -> Value {
          "when": "principal.claims has banned && principal.claims.banned == true"}
     ])
 }
+
+/// What a verification with `KeyAccess::IfReady` gives, read as an option: `None` when a
+/// remote key set must be fetched first, the result otherwise.
+#[allow(dead_code)]
+pub fn ready<T>(result: Result<T, wardgate::AuthError>) -> Option<Result<T, wardgate::AuthError>> {
+    match result {
+        Err(e) if e.keys_pending() => None,
+        result => Some(result),
+    }
+}

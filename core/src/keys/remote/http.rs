@@ -10,9 +10,9 @@
 use std::io::ErrorKind;
 use std::time::Duration;
 
-use crate::algorithm::Algorithm;
-use crate::key_cache::{KeyCache, KeyFetch, KeyNeed, KeyResponse};
-use crate::keys::MAX_JWKS_BYTES;
+use crate::token::algorithm::Algorithm;
+use crate::keys::remote::cache::{KeyCache, KeyFetch, KeyNeed, KeyResponse};
+use crate::keys::remote::fetched::MAX_JWKS_BYTES;
 use crate::time::monotonic_ms;
 
 /// Brings the cache to what a token with `kid` and `alg` needs, blocking: performs the

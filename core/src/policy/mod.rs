@@ -1,16 +1,23 @@
 //! The policy document (v1): reading, validating and compiling it.
 
+pub(crate) mod decision;
+pub mod expr;
+pub(crate) mod fields;
+pub(crate) mod lint;
+pub(crate) mod principal;
+pub(crate) mod request;
+
 use serde_json::Value;
 
-use crate::algorithm::Algorithm;
-use crate::claims::ClaimRules;
-use crate::doc::{item, strings, type_name, Fields};
+use crate::token::algorithm::Algorithm;
+use crate::token::claims::ClaimRules;
+use crate::policy::fields::{item, strings, type_name, Fields};
 use crate::error::ConfigError;
-use crate::expr::Expr;
+use crate::policy::expr::Expr;
 use crate::keys::{self, Keys};
-use crate::principal::PrincipalMapping;
+use crate::policy::principal::PrincipalMapping;
 use crate::token::{normalize_typ, HeaderRules};
-use crate::token_cache::{self, TokenCache};
+use crate::engine::token_cache::{self, TokenCache};
 
 /// `token.max_length` when the document gives none.
 pub const DEFAULT_MAX_LENGTH: u64 = 8192;

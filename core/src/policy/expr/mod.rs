@@ -45,7 +45,7 @@ mod parser;
 
 use serde_json::{Map, Value};
 
-use crate::principal::Principal;
+use crate::policy::principal::Principal;
 
 /// The longest accepted condition, in bytes.
 pub const MAX_SOURCE_LEN: usize = 4096;

@@ -37,20 +37,6 @@ impl Request {
         self
     }
 
-    /// A request whose resource and context come as JSON text, as the JavaScript bindings
-    /// pass them (parsing text is cheaper there than walking a JS object); `None` is no
-    /// context. Values of the wrong shape count as above.
-    ///
-    /// ```
-    /// let req = wardgate::Request::from_json("read", r#"{"type":"todo"}"#, Some(r#"{"ip":"::1"}"#)).unwrap();
-    /// assert_eq!((req.resource_type(), req.context["ip"].as_str()), (Some("todo"), Some("::1")));
-    /// assert!(wardgate::Request::from_json("read", "{", None).is_err());
-    /// ```
-    pub fn from_json(action: impl Into<String>, resource: &str, context: Option<&str>) -> serde_json::Result<Self> {
-        let context = context.map(serde_json::from_str).transpose()?.unwrap_or(Value::Null);
-        Ok(Request::new(action, serde_json::from_str(resource)?).with_context(context))
-    }
-
     /// The resource's `type`, when it is a string.
     pub fn resource_type(&self) -> Option<&str> {
         self.resource.get("type").and_then(Value::as_str)

@@ -14,18 +14,14 @@ use jsonwebtoken::{AlgorithmFamily, DecodingKey, DecodingKeyKind, EncodingKey};
 use ring::signature::{self as sig, RsaParameters, UnparsedPublicKey};
 use ring::{digest, hmac};
 
-use crate::algorithm::Algorithm;
-use crate::der;
+use crate::token::algorithm::Algorithm;
+use crate::keys::der;
 
 /// `jsonwebtoken`'s [`CryptoProvider`] backed by `ring`, for verification only:
 /// its signer factory refuses every algorithm.
 ///
-/// ```
-/// use jsonwebtoken::{Algorithm, DecodingKey};
-/// let key = DecodingKey::from_secret(&[7u8; 32]);
-/// let verifier = (wardgate::crypto::PROVIDER.verifier_factory)(&Algorithm::HS256, &key).unwrap();
-/// assert_eq!(verifier.algorithm(), Algorithm::HS256);
-/// ```
+/// `wardgate::crypto::PROVIDER` with the `jsonwebtoken-provider` feature.
+#[cfg_attr(not(feature = "jsonwebtoken-provider"), allow(dead_code))]
 pub static PROVIDER: CryptoProvider = CryptoProvider {
     signer_factory: no_signer,
     verifier_factory: boxed_verifier,
@@ -38,20 +34,24 @@ pub static PROVIDER: CryptoProvider = CryptoProvider {
     },
 };
 
+#[cfg_attr(not(feature = "jsonwebtoken-provider"), allow(dead_code))]
 fn no_signer(_: &jsonwebtoken::Algorithm, _: &EncodingKey) -> Result<Box<dyn JwtSigner>, JwtError> {
     Err(ErrorKind::InvalidAlgorithm.into())
 }
 
+#[cfg_attr(not(feature = "jsonwebtoken-provider"), allow(dead_code))]
 fn boxed_verifier(alg: &jsonwebtoken::Algorithm, key: &DecodingKey) -> Result<Box<dyn JwtVerifier>, JwtError> {
     Ok(Box::new(RingVerifier::new(alg, key)?))
 }
 
+#[cfg_attr(not(feature = "jsonwebtoken-provider"), allow(dead_code))]
 fn rsa_components_from_der(der: &[u8]) -> Result<(Vec<u8>, Vec<u8>), JwtError> {
     der::rsa_public_key(der)
         .map(|(n, e)| (n.to_vec(), e.to_vec()))
         .ok_or_else(|| ErrorKind::InvalidRsaKey("not an RSAPublicKey".into()).into())
 }
 
+#[cfg_attr(not(feature = "jsonwebtoken-provider"), allow(dead_code))]
 fn compute_digest(data: &[u8], hash: ThumbprintHash) -> Result<Vec<u8>, JwtError> {
     let alg = match hash {
         ThumbprintHash::SHA256 => &digest::SHA256,
@@ -84,14 +84,6 @@ impl std::fmt::Debug for RingVerifier {
 
 impl RingVerifier {
     /// Prepares a verifier; fails when the key's family does not fit the algorithm.
-    ///
-    /// ```
-    /// use jsonwebtoken::{Algorithm, DecodingKey};
-    /// use wardgate::crypto::RingVerifier;
-    /// let hmac_key = DecodingKey::from_secret(b"0123456789abcdef0123456789abcdef");
-    /// assert!(RingVerifier::new(&Algorithm::HS256, &hmac_key).is_ok());
-    /// assert!(RingVerifier::new(&Algorithm::RS256, &hmac_key).is_err());
-    /// ```
     pub fn new(alg: &jsonwebtoken::Algorithm, key: &DecodingKey) -> Result<Self, JwtError> {
         use jsonwebtoken::Algorithm as J;
         if key.family() != alg.family() {
@@ -148,14 +140,6 @@ impl JwtVerifier for RingVerifier {
 }
 
 /// ECDSA P-521 with SHA-512 (`ES512`), signatures as the fixed 132-byte `r || s` of JWS.
-///
-/// ```
-/// use wardgate::crypto::P521Verifier;
-/// // Not a point on the curve: refused when the key is loaded, not at verification.
-/// let mut point = vec![4u8];
-/// point.extend([1u8; 132]);
-/// assert!(P521Verifier::from_sec1(&point).is_none());
-/// ```
 #[derive(Clone)]
 pub struct P521Verifier {
     key: p521::ecdsa::VerifyingKey,
@@ -275,5 +259,24 @@ mod tests {
     fn provider_digests() {
         let d = (PROVIDER.key_utils.compute_digest)(b"abc", ThumbprintHash::SHA256).unwrap();
         assert_eq!(d[..4], [0xba, 0x78, 0x16, 0xbf]);
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    use super::*;
+
+    #[test]
+    fn a_verifier_needs_a_key_of_its_algorithm_s_family() {
+        let hmac_key = DecodingKey::from_secret(b"0123456789abcdef0123456789abcdef");
+        assert!(RingVerifier::new(&jsonwebtoken::Algorithm::HS256, &hmac_key).is_ok());
+        assert!(RingVerifier::new(&jsonwebtoken::Algorithm::RS256, &hmac_key).is_err());
+    }
+
+    #[test]
+    fn a_p521_point_off_the_curve_is_refused_at_load() {
+        let mut point = vec![4u8];
+        point.extend([1u8; 132]);
+        assert!(P521Verifier::from_sec1(&point).is_none());
     }
 }

@@ -1,23 +1,31 @@
 //! The engine: a compiled policy that verifies tokens and decides requests.
 
+pub(crate) mod options;
+pub(crate) mod token_cache;
+
+pub use options::{KeyAccess, Options};
+
 use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::algorithm::Algorithm;
-use crate::claims;
-use crate::decision::{self, Decision};
+use crate::token::algorithm::Algorithm;
+use crate::token::claims;
+use crate::policy::decision::{self, Decision};
 use crate::error::{AuthError, ConfigError, Reason};
-use crate::key_cache::{KeyCache, KeyEvent, KeyFetch, KeyNeed, KeyResponse, KeyStatus};
-use crate::keys::{Keys, Unfit};
-use crate::lint::{self, Warning};
+use crate::keys::remote::cache::{KeyCache, KeyEvent, KeyFetch, KeyNeed, KeyResponse};
+use crate::keys::status::KeyStatus;
+use crate::keys::set::Unfit;
+use crate::keys::Keys;
+use crate::policy::lint::{self, Warning};
 use crate::policy::Policy;
-use crate::principal::Principal;
-use crate::request::Request;
+use crate::policy::principal::Principal;
+use crate::policy::request::Request;
 use crate::time::{monotonic_ms, UnixTime};
+use crate::token::credential::Credential;
 use crate::token;
-use crate::token_cache::{self, CacheStatus, Entry, TokenCache};
+use token_cache::{CacheStatus, Entry, TokenCache};
 
 /// A loaded policy: verifies tokens and decides requests. Cheap to share between
 /// threads (`Send + Sync`); every call takes the time from its `now` argument.
@@ -111,67 +119,40 @@ impl Engine {
         Engine::validate(&doc)
     }
 
-    /// Verifies a compact JWS and maps its claims to a [`Principal`].
+    /// Verifies a credential and maps its token's claims to a [`Principal`].
     ///
-    /// Checks run in the contract's order: length, structure, header, key selection,
-    /// signature, then claims. An empty token is [`Reason::Missing`].
-    ///
-    /// With a remote key set (`keys.jwks_url`) and the `http` feature, a verification
-    /// that needs keys fetched (none cached, stale, or an unknown `kid`) fetches them, or
-    /// waits for the fetch under way, blocking the thread up to `refresh.timeout`; in
-    /// async code call it from a blocking-capable thread. Without the feature it uses the
-    /// cached keys, like [`Engine::verify_cached`].
+    /// `credential` is a compact token (a `&str` converts) or an `Authorization` value
+    /// ([`Credential::Authorization`]); `options` is the time claims are checked against
+    /// (any integer or [`UnixTime`] converts) and how a remote key set's keys may be
+    /// obtained ([`KeyAccess`]: by default fetched as needed, blocking, with the `http`
+    /// feature). Checks run in the contract's order: length, structure, header, key
+    /// selection, signature, then claims. An empty token is [`Reason::Missing`].
     ///
     /// ```
-    /// # let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
-    /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
-    /// let err = engine.verify("", 1_764_000_000).unwrap_err();
-    /// assert_eq!(err.code().as_str(), "TOKEN_MISSING");
-    /// ```
-    pub fn verify(&self, token: &str, now: impl Into<UnixTime>) -> Result<Principal, AuthError> {
-        self.verify_with(token, now.into(), KeyAccess::Fetch)?.into_principal()
-    }
-
-    /// [`Engine::verify`] that never fetches: a remote key set answers from what is
-    /// cached now, and with nothing cached the token is refused with
-    /// [`Reason::KeysUnavailable`] (503). For hosts that fetch keys themselves (see
-    /// [`Engine::key_need`]) or that must not block.
-    ///
-    /// ```
-    /// use wardgate::{Engine, Reason};
+    /// use wardgate::{Credential, Engine, KeyAccess, Options, Reason};
     /// let engine = Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
+    /// let err = engine.verify("", 1_764_000_000).unwrap_err();
+    /// assert_eq!(err.code().as_str(), "TOKEN_MISSING");
+    /// let err = engine.verify(Credential::Authorization("Basic dXNlcjpwYXNz"), 1_764_000_000).unwrap_err();
+    /// assert_eq!(err.reason(), Reason::Missing);
+    /// // Nothing is cached and this call may not fetch: 503, the keys are unavailable.
     /// let token = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln";
-    /// let err = engine.verify_cached(token, 1_764_000_000).unwrap_err();
+    /// let err = engine.verify(token, Options::at(1_764_000_000).keys(KeyAccess::Cached)).unwrap_err();
     /// assert_eq!((err.reason(), err.status()), (Reason::KeysUnavailable, 503));
     /// ```
-    pub fn verify_cached(&self, token: &str, now: impl Into<UnixTime>) -> Result<Principal, AuthError> {
-        self.verify_with(token, now.into(), KeyAccess::Cached)?.into_principal()
+    pub fn verify<'a>(
+        &self,
+        credential: impl Into<Credential<'a>>,
+        options: impl Into<Options>,
+    ) -> Result<Principal, AuthError> {
+        self.verified(credential.into(), options.into())?.into_principal()
     }
 
-    /// [`Engine::verify_cached`] when the keys `token` needs are in: `None` when a
-    /// remote key set must be fetched first (none cached, due for a refresh, an unknown
-    /// `kid` past the cooldown) or a fetch is under way. Hosts that fetch off the calling
-    /// thread call this first and go asynchronous only on `None`, so a token is parsed
-    /// once. With local keys it is always `Some`.
-    ///
-    /// ```
-    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
-    ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
-    /// assert!(engine.verify_if_ready("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln", 1_764_000_000).is_none());
-    /// // A token that fails on its own needs no keys.
-    /// assert!(engine.verify_if_ready("not a token", 1_764_000_000).unwrap().is_err());
-    /// ```
-    pub fn verify_if_ready(&self, token: &str, now: impl Into<UnixTime>) -> Option<Result<Principal, AuthError>> {
-        match self.verify_with(token, now.into(), KeyAccess::IfReady) {
-            Ok(Verified::NotReady) => None,
-            verified => Some(verified.and_then(Verified::into_principal)),
-        }
-    }
-
-    /// The verification every public form shares: the token cache first, then
-    /// [`Engine::verify_token`].
-    pub(crate) fn verify_with(&self, token: &str, now: UnixTime, access: KeyAccess) -> Result<Verified, AuthError> {
+    /// The verification [`Engine::verify`] and the binding layer share: the token cache
+    /// first, then [`Engine::verify_token`].
+    pub(crate) fn verified(&self, credential: Credential<'_>, options: Options) -> Result<Verified, AuthError> {
+        let (token, now, access) = (credential.token()?, options.now, options.keys);
         if token.is_empty() {
             return Err(AuthError::new(Reason::Missing, "no token was presented"));
         }
@@ -215,7 +196,7 @@ impl Engine {
                 // A hit still lets a due refresh of the keys happen, as a miss would.
                 match access {
                     #[cfg(feature = "http")]
-                    KeyAccess::Fetch => crate::http::settle(cache, entry.kid.as_deref(), entry.alg),
+                    KeyAccess::Fetch => crate::keys::remote::http::settle(cache, entry.kid.as_deref(), entry.alg),
                     KeyAccess::IfReady if !cache.ready(entry.kid.as_deref(), entry.alg, monotonic_ms()) => {
                         return Some(Ok(false))
                     }
@@ -249,7 +230,7 @@ impl Engine {
                 if parsed.check_header(&policy.header).is_ok() {
                     match access {
                         #[cfg(feature = "http")]
-                        KeyAccess::Fetch => crate::http::settle(cache, parsed.kid.as_deref(), parsed.alg),
+                        KeyAccess::Fetch => crate::keys::remote::http::settle(cache, parsed.kid.as_deref(), parsed.alg),
                         KeyAccess::IfReady if !cache.ready(parsed.kid.as_deref(), parsed.alg, monotonic_ms()) => {
                             return Ok(None)
                         }
@@ -284,19 +265,6 @@ impl Engine {
         Ok(Some((policy.principal.principal(parsed.payload), stamp)))
     }
 
-    /// Verifies the token in a raw `Authorization` header value (`Bearer <token>`, the
-    /// scheme in any case). Anything else, including an empty value, is [`Reason::Missing`].
-    ///
-    /// ```
-    /// # let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
-    /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
-    /// let err = engine.verify_authorization("Basic dXNlcjpwYXNz", 1_764_000_000).unwrap_err();
-    /// assert_eq!(err.reason(), wardgate::Reason::Missing);
-    /// ```
-    pub fn verify_authorization(&self, header: &str, now: impl Into<UnixTime>) -> Result<Principal, AuthError> {
-        self.verify(bearer_token(header)?, now)
-    }
-
     /// Decides `request` for `principal`. Never fails: a condition that cannot be
     /// evaluated is reported in [`Decision::errors`] and counts against the request.
     ///
@@ -321,78 +289,20 @@ impl Engine {
     /// ```
     /// # let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
-    /// let request = wardgate::Request::new("read", serde_json::json!({"type": "todo"}));
+    /// use wardgate::{Credential, Request};
+    /// let request = Request::new("read", serde_json::json!({"type": "todo"}));
     /// assert!(engine.check("a.b", &request, 1_764_000_000).is_err());
-    /// ```
-    pub fn check(&self, token: &str, request: &Request, now: impl Into<UnixTime>) -> Result<Decision, AuthError> {
-        let principal = self.verify(token, now)?;
-        Ok(self.authorize(&principal, request))
-    }
-
-    /// [`Engine::verify_cached`] then [`Engine::authorize`]: never fetches.
-    ///
-    /// ```
-    /// # let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
-    /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
-    /// let request = wardgate::Request::new("read", serde_json::json!({"type": "todo"}));
-    /// assert!(engine.check_cached("a.b", &request, 1_764_000_000).is_err());
-    /// ```
-    pub fn check_cached(
-        &self,
-        token: &str,
-        request: &Request,
-        now: impl Into<UnixTime>,
-    ) -> Result<Decision, AuthError> {
-        let principal = self.verify_cached(token, now)?;
-        Ok(self.authorize(&principal, request))
-    }
-
-    /// [`Engine::check_cached`] when the keys `token` needs are in: `None` when a remote
-    /// key set must be fetched first (see [`Engine::verify_if_ready`]).
-    ///
-    /// ```
-    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
-    ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
-    /// let request = wardgate::Request::new("read", serde_json::json!({"type": "todo"}));
-    /// assert!(engine.check_if_ready("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln", &request, 1_764_000_000).is_none());
-    /// ```
-    pub fn check_if_ready(
-        &self,
-        token: &str,
-        request: &Request,
-        now: impl Into<UnixTime>,
-    ) -> Option<Result<Decision, AuthError>> {
-        let verified = self.verify_if_ready(token, now)?;
-        Some(verified.map(|principal| self.authorize(&principal, request)))
-    }
-
-    /// [`Engine::verify_authorization`] then [`Engine::authorize`].
-    ///
-    /// ```
-    /// # let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
-    /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}}"#).unwrap();
-    /// let request = wardgate::Request::new("read", serde_json::json!({"type": "todo"}));
-    /// let err = engine.check_authorization("", &request, 1_764_000_000).unwrap_err();
+    /// let err = engine.check(Credential::Authorization(""), &request, 1_764_000_000).unwrap_err();
     /// assert_eq!(err.status(), 401);
     /// ```
-    pub fn check_authorization(
+    pub fn check<'a>(
         &self,
-        header: &str,
+        credential: impl Into<Credential<'a>>,
         request: &Request,
-        now: impl Into<UnixTime>,
+        options: impl Into<Options>,
     ) -> Result<Decision, AuthError> {
-        self.check(bearer_token(header)?, request, now)
-    }
-
-    /// Whether the keys come from `keys.jwks_url` (and verification may need a fetch).
-    ///
-    /// ```
-    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
-    ///   "keys":{"jwks_url":"https://auth.example.com/api/auth/jwks"}}"#).unwrap();
-    /// assert!(engine.has_remote_keys());
-    /// ```
-    pub fn has_remote_keys(&self) -> bool {
-        matches!(self.policy.keys, Keys::Remote(_))
+        let principal = self.verify(credential, options)?;
+        Ok(self.authorize(&principal, request))
     }
 
     /// What verifying `token` needs first, for hosts that fetch keys themselves:
@@ -412,32 +322,21 @@ impl Engine {
     /// engine.key_response(&ticket, KeyResponse::Failed("connection refused".into()));
     /// assert_eq!(engine.key_status().last_error.as_deref(), Some("connection refused"));
     /// ```
-    pub fn key_need(&self, token: &str) -> KeyNeed {
-        match self.remote_for(token) {
+    pub fn key_need<'a>(&self, credential: impl Into<Credential<'a>>) -> KeyNeed {
+        match self.remote_for(credential.into()) {
             Some((cache, kid, alg)) => cache.need(kid.as_deref(), alg, monotonic_ms()),
             None => KeyNeed::Ready,
         }
     }
 
-    /// Whether verifying `token` can go ahead without a fetch: [`Engine::key_need`]
-    /// without taking a ticket.
-    ///
-    /// ```
-    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
-    ///   "keys":{"jwks_url":"http://127.0.0.1:9/jwks"}}"#).unwrap();
-    /// assert!(!engine.keys_ready("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln"));
-    /// assert!(engine.keys_ready("not a token"));
-    /// ```
-    pub fn keys_ready(&self, token: &str) -> bool {
-        match self.remote_for(token) {
-            Some((cache, kid, alg)) => cache.ready(kid.as_deref(), alg, monotonic_ms()),
-            None => true,
-        }
+    /// Whether the keys come from `keys.jwks_url`.
+    pub(crate) fn remote(&self) -> bool {
+        matches!(self.policy.keys, Keys::Remote(_))
     }
 
-    fn remote_for(&self, token: &str) -> Option<(&KeyCache, Option<String>, Algorithm)> {
+    fn remote_for(&self, credential: Credential<'_>) -> Option<(&KeyCache, Option<String>, Algorithm)> {
         let Keys::Remote(cache) = &self.policy.keys else { return None };
-        let parsed = token::parse(token, &self.policy.header).ok()?;
+        let parsed = token::parse(credential.token().ok()?, &self.policy.header).ok()?;
         parsed.check_header(&self.policy.header).ok()?;
         Some((cache, parsed.kid, parsed.alg))
     }
@@ -454,15 +353,16 @@ impl Engine {
     /// The state of the key source, for health checks and logs.
     ///
     /// ```
+    /// use wardgate::{KeySource, KeyState};
     /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
     ///   "keys":{"jwks_url":"https://auth.example.com/api/auth/jwks?tenant=a"}}"#).unwrap();
     /// let status = engine.key_status();
-    /// assert_eq!((status.source, status.state, status.keys), ("jwks_url", "empty", 0));
+    /// assert_eq!((status.source, status.state, status.keys), (KeySource::JwksUrl, KeyState::Empty, 0));
     /// assert_eq!(status.url.as_deref(), Some("https://auth.example.com/api/auth/jwks"));
     /// ```
     pub fn key_status(&self) -> KeyStatus {
         match &self.policy.keys {
-            Keys::Static(source, set) => KeyStatus::inline(source, set),
+            Keys::Static(source, set) => KeyStatus::inline(*source, set),
             Keys::Remote(cache) => cache.status(monotonic_ms()),
         }
     }
@@ -512,20 +412,6 @@ impl Engine {
     }
 }
 
-/// How a verification may get a remote key set's keys (`keys.jwks_url`); local keys
-/// ignore it. Each public form of [`Engine::verify`] uses one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum KeyAccess {
-    /// As [`Engine::verify`]: with the `http` feature, fetch (or wait for the fetch under
-    /// way) when the keys are due, blocking; without it, as `Cached`.
-    Fetch,
-    /// As [`Engine::verify_cached`]: the keys cached now, never a fetch.
-    Cached,
-    /// As [`Engine::verify_if_ready`]: the keys cached now, unless a fetch is due or under
-    /// way, and then no verification at all.
-    IfReady,
-}
-
 /// A verification's result inside the engine.
 pub(crate) enum Verified {
     /// A verified-token cache hit, its claims checked again.
@@ -537,21 +423,15 @@ pub(crate) enum Verified {
 }
 
 impl Verified {
-    /// The principal. `NotReady` comes only from `KeyAccess::IfReady`, whose callers look
-    /// for it first; anywhere else it fails closed as unavailable keys.
+    /// The principal. `NotReady` (only from `KeyAccess::IfReady`) is an error that fails
+    /// closed as unavailable keys to whoever does not ask [`AuthError::keys_pending`].
     pub(crate) fn into_principal(self) -> Result<Principal, AuthError> {
         match self {
             Verified::Hit(entry) => Ok(entry.principal.clone()),
             Verified::Fresh(principal) => Ok(principal),
-            Verified::NotReady => Err(keys_not_ready()),
+            Verified::NotReady => Err(AuthError::keys_pending_error()),
         }
     }
-}
-
-/// What `Verified::NotReady` becomes anywhere but `KeyAccess::IfReady`: unavailable keys,
-/// failing closed.
-pub(crate) fn keys_not_ready() -> AuthError {
-    AuthError::new(Reason::KeysUnavailable, "the keys are not ready")
 }
 
 /// How a token verified: the key set generation, its `kid` and `alg`.
@@ -569,46 +449,4 @@ fn parse_document(text: &str) -> Result<Value, ConfigError> {
     serde_json::from_str(text).map_err(|e| {
         ConfigError::new("", format!("the policy is not valid JSON (line {}, column {})", e.line(), e.column()))
     })
-}
-
-/// The token in a credential that is either a compact token or a whole `Authorization`
-/// value, for APIs that accept both (`engine.check(token_or_header, ...)` in Python).
-///
-/// A compact JWS never contains whitespace, so a value with whitespace, or the bare word
-/// `Bearer`, is read as an `Authorization` value (see [`bearer_token`]); anything else is
-/// the token itself.
-///
-/// ```
-/// use wardgate::credential_token;
-/// assert_eq!(credential_token("abc.def.ghi").unwrap(), "abc.def.ghi");
-/// assert_eq!(credential_token("Bearer abc.def.ghi").unwrap(), "abc.def.ghi");
-/// assert_eq!(credential_token("").unwrap(), "");
-/// assert!(credential_token("Basic dXNlcg==").is_err());
-/// assert!(credential_token("bearer").is_err());
-/// ```
-pub fn credential_token(credential: &str) -> Result<&str, AuthError> {
-    if credential.contains(char::is_whitespace) || credential.eq_ignore_ascii_case("bearer") {
-        bearer_token(credential)
-    } else {
-        Ok(credential)
-    }
-}
-
-/// The token of a `Bearer` `Authorization` value.
-///
-/// ```
-/// use wardgate::bearer_token;
-/// assert_eq!(bearer_token("bearer  abc.def.ghi ").unwrap(), "abc.def.ghi");
-/// assert!(bearer_token("Bearer").is_err());
-/// assert!(bearer_token("Basic abc").is_err());
-/// ```
-pub fn bearer_token(header: &str) -> Result<&str, AuthError> {
-    let missing = || AuthError::new(Reason::Missing, "the Authorization header does not carry a Bearer token");
-    let header = header.trim();
-    let (scheme, rest) = header.split_once(' ').ok_or_else(missing)?;
-    let token = rest.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-        return Err(missing());
-    }
-    Ok(token)
 }

@@ -29,9 +29,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
 
-use crate::algorithm::Algorithm;
-use crate::jwks_url::RemoteConfig;
-use crate::keys::{self, KeySet, Unfit};
+use crate::token::algorithm::Algorithm;
+use crate::keys::remote::url::RemoteConfig;
+use crate::keys::status::{KeySource, KeyState, KeyStatus};
+use crate::keys::remote::fetched;
+use crate::keys::set::{KeySet, Unfit};
 
 /// With nothing cached, the least time between failed fetches, in ms.
 const EMPTY_RETRY: u64 = 1_000;
@@ -95,7 +97,7 @@ impl std::fmt::Debug for KeyFetch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyFetch")
             .field("id", &self.id)
-            .field("url", &crate::jwks_url::without_query(&self.url))
+            .field("url", &crate::keys::remote::url::without_query(&self.url))
             .field("timeout_ms", &self.timeout_ms)
             .field("accept_encoding", &self.accept_encoding)
             .finish()
@@ -198,55 +200,6 @@ pub struct KeyEvent {
     pub level: KeyEventLevel,
     /// What happened.
     pub message: String,
-}
-
-/// A snapshot of a key source for monitoring (see [`crate::Engine::key_status`]).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KeyStatus {
-    /// `jwks_url`, or the inline source (`jwks`, `jwk`, `pem`, `secret`).
-    pub source: &'static str,
-    /// The URL without its query (remote sets only).
-    pub url: Option<String>,
-    /// `static` (inline keys), `empty` (nothing fetched yet, or dropped), `fresh`, `stale`
-    /// (past their freshness, still served while a refresh is due or failing).
-    pub state: &'static str,
-    /// How many keys are usable.
-    pub keys: usize,
-    /// Their ids.
-    pub kids: Vec<String>,
-    /// Seconds since the keys in use were fetched.
-    pub age: Option<f64>,
-    /// Seconds the keys in use are still fresh for (0 when stale).
-    pub fresh_for: Option<f64>,
-    /// Seconds stale keys will still be served for, while fetches fail.
-    pub served_for: Option<f64>,
-    /// Fetches answered so far (successful or not).
-    pub fetches: u64,
-    /// Of those, the failed ones.
-    pub failures: u64,
-    /// Why the last fetch failed, when it did.
-    pub last_error: Option<String>,
-    /// Whether a fetch is under way.
-    pub fetching: bool,
-}
-
-impl KeyStatus {
-    pub(crate) fn inline(source: &'static str, set: &KeySet) -> KeyStatus {
-        KeyStatus {
-            source,
-            url: None,
-            state: "static",
-            keys: set.len(),
-            kids: set.kids(),
-            age: None,
-            fresh_for: None,
-            served_for: None,
-            fetches: 0,
-            failures: 0,
-            last_error: None,
-            fetching: false,
-        }
-    }
 }
 
 /// The cache of one remote key set.
@@ -462,7 +415,7 @@ impl KeyCache {
             return Err(format!("HTTP {status}{note}"));
         }
         accepted_encoding(content_encoding.as_deref())?;
-        let (set, skipped, fingerprint) = keys::fetched(&body, &self.algorithms)?;
+        let (set, skipped, fingerprint) = fetched::fetched(&body, &self.algorithms)?;
         // The server may shorten refresh.max_age, never lengthen it.
         let ttl =
             cache_control.as_deref().and_then(max_age).map_or(self.config.max_age, |ms| ms.min(self.config.max_age));
@@ -487,12 +440,12 @@ impl KeyCache {
         let secs = |ms: u64| ms as f64 / 1000.0;
         let cached = state.keys.as_ref();
         KeyStatus {
-            source: "jwks_url",
+            source: KeySource::JwksUrl,
             url: Some(self.config.shown.clone()),
             state: match cached {
-                None => "empty",
-                Some(c) if clock < c.fresh_until => "fresh",
-                Some(_) => "stale",
+                None => KeyState::Empty,
+                Some(c) if clock < c.fresh_until => KeyState::Fresh,
+                Some(_) => KeyState::Stale,
             },
             keys: cached.map_or(0, |c| c.set.len()),
             kids: cached.map_or_else(Vec::new, |c| c.set.kids()),
@@ -653,13 +606,13 @@ mod tests {
         c.answer(&t, KeyResponse::Failed("connection refused".into()), 600_002);
         assert_eq!(kids(&c, 600_002), ["a"]);
         let s = c.status(600_002);
-        assert_eq!((s.state, s.failures, s.last_error.as_deref()), ("stale", 1, Some("connection refused")));
+        assert_eq!((s.state, s.failures, s.last_error.as_deref()), (KeyState::Stale, 1, Some("connection refused")));
         // The next attempt waits for the cooldown.
         assert!(matches!(c.need(Some("a"), EDDSA, 629_999), KeyNeed::Ready));
         assert!(matches!(c.need(Some("a"), EDDSA, 630_000), KeyNeed::Fetch(_)));
         // Past stale_for the keys are dropped.
         assert!(c.keys(600_000 + 86_400_000).is_none());
-        assert_eq!(c.status(600_000 + 86_400_000).state, "empty");
+        assert_eq!(c.status(600_000 + 86_400_000).state, KeyState::Empty);
     }
 
     #[test]
@@ -704,7 +657,7 @@ mod tests {
                     status: 200,
                     cache_control: None,
                     content_encoding: None,
-                    body: vec![b' '; keys::MAX_JWKS_BYTES + 1],
+                    body: vec![b' '; fetched::MAX_JWKS_BYTES + 1],
                 },
                 "larger than",
             ),

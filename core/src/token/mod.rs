@@ -1,13 +1,17 @@
 //! The compact JWS: splitting, decoding and the header checks, in the contract's
 //! order (length → structure → header). Nothing here trusts a claim.
 
+pub(crate) mod algorithm;
+pub(crate) mod claims;
+pub(crate) mod credential;
+pub(crate) mod json;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use crate::algorithm::Algorithm;
+use crate::token::algorithm::Algorithm;
 use crate::error::{AuthError, Reason};
-use crate::json;
 
 /// The largest decoded header accepted, in bytes.
 pub(crate) const MAX_HEADER_BYTES: usize = 4096;

@@ -2,7 +2,7 @@
 
 mod canonical;
 
-use crate::doc::Fields;
+use crate::policy::fields::Fields;
 use crate::error::ConfigError;
 
 /// The `refresh` settings, with their defaults.

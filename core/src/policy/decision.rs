@@ -3,10 +3,10 @@
 use serde::Serialize;
 
 use crate::error::{AuthError, Code, Reason};
-use crate::expr::Scope;
+use crate::policy::expr::Scope;
 use crate::policy::{Effect, Rule};
-use crate::principal::Principal;
-use crate::request::Request;
+use crate::policy::principal::Principal;
+use crate::policy::request::Request;
 
 /// The answer to an authorization request.
 ///
@@ -23,6 +23,7 @@ use crate::request::Request;
 /// assert_eq!(serde_json::to_value(&d).unwrap()["code"], "INSUFFICIENT_PERMISSIONS");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Decision {
     /// Whether the request is allowed.
     pub allowed: bool,
@@ -70,8 +71,16 @@ impl Decision {
         Decision { allowed: true, code: None, status: 200, reason: None, rules, errors, detail: None }
     }
 
-    /// A denial for `reason` (`Denied` or `Forbidden`).
+    /// A denial for `reason`: `Forbidden`, or `Denied` (which any reason that is not a
+    /// denial's becomes), so that a decision's `allowed`, `code`, `status`, `reason` and
+    /// `detail` always agree.
+    ///
+    /// ```
+    /// use wardgate::{Decision, Reason};
+    /// assert_eq!(Decision::deny(Reason::Expired, vec![], vec![]).reason, Some(Reason::Denied));
+    /// ```
     pub fn deny(reason: Reason, rules: Vec<String>, errors: Vec<RuleError>) -> Self {
+        let reason = if reason == Reason::Forbidden { Reason::Forbidden } else { Reason::Denied };
         Decision {
             allowed: false,
             code: Some(reason.code()),
@@ -96,6 +105,24 @@ impl Decision {
     pub fn error(&self) -> Option<AuthError> {
         let reason = self.reason.filter(|_| !self.allowed)?;
         Some(AuthError::new(reason, self.detail.unwrap_or("the request is denied")))
+    }
+}
+
+impl Decision {
+    /// The decision when it allows, the denial as an [`AuthError`] otherwise, for `?` in
+    /// handlers (what `raise_if_denied()` is in Python and `throwIfDenied()` in JavaScript).
+    ///
+    /// ```
+    /// use wardgate::{Decision, Reason};
+    /// assert!(Decision::allow(vec!["own".into()], vec![]).allowed_or_error().is_ok());
+    /// let err = Decision::deny(Reason::Denied, vec![], vec![]).allowed_or_error().unwrap_err();
+    /// assert_eq!(err.status(), 403);
+    /// ```
+    pub fn allowed_or_error(self) -> Result<Decision, AuthError> {
+        match self.error() {
+            Some(error) => Err(error),
+            None => Ok(self),
+        }
     }
 }
 
@@ -145,7 +172,7 @@ pub(crate) fn decide(rules: &[Rule], principal: &Principal, request: &Request) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::expr::Expr;
+    use crate::policy::expr::Expr;
     use serde_json::{json, Value};
 
     fn rule(id: &str, effect: Effect, when: Option<&str>) -> Rule {

@@ -20,11 +20,10 @@ use lru::LruCache;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::algorithm::Algorithm;
-use crate::doc::Fields;
+use crate::token::algorithm::Algorithm;
+use crate::policy::fields::Fields;
 use crate::error::ConfigError;
-use crate::outcome::Outcome;
-use crate::principal::Principal;
+use crate::policy::principal::Principal;
 
 /// The most `cache.max_entries` accepted.
 const MAX_ENTRIES: u64 = 1_000_000;
@@ -41,19 +40,19 @@ pub(crate) struct Entry {
     /// The token's `kid` and `alg`, for a remote key set's refresh on a hit.
     pub kid: Option<String>,
     pub alg: Algorithm,
-    /// The principal's outcome as JSON text, made on the first hit that asks for it
-    /// (see [`crate::Engine::verify_outcome`]).
-    outcome: OnceLock<String>,
+    /// What the binding layer made of the principal (its JSON text), on the first hit
+    /// that asks for it (see [`crate::ffi::verify`]).
+    memo: OnceLock<String>,
 }
 
 impl Entry {
     pub(crate) fn new(principal: Principal, generation: u64, kid: Option<String>, alg: Algorithm) -> Entry {
-        Entry { principal, generation, kid, alg, outcome: OnceLock::new() }
+        Entry { principal, generation, kid, alg, memo: OnceLock::new() }
     }
 
-    /// `{"principal": …}` as JSON text, as [`Outcome::to_json`] gives it.
-    pub(crate) fn outcome_json(&self) -> &str {
-        self.outcome.get_or_init(|| Outcome::Principal(self.principal.clone()).to_json())
+    /// The text `make` gives for the principal, made once per entry.
+    pub(crate) fn memo(&self, make: impl FnOnce(&Principal) -> String) -> &str {
+        self.memo.get_or_init(|| make(&self.principal))
     }
 }
 

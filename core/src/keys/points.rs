@@ -7,8 +7,8 @@
 //! signed with `R` the identity and `S = 0` verifies for a good share of claim sets, so
 //! anyone can forge one. These keys are refused, with the reason, wherever a key is read.
 
-use crate::der::Curve;
-use crate::modular::{Field, Num};
+use crate::keys::der::Curve;
+use crate::keys::modular::{Field, Num};
 
 /// Why a public key point is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +54,7 @@ pub(crate) fn check_ec(curve: Curve, point: &[u8]) -> Result<(), Refusal> {
         Curve::P256 => P256,
         Curve::P384 => P384,
         Curve::P521 => {
-            return crate::crypto::P521Verifier::from_sec1(point).map(|_| ()).ok_or(Refusal::NotOnCurve);
+            return crate::keys::crypto::P521Verifier::from_sec1(point).map(|_| ()).ok_or(Refusal::NotOnCurve);
         }
     };
     let field = Field::new(hex(p));

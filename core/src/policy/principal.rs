@@ -20,8 +20,10 @@ use serde_json::{Map, Value};
 /// assert_eq!(p.claims["sub"], "user_1");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Principal {
-    /// The principal's id (by default the `sub` claim); never empty.
+    /// The principal's id (by default the `sub` claim); never empty for a principal of a
+    /// verified token (a token without it is refused).
     pub id: String,
     /// Roles (by default from the `role` claim); empty when the claim is absent.
     pub roles: Vec<String>,
@@ -68,31 +70,6 @@ impl Principal {
         Value::Object(object)
     }
 
-    /// A principal from its JSON form (as [`Principal::into_value`] gives, or as a binding
-    /// receives it back); a member that is missing or of the wrong type counts as empty.
-    ///
-    /// ```
-    /// # use wardgate::Principal;
-    /// let p = Principal::new("u1", vec!["user".into()], Some("org".into()), serde_json::json!({"sub": "u1"}));
-    /// assert_eq!(Principal::from_value(&p.clone().into_value()), p);
-    /// assert_eq!(Principal::from_value(&serde_json::json!({"id": 7})).id, "");
-    /// ```
-    pub fn from_value(value: &Value) -> Principal {
-        Principal::from(value.clone())
-    }
-
-    /// [`Principal::from_value`] of JSON text, as the JavaScript bindings pass it.
-    ///
-    /// ```
-    /// # use wardgate::Principal;
-    /// let p = Principal::from_json(r#"{"id":"u1","roles":["user"],"tenant":null,"claims":{"sub":"u1"}}"#).unwrap();
-    /// assert_eq!((p.id.as_str(), p.roles.len()), ("u1", 1));
-    /// assert!(Principal::from_json("{").is_err());
-    /// ```
-    pub fn from_json(text: &str) -> serde_json::Result<Principal> {
-        serde_json::from_str::<Value>(text).map(Principal::from)
-    }
-
     /// Whether `role` is one of the principal's roles.
     ///
     /// ```
@@ -102,27 +79,6 @@ impl Principal {
     /// ```
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
-    }
-}
-
-/// [`Principal::from_value`] taking the value: members are moved, not copied.
-impl From<Value> for Principal {
-    fn from(value: Value) -> Principal {
-        fn text(value: Value) -> Option<String> {
-            match value {
-                Value::String(s) => Some(s),
-                _ => None,
-            }
-        }
-        let Value::Object(mut object) = value else { return Principal::new("", Vec::new(), None, Value::Null) };
-        let id = object.remove("id").and_then(text).unwrap_or_default();
-        let tenant = object.remove("tenant").and_then(text);
-        let roles = match object.remove("roles") {
-            Some(Value::Array(roles)) => roles.into_iter().filter_map(text).collect(),
-            _ => Vec::new(),
-        };
-        let claims = object.remove("claims").unwrap_or(Value::Null);
-        Principal::new(id, roles, tenant, claims)
     }
 }
 

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{AuthError, Reason};
-use crate::principal::PrincipalMapping;
+use crate::policy::principal::PrincipalMapping;
 use crate::time::UnixTime;
 
 /// What the claims must satisfy (the claim half of the policy's `token` section).

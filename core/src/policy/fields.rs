@@ -52,7 +52,7 @@ impl<'a> Fields<'a> {
         self.map
             .keys()
             .filter(|k| !known.contains(&k.as_str()))
-            .map(|k| ConfigError::new(join(self.path, k), "unknown field"))
+            .map(|k| ConfigError::new(join(self.path, k), unknown_field(k, known)))
             .collect()
     }
 
@@ -157,6 +157,32 @@ pub(crate) fn strings(items: &[Value], path: &str, allow_empty_list: bool) -> Re
         .collect()
 }
 
+/// "unknown field", with the known name it is probably a misspelling of: the nearest by
+/// edit distance, when within a third of its length (at least 1).
+fn unknown_field(name: &str, known: &[&str]) -> String {
+    let nearest = known.iter().map(|k| (distance(name, k), *k)).min();
+    match nearest {
+        Some((d, k)) if d <= (k.chars().count() / 3).max(1) => format!("unknown field (did you mean `{k}`?)"),
+        _ => "unknown field".into(),
+    }
+}
+
+/// The Levenshtein distance between two names.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,7 +192,18 @@ mod tests {
     fn unknown_fields_are_named_with_their_path() {
         let v = json!({"audiance": "x"});
         let err = Fields::new(&v, "token", &["audience"]).err().unwrap();
-        assert_eq!(err.to_string(), "token.audiance: unknown field");
+        assert_eq!(err.to_string(), "token.audiance: unknown field (did you mean `audience`?)");
+        let far = Fields::new(&json!({"colour": 1}), "token", &["audience"]).err().unwrap();
+        assert_eq!(far.to_string(), "token.colour: unknown field");
+    }
+
+    #[test]
+    fn suggestions_are_the_nearest_name() {
+        assert_eq!(distance("algorithm", "algorithms"), 1);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(unknown_field("jwks_ur", &["jwks", "jwks_url"]), "unknown field (did you mean `jwks_url`?)");
+        assert_eq!(unknown_field("x", &["jwk", "pem"]), "unknown field");
     }
 
     #[test]

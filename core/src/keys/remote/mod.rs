@@ -1,0 +1,9 @@
+//! Remote key sets (`keys.jwks_url`): where the set lives and how it is kept
+//! (`url`), the cache that holds, refreshes and reports it (`cache`), and the blocking
+//! HTTP client that fetches it with the `http` feature (`http`).
+
+pub(crate) mod cache;
+pub(crate) mod fetched;
+#[cfg(feature = "http")]
+pub(crate) mod http;
+pub(crate) mod url;
