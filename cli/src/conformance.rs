@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use wardgate::{AuthError, Decision, Engine, Request};
+use wardgate::{AuthError, Credential, Decision, Engine, Request};
 use serde_json::{json, Map, Value};
 
 /// The tally of one run.
@@ -62,7 +62,7 @@ fn outcome(vector: &Value) -> Result<Value, String> {
     let now = vector.get("now").and_then(Value::as_f64).ok_or("the vector has no numeric now")?;
     let verified = match (vector.get("token"), vector.get("authorization")) {
         (Some(Value::String(token)), _) => engine.verify(token, now),
-        (None, Some(Value::String(header))) => engine.verify_authorization(header, now),
+        (None, Some(Value::String(header))) => engine.verify(Credential::Authorization(header), now),
         (None, None) => engine.verify("", now),
         _ => return Err("token and authorization must be strings".into()),
     };

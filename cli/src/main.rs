@@ -98,7 +98,7 @@ fn one_token(o: &Options) -> Result<String, ExitCode> {
 /// A bare token, or the token of a `Bearer` value. What the key cache reports on the
 /// way (fetches, failures) goes to stderr.
 fn verify(engine: &Engine, credential: &str, now: UnixTime) -> Result<wardgate::Principal, wardgate::AuthError> {
-    let result = wardgate::credential_token(credential).and_then(|token| engine.verify(token, now));
+    let result = engine.verify(wardgate::Credential::either(credential), now);
     for event in engine.key_events() {
         eprintln!("wardgate: {}: {}", event.level.as_str(), event.message);
     }

@@ -111,7 +111,7 @@ fn check_reports_paths_columns_and_warnings() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(
-        text.contains("error: token.audiance: unknown field\nerror: rules[1].effect: \"allow\" is not an effect"),
+        text.contains("error: token.audiance: unknown field (did you mean `audience`?)\nerror: rules[1].effect: \"allow\" is not an effect"),
         "{text}"
     );
     assert!(text.contains("invalid policy, 2 error(s)"), "{text}");
