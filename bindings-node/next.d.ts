@@ -1,28 +1,36 @@
 /**
- * Next.js middleware for Wardgate (`wardgate/next`).
+ * Next.js proxy for Wardgate (`wardgate/next`).
  *
  * ```ts
- * // middleware.ts (the Edge runtime: the WebAssembly engine)
+ * // proxy.ts (Next 16: the Node runtime, the native addon; next.config.ts lists
+ * // `wardgate` in serverExternalPackages)
  * import { wardgate } from 'wardgate/next'
  * import policy from './policy.json'
  *
- * export const middleware = wardgate({
+ * export const proxy = wardgate({
  *   policy,
  *   cookie: 'token',
  *   public: [/^\/$/, '/sign-in'],
  *   routes: [{ path: '/admin', action: 'read', resource: { type: 'admin' } }],
  *   signIn: '/sign-in',
  * })
- * export const config = { matcher: ['/((?!_next/|favicon.ico).*)'] }
+ * export const config = { matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'] }
  *
- * // app/dashboard/page.tsx
+ * // app/dashboard/page.tsx: the light import, without the engine or `next`
  * import { headers } from 'next/headers'
- * import { readPrincipal } from 'wardgate/next'
+ * import { readPrincipal } from 'wardgate/next/principal'
  * const principal = readPrincipal(await headers())
  * ```
+ *
+ * The same handler runs as Edge middleware with the WebAssembly engine:
+ * `export const middleware = wardgate({ ... })` in `middleware.ts`.
  */
 import type { NextRequest, NextResponse } from 'next/server.js'
-import type { AuthErrorCode, AuthorizationRequest, Engine, Json, Principal } from './index.js'
+import type { AuthErrorCode, AuthorizationRequest, Engine, Json } from './index.js'
+
+export { PRINCIPAL_HEADER, USER_ID_HEADER, readPrincipal } from './next-principal.mjs'
+export type { Principal } from './next-principal.mjs'
+export { DEFAULT_RETURN_TO, MAX_RETURN_TO_LENGTH, requestOrigin, safeReturnTo } from './next-return-to.mjs'
 
 /**
  * A path: a string matches itself and every path below it (`'/admin'` matches `/admin` and
@@ -58,8 +66,8 @@ interface CommonOptions {
   /** Route rules, checked after the token verifies. */
   routes?: Route[]
   /**
-   * Paths served without a token. The middleware still removes `x-wardgate-*` request
-   * headers there, so `readPrincipal` gives null on them.
+   * Paths served without a token. The proxy still removes `x-wardgate-*` request headers
+   * there, so `readPrincipal` gives null on them.
    */
   public?: PathPattern[]
   /**
@@ -75,7 +83,7 @@ interface CommonOptions {
   now?: () => number | Date
 }
 
-/** The engine to use, or a policy document to load one from (once, when the middleware is made). */
+/** The engine to use, or a policy document to load one from (once, when the proxy is made). */
 export type WardgateOptions = CommonOptions &
   ({ engine: Engine; policy?: undefined } | { policy: object | string; engine?: undefined })
 
@@ -88,7 +96,9 @@ export interface ErrorBody {
 }
 
 /**
- * Makes the middleware. For each request it:
+ * Makes the request handler: `export const proxy = wardgate({ ... })` (or
+ * `export default wardgate({ ... })`) in `proxy.ts`, or `export const middleware =
+ * wardgate({ ... })` in Edge `middleware.ts`. For each request it:
  *
  * 1. removes every `x-wardgate-*` request header, so clients cannot forge them;
  * 2. on a `public` path, lets the request through;
@@ -105,17 +115,3 @@ export interface ErrorBody {
  * Throws `ConfigError` for a policy that does not load and `TypeError` for bad options.
  */
 export declare function wardgate(options: WardgateOptions): (request: NextRequest) => Promise<NextResponse>
-
-/**
- * The principal the middleware forwarded: `readPrincipal(await headers())` in a page or
- * server action, `readPrincipal(request.headers)` in a route handler. Null when the request
- * carries none (a public path, or a path the middleware does not run on). Only the
- * middleware can set the header on paths it runs on; elsewhere a client could, so read it
- * only on paths its matcher covers.
- */
-export declare function readPrincipal(headers: { get(name: string): string | null }): Principal | null
-
-/** The request header holding the principal: base64url of the JSON `{ id, roles, tenant, claims }`. */
-export declare const PRINCIPAL_HEADER: 'x-wardgate-principal'
-/** The request header holding the principal's id, percent-encoded (`encodeURIComponent`). */
-export declare const USER_ID_HEADER: 'x-wardgate-user-id'

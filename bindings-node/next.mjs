@@ -1,35 +1,42 @@
-// Next.js middleware (`wardgate/next`): verifies the request's token, applies route rules
-// and forwards the principal to pages and route handlers in request headers. It imports
-// `wardgate` by name, so the bundler picks the engine for the runtime: the WebAssembly
-// build in Edge middleware (`middleware.ts`), the native addon on Node.
+// Next.js proxy (`wardgate/next`): verifies the request's token, applies route rules and
+// forwards the principal to pages and route handlers in request headers. It imports
+// `wardgate` by name, so the runtime picks the engine: the native addon in `proxy.ts`
+// (Next 16's proxy runs on Node; list `wardgate` in serverExternalPackages), the WebAssembly
+// build in Edge middleware (`middleware.ts`, under the edge-light condition).
 //
 // `next/server.js`, not `next/server`: the `next` package has no "exports" map, so Node's ESM
 // resolver (which loads this file when an app lists `wardgate` in serverExternalPackages)
 // needs the file name; bundlers resolve both to the same module.
+//
+// Pages and route handlers that only read the principal import `wardgate/next/principal`
+// (next-principal.mjs), which loads neither the engine nor `next`; the return-address rule
+// for the sign-in page is `wardgate/next/return-to` (next-return-to.mjs). Both are
+// re-exported here.
 import { NextResponse } from 'next/server.js'
 import { AuthError, Engine } from 'wardgate'
 import { describe } from './api.js'
+import { PRINCIPAL_HEADER, USER_ID_HEADER } from './next-principal.mjs'
 
-/** The principal, as base64url JSON `{ id, roles, tenant, claims }`; see `readPrincipal`. */
-export const PRINCIPAL_HEADER = 'x-wardgate-principal'
-/** The principal's id, percent-encoded (`encodeURIComponent`). */
-export const USER_ID_HEADER = 'x-wardgate-user-id'
+export { PRINCIPAL_HEADER, USER_ID_HEADER, readPrincipal } from './next-principal.mjs'
+export { DEFAULT_RETURN_TO, MAX_RETURN_TO_LENGTH, requestOrigin, safeReturnTo } from './next-return-to.mjs'
 
 // Every request header with this prefix is removed before the request goes on, so only the
-// middleware can set them.
+// proxy can set them.
 const HEADER_PREFIX = 'x-wardgate-'
 // Seconds a client is asked to wait after a 503 (KEYS_UNAVAILABLE).
 const RETRY_AFTER = '5'
 
 /**
- * The middleware: `export const middleware = wardgate({ policy, routes, signIn })`.
+ * The request handler for `proxy.ts`:
+ * `export const proxy = wardgate({ policy, routes, signIn })` (or `export default
+ * wardgate(...)`); in Edge `middleware.ts`, `export const middleware = wardgate(...)`.
  * Options are checked here, once; a policy that does not load throws `ConfigError`.
  */
 export function wardgate(options) {
   const settings = settingsOf(options)
   const { engine } = settings
 
-  return async function middleware(request) {
+  return async function proxy(request) {
     const url = request.nextUrl ?? new URL(request.url)
     const headers = new Headers(request.headers)
     for (const name of [...headers.keys()]) {
@@ -61,31 +68,6 @@ export function wardgate(options) {
     headers.set(USER_ID_HEADER, encodeURIComponent(principal.id))
     return NextResponse.next({ request: { headers } })
   }
-}
-
-/**
- * The principal the middleware forwarded, from the request headers of a page
- * (`readPrincipal(await headers())`) or a route handler (`readPrincipal(request.headers)`);
- * null when there is none. Trust it only on paths the middleware runs on.
- */
-export function readPrincipal(headers) {
-  const value = headers?.get(PRINCIPAL_HEADER)
-  if (typeof value !== 'string' || value === '') return null
-  let principal
-  try {
-    principal = JSON.parse(decode(value))
-  } catch {
-    return null
-  }
-  const valid =
-    principal !== null &&
-    typeof principal === 'object' &&
-    typeof principal.id === 'string' &&
-    Array.isArray(principal.roles) &&
-    (principal.tenant === null || typeof principal.tenant === 'string') &&
-    principal.claims !== null &&
-    typeof principal.claims === 'object'
-  return valid ? principal : null
 }
 
 function settingsOf(options) {
@@ -205,7 +187,7 @@ function refuse(request, url, error, { signIn }) {
 }
 
 // A browser navigation: GET or HEAD accepting HTML. (An App Router client navigation fetches
-// without text/html, and Next hides its RSC header from middleware; on the JSON 401 the
+// without text/html, and Next hides its RSC header from the proxy; on the JSON 401 the
 // router falls back to a browser navigation, which is redirected.)
 function isPageRequest(request) {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false
@@ -244,7 +226,7 @@ function isEngine(value) {
   )
 }
 
-// base64url of UTF-8, without Buffer (absent on the Edge runtime).
+// base64url of UTF-8, without Buffer (absent on the Edge runtime); readPrincipal decodes it.
 function encode(text) {
   const bytes = new TextEncoder().encode(text)
   let binary = ''
@@ -252,8 +234,3 @@ function encode(text) {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
-function decode(value) {
-  const binary = atob(value.replace(/-/g, '+').replace(/_/g, '/'))
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0))
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-}

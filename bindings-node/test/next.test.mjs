@@ -1,7 +1,8 @@
-// wardgate/next (next.mjs) without Next.js: module hooks give it a `next/server.js` whose
-// NextResponse does what Next's does with request headers (x-middleware-request-*), and run
-// the suite twice, over the native addon (what `wardgate` is on Node) and over the
-// WebAssembly build (ESM, as on the Edge) when it has been built.
+// wardgate/next (next.mjs), the handler of proxy.ts (and of Edge middleware.ts), without
+// Next.js: module hooks give it a `next/server.js` whose NextResponse does what Next's does
+// with request headers (x-middleware-request-*), and run the suite twice, over the native
+// addon (what `wardgate` is on Node, in proxy.ts) and over the WebAssembly build (ESM, as on
+// the Edge) when it has been built.
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { register } from 'node:module'
@@ -84,6 +85,14 @@ for (const engine of wasmBuilt ? ['native', 'wasm'] : ['native']) {
   const guard = (options = {}) => wardgate({ policy, now, ...options })
 
   describe(`wardgate/next over the ${engine} engine`, () => {
+    test('re-exports the light modules: wardgate/next/principal and wardgate/next/return-to', async () => {
+      const principal = await import('../next-principal.mjs')
+      const returnTo = await import('../next-return-to.mjs')
+      for (const [name, value] of Object.entries({ ...principal, ...returnTo })) assert.equal(next[name], value, name)
+      assert.deepEqual(Object.keys(next).sort(), ['wardgate', ...Object.keys(principal), ...Object.keys(returnTo)].sort())
+      assert.equal(wardgate({ policy }).name, 'proxy')
+    })
+
     test('without a token: 401 JSON with WWW-Authenticate: Bearer', async () => {
       const response = await guard()(request('/api/todos'))
       assert.equal(response.status, 401)
@@ -283,7 +292,7 @@ for (const engine of wasmBuilt ? ['native', 'wasm'] : ['native']) {
       assert.equal(readPrincipal(undefined), null)
     })
 
-    test('bad options throw when the middleware is made', () => {
+    test('bad options throw when the handler is made', () => {
       assert.throws(() => wardgate({}), TypeError)
       assert.throws(() => wardgate(), TypeError)
       assert.throws(() => wardgate({ policy, engine: {} }), TypeError)

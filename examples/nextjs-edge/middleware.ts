@@ -1,5 +1,7 @@
-// Runs on the Edge runtime (Next 16 still runs middleware.ts there; proxy.ts is Node only).
-// Under the edge-light condition, `wardgate` resolves to its WebAssembly build.
+// Edge middleware, with Wardgate's WebAssembly build: Next 16 still runs middleware.ts on
+// the Edge runtime (it prints that the file convention is deprecated), while proxy.ts always
+// runs on Node, with the native addon; see examples/todo-stack/proxy.ts for that, the
+// primary way. Under the edge-light condition, `wardgate` resolves to its WebAssembly build.
 import { wardgate } from 'wardgate/next'
 import policy from './policy.json'
 

@@ -1,9 +1,9 @@
 import type { NextConfig } from 'next'
 
 const nextConfig: NextConfig = {
-  // Route handlers run on Node, where `wardgate` is the native addon and better-sqlite3 a
-  // native module: Node loads both from node_modules at run time (.node files are not
-  // bundled). The Edge middleware bundles Wardgate's WebAssembly build instead.
+  // The proxy (proxy.ts) and the route handlers run on Node, where `wardgate` is the native
+  // addon and better-sqlite3 a native module: Node loads both from node_modules at run time
+  // (.node files are not bundled).
   serverExternalPackages: ['wardgate', 'better-sqlite3', 'pg'],
 }
 

@@ -1,5 +1,5 @@
 // The todo stack on 127.0.0.1: Better Auth in a Next.js server (next start) and the FastAPI
-// todo API (uvicorn), one policy (policy.json) for the middleware, the Node routes and
+// todo API (uvicorn), one policy (policy.json) for the proxy, the Node routes and
 // FastAPI. `node stack.mjs` is the demo: it starts both, signs up the demo users, prints
 // what to try, and stops both on Ctrl-C. `startStack()` is what the end-to-end test uses.
 //

@@ -1,5 +1,5 @@
 import { headers } from 'next/headers'
-import { readPrincipal } from 'wardgate/next'
+import { readPrincipal } from 'wardgate/next/principal'
 
 // Public: the middleware lets the request through without a token, and strips any
 // x-wardgate-* header a client sent, so there is never a principal here.

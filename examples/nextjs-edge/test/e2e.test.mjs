@@ -119,6 +119,26 @@ test('the middleware is an Edge function that bundles the WebAssembly engine', (
   )
 })
 
+test('pages and route handlers load only wardgate/next/principal and wardgate/next/return-to', () => {
+  // What `next build` traced for each server entry that Node runs: the light modules, never
+  // the engine (native addon or WebAssembly) or next.mjs.
+  const marker = '/node_modules/wardgate/'
+  const traced = (entry) =>
+    JSON.parse(readFileSync(new URL(`../.next/server/${entry}.nft.json`, import.meta.url)))
+      .files.filter((file) => file.includes(marker))
+      .map((file) => file.slice(file.lastIndexOf(marker) + marker.length))
+      .sort()
+  for (const [entry, module] of [
+    ['app/page.js', 'next-principal.mjs'],
+    ['app/dashboard/page.js', 'next-principal.mjs'],
+    ['app/api/todos/route.js', 'next-principal.mjs'],
+    ['app/api/admin/route.js', 'next-principal.mjs'],
+    ['app/sign-in/page.js', 'next-return-to.mjs'],
+  ]) {
+    assert.deepEqual(traced(entry), [module, 'package.json'], entry)
+  }
+})
+
 test('an API request without a token is a JSON 401', async () => {
   const response = await get('/api/todos')
   assert.equal(response.status, 401)

@@ -1,13 +1,14 @@
 // End to end, over real HTTP on 127.0.0.1: Better Auth signs users in and issues EdDSA JWTs
 // (the jwt plugin, keys rotating every few seconds here), the FastAPI todo API and the
-// Next.js app (Edge middleware on the WebAssembly build, a Node route on the native addon)
-// check them against one policy whose keys come from Better Auth's /api/auth/jwks.
+// Next.js app (`next build`, then `next start`: proxy.ts and a route handler, both on Node
+// with the native addon) check them against one policy whose keys come from Better Auth's
+// /api/auth/jwks.
 //
 // Run with ./run test (which builds everything first). Better Auth's database is a SQLite
 // file in a fresh folder, or the PostgreSQL database named by DATABASE_URL (postgres://...,
 // which should be empty: the test signs up fixed email addresses).
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -65,6 +66,36 @@ async function signInDestination(path) {
   return unescapeHtml(value[1])
 }
 
+/** Files mapped into the processes of the process group `pgid` (Linux: /proc/<pid>/maps). */
+function mappedFiles(pgid) {
+  const files = new Set()
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      // After "pid (comm) ": state, ppid, pgrp, ...
+      const [, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (Number(pgrp) !== pgid) continue
+      for (const line of readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')) {
+        const at = line.indexOf('/')
+        if (at >= 0) files.add(line.slice(at))
+      }
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return [...files]
+}
+
+/** The files of the package `wardgate` that `next build` traced for an entry of .next/server. */
+function tracedWardgateFiles(entry) {
+  const trace = JSON.parse(readFileSync(new URL(`../.next/server/${entry}.nft.json`, import.meta.url), 'utf8'))
+  const marker = '/node_modules/wardgate/'
+  return trace.files
+    .filter((file) => file.includes(marker))
+    .map((file) => file.slice(file.lastIndexOf(marker) + marker.length))
+    .sort()
+}
+
 /** The Node route (native addon): `{ status, body }`. */
 async function me(token) {
   const response = await fetch(`${WEB_URL}/api/me`, { headers: { authorization: `Bearer ${token}` } })
@@ -118,6 +149,34 @@ describe('the todo stack', { timeout: 240_000 }, () => {
     rmSync(data, { recursive: true, force: true })
   })
 
+  test('proxy.ts runs on Node with the native addon; the pages load only the light modules', async () => {
+    const server = new URL('../.next/server/', import.meta.url)
+    // `next build` made a Node proxy, and no Edge middleware.
+    const edge = JSON.parse(readFileSync(new URL('middleware-manifest.json', server), 'utf8'))
+    assert.deepEqual([edge.middleware, edge.functions], [{}, {}], 'an Edge function in middleware-manifest.json')
+    const functions = JSON.parse(readFileSync(new URL('functions-config-manifest.json', server), 'utf8')).functions
+    assert.equal(functions['/_middleware']?.runtime, 'nodejs', JSON.stringify(functions))
+    assert.deepEqual(functions['/_middleware'].matchers.map((m) => m.originalSource), ['/dashboard', '/dashboard/:path*'])
+    // Node loads `wardgate/next` and the addon from node_modules (serverExternalPackages); the
+    // WebAssembly build is not part of the proxy.
+    const proxy = tracedWardgateFiles('middleware.js')
+    assert.ok(proxy.includes('next.mjs') && proxy.some((file) => /^wardgate\.[\w-]+\.node$/.test(file)), proxy.join(', '))
+    assert.ok(!proxy.some((file) => file.startsWith('wasm/') || file === 'edge.mjs'), proxy.join(', '))
+    // The pages import wardgate/next/principal and wardgate/next/return-to: no engine, no next.mjs.
+    assert.deepEqual(tracedWardgateFiles('app/dashboard/page.js'), ['next-principal.mjs', 'package.json'])
+    assert.deepEqual(tracedWardgateFiles('app/sign-in/page.js'), ['next-return-to.mjs', 'package.json'])
+
+    // The `next start` process answers through the proxy and has the addon loaded.
+    const anonymous = await page('/dashboard')
+    assert.equal(anonymous.status, 307)
+    assert.equal(new URL(anonymous.location, WEB_URL).href, `${WEB_URL}/sign-in?returnTo=%2Fdashboard`)
+    if (existsSync('/proc/self/maps')) {
+      const next = stack.processes.find((child) => child.label === 'next')
+      const addons = mappedFiles(next.pid).filter((file) => /\/node_modules\/wardgate\/wardgate\.[\w-]+\.node$/.test(file))
+      assert.equal(addons.length, 1, 'the native addon is not loaded in the next start process')
+    }
+  })
+
   test('users get EdDSA JWTs from Better Auth, with its base URL as issuer and audience', async () => {
     const token = await clients.a.token()
     assert.equal(header(token).alg, 'EdDSA')
@@ -168,7 +227,7 @@ describe('the todo stack', { timeout: 240_000 }, () => {
     assert.equal((await api(a, 'GET', `/todos/${id}`)).body.title, 'edited by the admin')
   })
 
-  test('a banned user is refused by the forbid rule, in FastAPI and in the middleware', async () => {
+  test('a banned user is refused by the forbid rule, in FastAPI and in the proxy', async () => {
     const before = await clients.banned.token()
     assert.equal((await api(before, 'POST', '/todos', { title: 'before the ban' })).status, 201)
     // A ban kept on the user row while the session lives (Better Auth's own ban endpoint
@@ -241,7 +300,7 @@ describe('the todo stack', { timeout: 240_000 }, () => {
     ]
     for (const [returnTo, path] of kept) assert.equal(await destination(returnTo), path, JSON.stringify(returnTo))
 
-    // The whole way: the middleware's redirect, then the sign-in page it names.
+    // The whole way: the proxy's redirect, then the sign-in page it names.
     const anonymous = await page('/dashboard?tab=1')
     assert.equal(anonymous.status, 307)
     const signIn = new URL(anonymous.location, WEB_URL)
@@ -270,7 +329,7 @@ describe('the todo stack', { timeout: 240_000 }, () => {
     }
   })
 
-  test('after a key rotation, new tokens verify in FastAPI, the Node route and the middleware without a restart', async () => {
+  test('after a key rotation, new tokens verify in FastAPI, the Node route and the proxy without a restart', async () => {
     // The previous test made every verifier fetch the key set (for the intruder's kid): a
     // new kid is looked for at most once per cooldown.
     await sleep(COOLDOWN)
@@ -289,7 +348,7 @@ describe('the todo stack', { timeout: 240_000 }, () => {
     assert.ok(self.body.keys.kids.includes(header(first).kid), 'the old key stays listed for its grace period')
   })
 
-  test('an expired token is TOKEN_EXPIRED in FastAPI and the Node route, and redirects in the middleware', async () => {
+  test('an expired token is TOKEN_EXPIRED in FastAPI and the Node route, and redirects in the proxy', async () => {
     const token = await clients.a.token()
     assert.equal((await api(token, 'GET', '/todos')).status, 200)
     const wait = claims(token).exp + LEEWAY + 1 - Date.now() / 1000

@@ -1,7 +1,8 @@
 import { headers } from 'next/headers'
-import { readPrincipal } from 'wardgate/next'
+import { readPrincipal } from 'wardgate/next/principal'
 
-// Protected: the middleware verified the token and forwarded the principal.
+// Protected: the middleware verified the token and forwarded the principal. This page (on
+// Node) imports only wardgate/next/principal, which loads neither the engine nor `next`.
 export default async function Dashboard() {
   const principal = readPrincipal(await headers())
   if (!principal) throw new Error('the middleware did not run on /dashboard')

@@ -1,13 +1,13 @@
 import { headers } from 'next/headers'
-import { requestOrigin, safeReturnTo } from '../../lib/return-to.mjs'
+import { requestOrigin, safeReturnTo } from 'wardgate/next/return-to'
 
 // Where the middleware sends page requests without a valid token. A real app signs the user
 // in here (e.g. with Better Auth), stores the JWT in the `token` cookie and then goes to the
-// return address, which this page decides on the server by the one rule in
-// lib/return-to.mjs: `returnTo` when it is a path on this site, else /dashboard.
+// return address, which this page decides on the server by the package's rule
+// (`safeReturnTo`): `returnTo` when it is a path on this site, else /dashboard.
 export default async function SignIn({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { returnTo } = await searchParams
-  const destination = safeReturnTo(returnTo, requestOrigin(await headers()))
+  const destination = safeReturnTo(returnTo, requestOrigin(await headers()), '/dashboard')
   return (
     <main>
       <h1>Sign in</h1>

@@ -1,13 +1,14 @@
-// Reached only through the middleware, which verified the token and forwarded the
-// principal in x-wardgate-* request headers.
+// Reached only through the proxy (proxy.ts), which verified the token and forwarded the
+// principal in x-wardgate-* request headers. `wardgate/next/principal` only decodes them:
+// this page loads neither the engine nor anything of `next` beyond next/headers.
 import { headers } from 'next/headers'
-import { readPrincipal } from 'wardgate/next'
+import { readPrincipal } from 'wardgate/next/principal'
 
 export const dynamic = 'force-dynamic'
 
 export default async function Dashboard() {
   const principal = readPrincipal(await headers())
-  if (!principal) return <main>No principal: the middleware did not run.</main>
+  if (!principal) return <main>No principal: the proxy did not run.</main>
   return (
     <main>
       <h1>Dashboard</h1>

@@ -1,9 +1,11 @@
 'use client'
 // Email and password sign-in (or sign-up) with Better Auth, then a request to
-// /api/session-token, which sets the `wardgate_token` cookie the middleware reads, then
-// the return address the server chose (page.tsx), checked once more against this origin.
+// /api/session-token, which sets the `wardgate_token` cookie the proxy reads, then the
+// return address the server chose (page.tsx), checked once more against this origin by the
+// same rule (wardgate/next/return-to imports nothing, so it runs in the browser as well).
 import { useState, type FormEvent } from 'react'
-import { safeReturnTo } from '@/lib/return-to.mjs'
+import { safeReturnTo } from 'wardgate/next/return-to'
+import { HOME } from '@/lib/home'
 
 async function post(path: string, body?: object) {
   const response = await fetch(path, {
@@ -33,7 +35,7 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
         await post('/api/auth/sign-in/email', { email, password })
       }
       await post('/api/session-token')
-      window.location.assign(safeReturnTo(form.get('returnTo'), window.location.origin))
+      window.location.assign(safeReturnTo(form.get('returnTo'), window.location.origin, HOME))
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e))
     }

@@ -1,4 +1,4 @@
-import { USER_ID_HEADER } from 'wardgate/next'
+import { USER_ID_HEADER } from 'wardgate/next/principal'
 
 // The middleware's route rule allowed `read` on `admin`: only principals with the role admin
 // get here. The id alone is in its own header (percent-encoded).

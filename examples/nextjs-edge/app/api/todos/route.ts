@@ -1,4 +1,4 @@
-import { readPrincipal } from 'wardgate/next'
+import { readPrincipal } from 'wardgate/next/principal'
 
 // The middleware verified the token and allowed `list` (GET) or `create` (POST) on todos.
 export async function GET(request: Request) {

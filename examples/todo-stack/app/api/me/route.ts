@@ -1,4 +1,4 @@
-// A Node route with the native addon and the same policy as the middleware and FastAPI:
+// A Node route with the native addon and the same policy as the proxy and FastAPI:
 // who the bearer token (or the cookie) says you are, and what the policy lets you do.
 import { join } from 'node:path'
 import { NextResponse, type NextRequest } from 'next/server'

@@ -1,6 +1,6 @@
 // POST: mints a JWT for the Better Auth session of this request (the jwt plugin's
-// /api/auth/token) and keeps it in the `wardgate_token` cookie, which the middleware
-// reads. HttpOnly, SameSite=Lax, and it expires with the token.
+// /api/auth/token) and keeps it in the `wardgate_token` cookie, which the proxy reads.
+// HttpOnly, SameSite=Lax, and it expires with the token.
 import { NextResponse } from 'next/server'
 import { getAuth } from '@/lib/auth'
 

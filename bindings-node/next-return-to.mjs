@@ -1,22 +1,20 @@
-// Where to send the user after signing in: the one rule for return addresses (`returnTo`)
-// in this app, used wherever it follows one.
+// Where to send the user after signing in (`wardgate/next/return-to`, re-exported by
+// `wardgate/next`): the rule for return addresses (`returnTo`), which the proxy's sign-in
+// redirect sets and the sign-in page follows. It imports nothing and needs only `URL`, so
+// it runs the same in a Server Component, a route handler, the proxy and the browser.
 //
 // A return address comes from the query string, so an attacker can write it. Only a path
 // on this site is followed: the value is resolved against the page's origin the way a
 // browser would (`new URL`, which turns `\` into `/` and drops tabs and newlines), the
 // result must have that same origin, and only its path, query and fragment are kept. So
 // `//evil.example`, `/\evil.example`, `/<tab>/evil.example`, `javascript:...` and
-// `https://evil.example` fall back to `/dashboard`, and `http://<this origin>/todos` is kept
-// as `/todos`. A path that the resolution turns into `//host...` (`/.//evil.example`) falls
-// back too: a browser would read it as another host. Empty, missing, repeated and very
-// long values fall back as well.
-//
-// The same file is in examples/todo-stack/lib and examples/nextjs-edge/lib (each example
-// stands alone); examples/todo-stack/test/return-to.test.mjs tests both copies and checks
-// that they are the same.
+// `https://evil.example` fall back, and `http://<this origin>/todos` is kept as `/todos`.
+// A path that the resolution turns into `//host...` (`/.//evil.example`) falls back too: a
+// browser would read it as another host. Empty, missing, repeated (an array) and very long
+// values fall back as well.
 
-/** Where the user goes when there is no usable return address. */
-export const DEFAULT_RETURN_TO = '/dashboard'
+/** Where the user goes when there is no usable return address, unless told otherwise. */
+export const DEFAULT_RETURN_TO = '/'
 
 /** Longer return addresses are not followed. */
 export const MAX_RETURN_TO_LENGTH = 2048
@@ -26,7 +24,7 @@ export const MAX_RETURN_TO_LENGTH = 2048
  *
  * @param {unknown} value the requested return address (a `returnTo` query parameter)
  * @param {string} origin the page's origin, e.g. `http://127.0.0.1:3000`
- * @param {string} [fallback]
+ * @param {string} [fallback] `/` when absent
  * @returns {string}
  */
 export function safeReturnTo(value, origin, fallback = DEFAULT_RETURN_TO) {
