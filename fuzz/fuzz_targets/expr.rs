@@ -3,9 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use serde_json::{json, Map, Value};
 use wardgate::expr::{Expr, Scope};
 use wardgate::Principal;
-use serde_json::{json, Map, Value};
 
 fn object(value: Value) -> Map<String, Value> {
     match value {

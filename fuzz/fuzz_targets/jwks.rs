@@ -5,8 +5,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use wardgate::{Engine, KeyNeed, KeyResponse};
 use serde_json::{json, Value};
+use wardgate::{Engine, KeyNeed, KeyResponse};
 
 /// A token header naming `ed-1`, for key selection (its signature never verifies).
 const TOKEN: &str = "eyJhbGciOiJFZERTQSIsImtpZCI6ImVkLTEifQ.eyJzdWIiOiJ1MSJ9.c2ln";
@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let before = engine.key_status();
-    let _ = engine.verify_cached(TOKEN, 1_764_000_000);
+    let _ = engine.verify(TOKEN, wardgate::Options::at(1_764_000_000).keys(wardgate::KeyAccess::Cached));
     let _ = engine.key_events();
     // A second, refused response keeps what the first one brought.
     if let KeyNeed::Fetch(ticket) = engine.key_need(TOKEN) {

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wardgate::{Engine, Principal, Request};
 use serde_json::json;
+use wardgate::{Engine, Principal, Request};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -19,7 +19,10 @@ fuzz_target!(|data: &[u8]| {
     let request = Request::new("read", json!({"type": "todo", "owner_id": "u1", "tags": ["a"]}))
         .with_context(json!({"ip": "::1"}));
     let _ = engine.authorize(&principal, &request);
-    let _ = engine.verify_cached("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln", 1_764_000_000);
+    let _ = engine.verify(
+        "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2ln",
+        wardgate::Options::at(1_764_000_000).keys(wardgate::KeyAccess::Cached),
+    );
     let _ = engine.key_status();
     let _ = engine.cache_status();
 });

@@ -5,8 +5,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use wardgate::{Engine, Request};
 use serde_json::json;
+use wardgate::{Engine, Request};
 
 /// An EdDSA engine (the test key `ed-1` of tests/keys) with the four ownership rules, and
 /// an HS256 engine with the test secret.
@@ -38,9 +38,13 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!principal.id.is_empty(), "a verified principal has an id");
                 let _ = engine.authorize(&principal, &request);
             }
-            let _ = engine.verify_authorization(text, now);
+            let _ = engine.verify(wardgate::Credential::Authorization(text), now);
             let _ = engine.check(text, &request, now);
-            let _ = engine.verify_outcome(text, now);
+            let _ = wardgate::ffi::settled(wardgate::ffi::verify(
+                &engine,
+                wardgate::Credential::Token(text),
+                wardgate::Options::at(now),
+            ));
         }
     }
 });

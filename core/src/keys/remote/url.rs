@@ -2,8 +2,8 @@
 
 mod canonical;
 
-use crate::policy::fields::Fields;
 use crate::error::ConfigError;
+use crate::policy::fields::Fields;
 
 /// The `refresh` settings, with their defaults.
 const REFRESH: [(&str, u64); 4] = [("max_age", 600), ("cooldown", 30), ("timeout", 5), ("stale_for", 86_400)];
@@ -139,7 +139,7 @@ mod tests {
     fn refresh_values_are_checked_with_paths() {
         let url = "https://a.example/jwks";
         let err = |refresh: Value| config(json!({"jwks_url": url, "refresh": refresh})).unwrap_err();
-        assert_eq!(err(json!({"maxage": 1})), "keys.refresh.maxage: unknown field");
+        assert_eq!(err(json!({"maxage": 1})), "keys.refresh.maxage: unknown field (did you mean `max_age`?)");
         assert!(err(json!({"timeout": 0})).starts_with("keys.refresh.timeout: must be at least 1"));
         assert!(err(json!({"timeout": 61})).starts_with("keys.refresh.timeout: must be at most 60"));
         assert!(err(json!({"cooldown": -1})).starts_with("keys.refresh.cooldown: must be a non-negative"));
