@@ -1,13 +1,21 @@
 //! `Principal` and `Decision`: immutable Python views of the core's values.
 
+use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyIterator, PyList, PyString, PyTuple};
 
 use crate::convert;
 use crate::errors;
 
+/// The keys of a principal read as a mapping, in the order of `to_dict`.
+const KEYS: [&str; 4] = ["id", "roles", "tenant", "claims"];
+
 /// Who a verified token speaks for.
-#[pyclass(frozen, eq, module = "wardgate", name = "Principal")]
+///
+/// Also a read-only mapping of `KEYS` (as `to_dict` gives them), so that `dict(principal)`,
+/// `{**principal}` and FastAPI's `jsonable_encoder` (which calls `dict()` on objects it does
+/// not know) serialise it; `wardgate/__init__.py` registers it as a `collections.abc.Mapping`.
+#[pyclass(frozen, eq, mapping, module = "wardgate", name = "Principal")]
 #[derive(PartialEq)]
 pub struct Principal {
     pub inner: wardgate::Principal,
@@ -72,11 +80,60 @@ impl Principal {
 
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
-        dict.set_item("id", &self.inner.id)?;
-        dict.set_item("roles", self.roles(py)?.to_list())?;
-        dict.set_item("tenant", self.tenant())?;
-        dict.set_item("claims", self.claims(py)?)?;
+        for key in KEYS {
+            dict.set_item(key, self.value(py, key)?)?;
+        }
         Ok(dict)
+    }
+
+    fn __len__(&self) -> usize {
+        KEYS.len()
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyIterator>> {
+        PyTuple::new(py, KEYS)?.try_iter()
+    }
+
+    fn __contains__(&self, key: &Bound<'_, PyAny>) -> bool {
+        Self::key_of(key).is_some()
+    }
+
+    /// `principal["claims"]` is `principal.to_dict()["claims"]` (a new `dict`, and `"roles"` a
+    /// new `list`, on every access); any other key is a `KeyError`.
+    fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        match Self::key_of(key) {
+            Some(name) => self.value(py, name),
+            None => Err(PyKeyError::new_err(key.clone().unbind())),
+        }
+    }
+
+    #[pyo3(signature = (key, default = None, /))]
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyAny>,
+        default: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match Self::key_of(key) {
+            Some(name) => self.value(py, name),
+            None => Ok(default.unwrap_or_else(|| py.None().into_bound(py))),
+        }
+    }
+
+    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let dict = PyDict::new(py);
+        for key in KEYS {
+            dict.set_item(key, py.None())?;
+        }
+        dict.call_method0("keys")
+    }
+
+    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.to_dict(py)?.call_method0("values")
+    }
+
+    fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.to_dict(py)?.call_method0("items")
     }
 
     /// Shows the mapped fields, never the claims.
@@ -84,6 +141,25 @@ impl Principal {
         let id = self.inner.id.as_str().into_pyobject(py)?.repr()?;
         let tenant = self.tenant().into_pyobject(py)?.repr()?;
         Ok(format!("Principal(id={id}, roles={}, tenant={tenant})", self.roles(py)?.repr()?))
+    }
+}
+
+impl Principal {
+    /// The name in `KEYS` that `key` equals, if any (a key of another type is none of them).
+    fn key_of(key: &Bound<'_, PyAny>) -> Option<&'static str> {
+        let key = key.cast::<PyString>().ok()?.to_cow().ok()?;
+        KEYS.into_iter().find(|name| *name == key)
+    }
+
+    /// The value of one of `KEYS`, as `to_dict` gives it.
+    fn value<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+        match key {
+            "id" => Ok(PyString::new(py, &self.inner.id).into_any()),
+            "roles" => Ok(PyList::new(py, &self.inner.roles)?.into_any()),
+            "tenant" => Ok(self.tenant().into_pyobject(py)?.into_any()),
+            "claims" => Ok(self.claims(py)?.into_any()),
+            _ => Err(PyKeyError::new_err(key.to_owned())),
+        }
     }
 }
 

@@ -35,6 +35,7 @@ def rebuilt(principal: Principal) -> List[Principal]:
     return [
         Principal(principal.id, principal.roles, principal.tenant, principal.claims),
         Principal(**principal.to_dict()),
+        Principal(**principal),
         Principal(principal.id, list(principal.roles), principal.tenant, json.loads(json.dumps(principal.claims))),
     ]
 
@@ -273,6 +274,37 @@ def test_roles_take_any_iterable_of_str() -> None:
     assert Principal("u1", None).roles == ()
     with pytest.raises(TypeError, match=r"^roles\[1\] must be a str, not bytes$"):
         Principal("u1", ["a", b"b"])  # type: ignore[list-item]
+
+
+# Principal as a read-only mapping --------------------------------------------------------
+
+def test_a_principal_is_a_read_only_mapping_of_its_dict(signer: Signer) -> None:
+    from collections.abc import Mapping
+
+    engine = Engine({"token": {"algorithms": ["EdDSA"]}, "keys": {"jwks": {"keys": [signer.jwk]}}})
+    p = engine.verify(sign_raw(signer, '"big":9007199254740993,"u":18446744073709551615,'
+                                       '"n":-9223372036854775808,"huge":18446744073709551616'), now=NOW)
+    expected = p.to_dict()
+    assert isinstance(p, Mapping) and len(p) == 4 and bool(p)
+    assert list(p) == list(p.keys()) == ["id", "roles", "tenant", "claims"]
+    assert dict(p) == {**p} == dict(p.items()) == expected
+    assert list(p.values()) == list(expected.values())
+    assert p["id"] == p.get("id") == "user_1" and p["roles"] == ["user"] and p["tenant"] is None
+    claims = p["claims"]
+    assert (claims["big"], claims["u"], claims["n"]) == (9007199254740993, 2**64 - 1, -(2**63))
+    assert isinstance(claims["huge"], float)  # beyond 64 bits the core holds a double
+    assert "claims" in p and "sub" not in p and 1 not in p
+    assert p.get("sub") is None and p.get("sub", 0) == 0 and p.get(1, "x") == "x"
+    for key in ("sub", 1, None):
+        with pytest.raises(KeyError):
+            p[key]  # type: ignore[index]
+    # Values are copies: changing them changes nothing in the principal.
+    p["claims"]["big"] = 0
+    p["roles"].append("admin")
+    assert p.to_dict() == expected and not p.has_role("admin")
+    with pytest.raises(TypeError):
+        p["id"] = "other"  # type: ignore[index]
+    assert Principal(**p) == p
 
 
 def test_the_conformance_runner_refuses_one_str_for_its_list_of_paths(tmp_path: Path) -> None:

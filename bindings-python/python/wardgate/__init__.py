@@ -18,6 +18,8 @@ FastAPI integration: :mod:`wardgate.fastapi` (``pip install wardgate[fastapi]``)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .errors import (
     AuthError,
     ConfigError,
@@ -29,6 +31,10 @@ from .errors import (
 )
 from ._status import CacheStatus, KeyStatus
 from ._wardgate import Decision, Engine, Principal, __version__
+
+# A principal is a read-only mapping of "id", "roles", "tenant" and "claims" (see
+# Principal.to_dict), so `dict(principal)` and FastAPI's `jsonable_encoder` serialise it.
+Mapping.register(Principal)
 
 __all__ = [
     "AuthError",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from os import PathLike
-from typing import Any, Coroutine, Dict, Iterable, List, Optional, Tuple, Union, final
+from typing import Any, Coroutine, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union, final
 
 from wardgate._status import CacheStatus, KeyStatus
 
@@ -14,8 +14,13 @@ _Now = Union[None, int, float, datetime]
 __version__: str
 
 @final
-class Principal:
-    """Who a verified token speaks for. Immutable; equal when all fields are."""
+class Principal(Mapping[str, Any]):
+    """Who a verified token speaks for. Immutable; equal when all fields are.
+
+    Also a read-only mapping of ``"id"``, ``"roles"``, ``"tenant"`` and ``"claims"`` with
+    the values of :meth:`to_dict`, so ``dict(principal)`` and ``{**principal}`` give that
+    ``dict`` and a FastAPI route can return the principal as it is.
+    """
 
     def __new__(
         cls,
@@ -45,7 +50,15 @@ class Principal:
     def has_role(self, role: str) -> bool:
         """Whether ``role`` is one of the principal's roles."""
     def to_dict(self) -> Dict[str, Any]:
-        """``{"id", "roles", "tenant", "claims"}``."""
+        """``{"id", "roles", "tenant", "claims"}``: the roles as a ``list``, the claims as
+        a new ``dict`` (integers within 64 bits stay exact ``int``)."""
+    def __getitem__(self, key: str, /) -> Any:
+        """``principal.to_dict()[key]``; a ``KeyError`` for any other key."""
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def __contains__(self, key: object, /) -> bool: ...
+    def get(self, key: str, default: Any = None, /) -> Any:
+        """``principal[key]``, or ``default`` for any other key."""
     def __eq__(self, other: object, /) -> bool: ...
 
 @final

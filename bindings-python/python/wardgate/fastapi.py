@@ -7,11 +7,11 @@
     from wardgate.fastapi import Guard
 
     app = FastAPI()
-    guard = Guard(Engine.from_file("policy.json"), app=app)   # app=: installs the error handler
+    guard = Guard(Engine.from_file("policy.json"), app=app)   # app=: also answers AuthError raised elsewhere
 
     @app.get("/me")
     def me(principal: Principal = Depends(guard.principal)):
-        return principal.to_dict()
+        return principal        # {"id", "roles", "tenant", "claims"}
 
     @app.post("/todos")
     def create(principal: Principal = Depends(guard.require("create", "todo"))): ...
@@ -22,30 +22,58 @@
         guard.authorize(principal, "read", {"type": "todo", "owner_id": row.owner_id})  # 403 when denied
         ...
 
-Every refusal is a :class:`wardgate.AuthError`; the handler that
-:func:`install_exception_handler` (or ``Guard(..., app=app)``) installs turns it into
-a JSON response ``{"detail", "code", "status", "reason"}`` with its status. A 401
-carries ``WWW-Authenticate: Bearer`` when no token was sent and
-``Bearer error="invalid_token"`` otherwise (RFC 6750); a 503 (``KEYS_UNAVAILABLE``: the
-keys of ``keys.jwks_url`` cannot be fetched) carries ``Retry-After``. The dependencies
-verify with the engine's coroutines, so a key fetch never blocks the event loop, and
-declare an HTTP bearer security scheme, so the OpenAPI schema and ``/docs`` show it the
-way ``fastapi.security.HTTPBearer`` does.
+Every refusal is a :class:`wardgate.AuthError`, answered as a JSON response
+``{"detail", "code", "status", "reason"}`` with its status. A 401 carries
+``WWW-Authenticate: Bearer`` when no token was sent and ``Bearer error="invalid_token"``
+otherwise (RFC 6750); a 503 (``KEYS_UNAVAILABLE``: the keys of ``keys.jwks_url`` cannot be
+fetched) carries ``Retry-After``.
+
+What the guard raises (its dependencies, :meth:`Guard.authorize`) is also a
+``fastapi.HTTPException`` (:class:`HTTPAuthError`) with that status and those headers, and
+the guard's dependencies make the app that serves the request answer :class:`wardgate.AuthError`
+with the handler of :func:`install_exception_handler` when it has none: with or without
+``Guard(..., app=app)``, a refusal is never a 500. ``app=`` (or
+:func:`install_exception_handler`) is still worth passing: it also answers the errors of
+``engine.verify(...)`` or ``decision.raise_if_denied()`` called in a route, and installs the
+handler before the first request.
+
+The dependencies verify with the engine's coroutines, so a key fetch never blocks the event
+loop, and declare an HTTP bearer security scheme, so the OpenAPI schema and ``/docs`` show it
+the way ``fastapi.security.HTTPBearer`` does.
 """
 
 # No `from __future__ import annotations` here: FastAPI reads these annotations at run
 # time, and on Python 3.9 it cannot resolve string annotations of a callable object.
-from typing import Any, Callable, Dict, Optional, Union
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Type, Union
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.responses import JSONResponse
 from fastapi.security.base import SecurityBase
 from pydantic import BaseModel
+from starlette.middleware.exceptions import ExceptionMiddleware
 
-from . import AuthError, Decision, Engine, Principal
+from . import (
+    AuthError,
+    Decision,
+    Engine,
+    InsufficientPermissions,
+    KeysUnavailable,
+    Principal,
+    TokenExpired,
+    TokenInvalid,
+    TokenMissing,
+)
 
-__all__ = ["RESPONSES", "RETRY_AFTER", "ErrorBody", "Guard", "auth_error_response", "install_exception_handler"]
+__all__ = [
+    "RESPONSES",
+    "RETRY_AFTER",
+    "ErrorBody",
+    "Guard",
+    "HTTPAuthError",
+    "auth_error_response",
+    "install_exception_handler",
+]
 
 
 class ErrorBody(BaseModel):
@@ -73,6 +101,105 @@ RESPONSES: Dict[Union[int, str], Dict[str, Any]] = {
 RETRY_AFTER = 5
 
 
+def _headers(code: str, status: int) -> Dict[str, str]:
+    """The headers of the response to a refusal: ``WWW-Authenticate`` on a 401 (RFC 6750),
+    ``Retry-After`` on a 503 (``KEYS_UNAVAILABLE``)."""
+    if status == 401:
+        return {"WWW-Authenticate": "Bearer" if code == "TOKEN_MISSING" else 'Bearer error="invalid_token"'}
+    if code == "KEYS_UNAVAILABLE":
+        return {"Retry-After": str(RETRY_AFTER)}
+    return {}
+
+
+class HTTPAuthError(AuthError, HTTPException):
+    """A :class:`wardgate.AuthError` that is also a ``fastapi.HTTPException``: what the
+    guard raises, so that FastAPI answers it with its status and headers even in an app
+    without the handler of :func:`install_exception_handler`.
+
+    Each refusal is an instance of the subclass for its code, which is also that code's
+    class: ``except TokenExpired`` and ``except AuthError`` catch them. With the handler
+    (which :class:`Guard` installs), the body is ``{"detail", "code", "status", "reason"}``;
+    an app whose ``starlette.exception_handlers`` cannot be reached (an old Starlette) answers
+    with FastAPI's own ``{"detail"}`` body, with the same status and headers.
+    """
+
+    def __init__(self, detail: str, code: str, status: int, reason: str) -> None:
+        # Not AuthError.__init__: its super() call would reach HTTPException's.
+        HTTPException.__init__(self, status_code=status, detail=detail, headers=_headers(code, status) or None)
+        self.args = (detail, code, status, reason)
+        self.detail = detail
+        self.code = code
+        self.status = status
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return Exception.__repr__(self)
+
+
+class HTTPTokenMissing(TokenMissing, HTTPAuthError):
+    """:class:`wardgate.TokenMissing` as a ``fastapi.HTTPException`` (401)."""
+
+
+class HTTPTokenExpired(TokenExpired, HTTPAuthError):
+    """:class:`wardgate.TokenExpired` as a ``fastapi.HTTPException`` (401)."""
+
+
+class HTTPTokenInvalid(TokenInvalid, HTTPAuthError):
+    """:class:`wardgate.TokenInvalid` as a ``fastapi.HTTPException`` (401)."""
+
+
+class HTTPInsufficientPermissions(InsufficientPermissions, HTTPAuthError):
+    """:class:`wardgate.InsufficientPermissions` as a ``fastapi.HTTPException`` (403)."""
+
+
+class HTTPKeysUnavailable(KeysUnavailable, HTTPAuthError):
+    """:class:`wardgate.KeysUnavailable` as a ``fastapi.HTTPException`` (503)."""
+
+
+_HTTP_CLASSES: Dict[str, Type[HTTPAuthError]] = {
+    "TOKEN_MISSING": HTTPTokenMissing,
+    "TOKEN_EXPIRED": HTTPTokenExpired,
+    "TOKEN_INVALID": HTTPTokenInvalid,
+    "INSUFFICIENT_PERMISSIONS": HTTPInsufficientPermissions,
+    "KEYS_UNAVAILABLE": HTTPKeysUnavailable,
+}
+
+
+def _as_http(error: AuthError) -> HTTPAuthError:
+    """``error`` as the :class:`HTTPAuthError` of its code."""
+    if isinstance(error, HTTPAuthError):
+        return error
+    cls = _HTTP_CLASSES.get(error.code, HTTPAuthError)
+    return cls(error.detail, error.code, error.status, error.reason)
+
+
+def _answer_auth_errors(request: Request) -> None:
+    """Makes the app serving ``request`` answer :class:`wardgate.AuthError` with
+    :func:`auth_error_response` when it has no handler for it (a ``Guard`` made without
+    ``app=``), so the body is the same with or without ``app=``.
+
+    Starlette looks handlers up, when an exception reaches it, in the table of its exception
+    middleware (the app's handlers, copied when the app's middleware stack was built), which
+    Starlette 0.28 and later also put in ``scope["starlette.exception_handlers"]``; before,
+    the middleware is found down the app's stack. When neither can be reached, the guard's
+    errors are still ``HTTPException`` s: FastAPI answers them with their status and headers."""
+    tables = request.scope.get("starlette.exception_handlers")
+    if isinstance(tables, tuple) and tables and isinstance(tables[0], dict):
+        tables[0].setdefault(AuthError, _handle)
+        return
+    app = request.scope.get("app")
+    handlers = getattr(app, "exception_handlers", None)
+    if not isinstance(handlers, dict) or AuthError in handlers:
+        return
+    layer = getattr(app, "middleware_stack", None)
+    for _ in range(64):
+        if isinstance(layer, ExceptionMiddleware):
+            layer.add_exception_handler(AuthError, _handle)
+            handlers[AuthError] = _handle  # as a rebuilt stack would have it; later requests stop above
+            return
+        layer = getattr(layer, "app", None)
+
+
 class BearerHeader(SecurityBase):
     """The ``Authorization`` header as an HTTP bearer security scheme.
 
@@ -85,6 +212,7 @@ class BearerHeader(SecurityBase):
         self.scheme_name = scheme_name
 
     async def __call__(self, request: Request) -> Optional[str]:
+        _answer_auth_errors(request)
         return request.headers.get("Authorization")
 
 
@@ -98,7 +226,16 @@ class Guard:
     - ``guard.authorize(principal, action, resource)``: the check on a loaded row; raises
       :class:`wardgate.InsufficientPermissions` (403) when denied.
     - ``guard.allows(principal, action, resource)``: the same question, answered with a bool.
+
+    What they raise is an :class:`HTTPAuthError`, answered as ``{"detail", "code",
+    "status", "reason"}`` with or without ``app=``; ``app=`` installs the handler
+    (:func:`install_exception_handler`) for the other ``AuthError`` s of the app too.
     """
+
+    #: The dependency that gives the verified principal.
+    principal: Callable[..., Awaitable[Principal]]
+    #: The dependency that gives the verified principal, or ``None`` without a bearer token.
+    optional_principal: Callable[..., Awaitable[Optional[Principal]]]
 
     def __init__(
         self,
@@ -117,15 +254,18 @@ class Guard:
         if app is not None:
             install_exception_handler(app)
 
-    def _principal_dependency(self) -> Callable[..., Any]:
+    def _principal_dependency(self) -> Callable[..., Awaitable[Principal]]:
         scheme = self.scheme
 
         async def principal(authorization: Optional[str] = Depends(scheme)) -> Principal:
-            return await self.engine.averify_authorization(authorization)
+            try:
+                return await self.engine.averify_authorization(authorization)
+            except AuthError as e:
+                raise _as_http(e) from None
 
         return principal
 
-    def _optional_principal_dependency(self) -> Callable[..., Any]:
+    def _optional_principal_dependency(self) -> Callable[..., Awaitable[Optional[Principal]]]:
         scheme = self.scheme
 
         async def optional_principal(authorization: Optional[str] = Depends(scheme)) -> Optional[Principal]:
@@ -134,11 +274,11 @@ class Guard:
             except AuthError as e:
                 if e.code == "TOKEN_MISSING":
                     return None
-                raise
+                raise _as_http(e) from None
 
         return optional_principal
 
-    def require(self, action: str, resource_type: str) -> Callable[..., Any]:
+    def require(self, action: str, resource_type: str) -> Callable[..., Awaitable[Principal]]:
         """A dependency that gives the principal once the policy allows ``action`` on
         ``{"type": resource_type}``.
 
@@ -174,20 +314,20 @@ class Guard:
         context: Optional[Dict[str, Any]] = None,
     ) -> Decision:
         """Decides ``action`` on ``resource``; raises :class:`wardgate.InsufficientPermissions`
-        (a 403 response) when the policy denies it, and returns the decision otherwise."""
+        (an :class:`HTTPAuthError`, a 403 response) when the policy denies it, and returns
+        the decision otherwise."""
         decision = self.engine.authorize(principal, action, resource, context)
-        decision.raise_if_denied()
+        try:
+            decision.raise_if_denied()
+        except AuthError as e:
+            raise _as_http(e) from None
         return decision
 
 
 def auth_error_response(error: AuthError) -> JSONResponse:
     """The JSON response for ``error``, with ``WWW-Authenticate`` on a 401 and
     ``Retry-After`` on a 503 (``KEYS_UNAVAILABLE``)."""
-    headers = {}
-    if error.status == 401:
-        headers["WWW-Authenticate"] = "Bearer" if error.code == "TOKEN_MISSING" else 'Bearer error="invalid_token"'
-    elif error.code == "KEYS_UNAVAILABLE":
-        headers["Retry-After"] = str(RETRY_AFTER)
+    headers: Mapping[str, str] = _headers(error.code, error.status)
     return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
 
 
