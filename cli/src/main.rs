@@ -1,27 +1,210 @@
 //! `wardgate`: verify tokens, decide requests, check policies and run conformance
-//! vectors from the command line. Run `wardgate help` for usage.
+//! vectors from the command line. `wardgate --help` and `wardgate COMMAND --help` print
+//! usage; [`Exit`] lists the exit statuses.
 
 use std::io::{Read as _, Write as _};
 use std::process::ExitCode;
 
-use wardgate::{Engine, Request, UnixTime};
 use serde_json::Value;
+use wardgate::{AuthError, ConfigError, Credential, Decision, Engine, Principal, Request, UnixTime};
 
 mod conformance;
 
-const USAGE: &str = "\
-usage:
-  wardgate verify --policy FILE [--now UNIX] TOKEN|-
-  wardgate authorize --policy FILE --action ACTION --resource JSON [--context JSON] [--now UNIX] TOKEN|-
-  wardgate check FILE
-  wardgate conformance FILE...
+/// The exit status of every command:
+///
+/// | status | meaning |
+/// |--------|---------|
+/// | 0 | success: the token is verified, the request allowed, the policy valid (warnings or not), every conformance vector passed; also `--help` and `--version` |
+/// | 1 | a refused token or a denied request; a conformance vector that failed (a vector file that cannot be read counts as one) |
+/// | 2 | the policy does not load (a `ConfigError`: not JSON, or not a valid policy document), or a usage error |
+/// | 3 | I/O: the policy file or the token on stdin cannot be read, or stdout cannot be written |
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    Success = 0,
+    Refused = 1,
+    Invalid = 2,
+    Io = 3,
+}
 
-TOKEN may be a bare token or a whole `Bearer ...` Authorization value; `-` reads it from stdin.
-Exit status: 0 verified / allowed / valid / all passed; 1 refused, denied, invalid or failed; 2 usage.";
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit as u8)
+    }
+}
 
-/// Options common to `verify` and `authorize`.
+/// The exit statuses, as `--help` shows them.
+const EXIT_STATUS: &str = "\
+exit status:
+  0  verified, allowed, a valid policy, every vector passed; --help, --version
+  1  a refused token or a denied request; a failed conformance vector
+  2  the policy does not load (not JSON, or not a valid policy), or a usage error
+  3  the policy file or stdin cannot be read, or stdout cannot be written";
+
+/// One command: its usage line, the options it takes (each with a value), its help and
+/// what runs it.
+struct Command {
+    name: &'static str,
+    synopsis: &'static str,
+    options: &'static [&'static str],
+    help: &'static str,
+    run: fn(Args) -> Result<Exit, Stop>,
+}
+
+const VERIFY: Command = Command {
+    name: "verify",
+    run: cmd_verify,
+    synopsis: "--policy FILE [--now UNIX] TOKEN|-",
+    options: &["--policy", "--now"],
+    help: "\
+Verifies TOKEN with the policy in FILE and prints the principal, or the error, as JSON.
+
+  --policy FILE  the policy document (JSON)
+  --now UNIX     the time the token's claims are checked against, in Unix seconds
+                 (default: the clock)
+  TOKEN          a bare token or a whole `Bearer ...` Authorization value; `-` reads it
+                 from stdin
+
+exit status: 0 verified; 1 refused; 2 the policy does not load, or a usage error;
+3 the policy file or stdin cannot be read, or stdout cannot be written.",
+};
+
+const AUTHORIZE: Command = Command {
+    name: "authorize",
+    run: cmd_authorize,
+    synopsis: "--policy FILE --action ACTION --resource JSON [--context JSON] [--now UNIX] TOKEN|-",
+    options: &["--policy", "--action", "--resource", "--context", "--now"],
+    help: "\
+Verifies TOKEN with the policy in FILE, decides whether its principal may do ACTION to the
+resource, and prints the decision (or the token's error) as JSON.
+
+  --policy FILE    the policy document (JSON)
+  --action ACTION  the action, e.g. read
+  --resource JSON  the resource, a JSON object, e.g. '{\"type\":\"todo\",\"owner_id\":\"u1\"}'
+  --context JSON   the request's context, a JSON object (default: {})
+  --now UNIX       the time the token's claims are checked against, in Unix seconds
+                   (default: the clock)
+  TOKEN            a bare token or a whole `Bearer ...` Authorization value; `-` reads it
+                   from stdin
+
+exit status: 0 allowed; 1 the token is refused or the request denied; 2 the policy does
+not load, or a usage error; 3 the policy file or stdin cannot be read, or stdout cannot be
+written.",
+};
+
+const CHECK: Command = Command {
+    name: "check",
+    run: cmd_check,
+    synopsis: "FILE",
+    options: &[],
+    help: "\
+Checks the policy in FILE: prints every problem with its path or column, and warnings
+(rules that can never apply, forbid rules that read an attribute without a `has` guard,
+algorithms with no key).
+
+  FILE  the policy document (JSON)
+
+exit status: 0 a valid policy (warnings or not); 2 the policy does not load, or a usage
+error; 3 FILE cannot be read, or stdout cannot be written.",
+};
+
+const CONFORMANCE: Command = Command {
+    name: "conformance",
+    run: cmd_conformance,
+    synopsis: "FILE...",
+    options: &[],
+    help: "\
+Runs the conformance vector files: prints a FAIL line per vector that does not behave as
+expected (and per file that cannot be read), then `N passed, N failed`.
+
+  FILE...  vector files: each a policy, a clock, a credential, maybe a request, and what
+           is expected (docs/vectors.md)
+
+exit status: 0 every vector passed; 1 a vector failed, or a file cannot be read; 2 a usage
+error; 3 stdout cannot be written.",
+};
+
+const COMMANDS: [&Command; 4] = [&VERIFY, &AUTHORIZE, &CHECK, &CONFORMANCE];
+
+/// `wardgate --help`.
+fn usage_text() -> String {
+    let mut text = String::from(
+        "wardgate: verify tokens, decide requests, check policies and run conformance vectors.\n\nusage:\n",
+    );
+    for command in COMMANDS {
+        text += &format!("  wardgate {} {}\n", command.name, command.synopsis);
+    }
+    text += "  wardgate COMMAND --help | wardgate help [COMMAND] | wardgate --version\n\n";
+    text += "TOKEN may be a bare token or a whole `Bearer ...` Authorization value; `-` reads it from stdin.\n\n";
+    text + EXIT_STATUS
+}
+
+/// `wardgate COMMAND --help`.
+fn help_text(command: &Command) -> String {
+    format!("usage: wardgate {} {}\n\n{}", command.name, command.synopsis, command.help)
+}
+
+// ---------------------------------------------------------------------------------------
+// Every call from the commands into the `wardgate` crate (the conformance runner has its own).
+
+/// Loads a policy document given as JSON text.
+fn load(text: &str) -> Result<Engine, ConfigError> {
+    Engine::from_json(text)
+}
+
+/// Every problem of a policy document given as JSON text, or the engine.
+fn validate(text: &str) -> Result<Engine, Vec<ConfigError>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(doc) => Engine::validate(&doc),
+        // Not JSON: the engine's own message, with the line and column.
+        Err(_) => load(text).map_err(|e| vec![e]),
+    }
+}
+
+/// The warnings of a loaded policy, each as `path: message`.
+fn warnings(engine: &Engine) -> Vec<String> {
+    engine.warnings().into_iter().map(|w| format!("{}: {}", w.path, w.message)).collect()
+}
+
+/// Verifies a bare token or a `Bearer` value at `now` (default: the clock). What the key
+/// cache reports on the way (fetches, failures) goes to stderr.
+fn verify(engine: &Engine, credential: &str, now: Option<f64>) -> Result<Principal, AuthError> {
+    let now = now.map_or_else(UnixTime::now, UnixTime::from_secs_f64);
+    let result = engine.verify(Credential::either(credential), now);
+    for event in engine.key_events() {
+        eprintln!("wardgate: {}: {}", event.level.as_str(), event.message);
+    }
+    result
+}
+
+/// Decides one request; `.0` is whether it is allowed.
+fn authorize(
+    engine: &Engine,
+    principal: &Principal,
+    action: String,
+    resource: Value,
+    context: Value,
+) -> (bool, Decision) {
+    let decision = engine.authorize(principal, &Request::new(action, resource).with_context(context));
+    (decision.allowed, decision)
+}
+
+// ---------------------------------------------------------------------------------------
+// Arguments, input and output.
+
+/// Why a command stops before its result.
+enum Stop {
+    /// A usage error: the problem goes to stderr with the command's usage (or the
+    /// whole usage when `None`).
+    Usage(Option<&'static Command>, String),
+    /// Something cannot be read or written: the problem goes to stderr.
+    Io(String),
+    /// The policy does not load: already reported on stdout.
+    Invalid,
+}
+
+/// The options and arguments of one command.
 #[derive(Default)]
-struct Options {
+struct Args {
     policy: Option<String>,
     now: Option<f64>,
     action: Option<String>,
@@ -30,162 +213,155 @@ struct Options {
     positional: Vec<String>,
 }
 
-fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut o = Options::default();
+/// `None` when `--help` (or `-h`) is asked for.
+fn parse_args(command: &'static Command, args: &[String]) -> Result<Option<Args>, Stop> {
+    let usage = |problem: String| Stop::Usage(Some(command), problem);
+    let mut o = Args::default();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
-        match arg.as_str() {
-            "--policy" => o.policy = Some(value("--policy")?),
+        let arg = arg.as_str();
+        if arg == "--help" || arg == "-h" {
+            return Ok(None);
+        }
+        if !arg.starts_with("--") {
+            o.positional.push(arg.to_owned());
+            continue;
+        }
+        if !command.options.contains(&arg) {
+            return Err(usage(format!("unknown option {}", shown(arg))));
+        }
+        let value = it.next().cloned().ok_or_else(|| usage(format!("{arg} needs a value")))?;
+        match arg {
+            "--policy" => o.policy = Some(value),
             "--now" => {
-                let text = value("--now")?;
-                o.now = Some(
-                    text.parse::<f64>()
-                        .ok()
-                        .filter(|n| n.is_finite())
-                        .ok_or_else(|| format!("--now must be Unix seconds, not {}", shown(&text)))?,
-                );
+                let now = value.parse::<f64>().ok().filter(|n| n.is_finite());
+                o.now = Some(now.ok_or_else(|| usage(format!("--now must be Unix seconds, not {}", shown(&value))))?);
             }
-            "--action" => o.action = Some(value("--action")?),
-            "--resource" => o.resource = Some(value("--resource")?),
-            "--context" => o.context = Some(value("--context")?),
-            flag if flag.starts_with("--") => return Err(format!("unknown option {}", shown(flag))),
-            _ => o.positional.push(arg.clone()),
+            "--action" => o.action = Some(value),
+            "--resource" => o.resource = Some(value),
+            _ => o.context = Some(value),
         }
     }
-    Ok(o)
+    Ok(Some(o))
+}
+
+/// Writes `text` and a newline on stdout.
+fn print(text: &str) -> Result<(), Stop> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{text}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Stop::Io(format!("cannot write to stdout: {e}")))
 }
 
 /// Prints JSON on stdout.
-fn print_json(value: &impl serde::Serialize) {
-    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
-    let _ = writeln!(std::io::stdout(), "{text}");
+fn print_json(value: &impl serde::Serialize) -> Result<(), Stop> {
+    print(&serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into()))
 }
 
-fn read_token(arg: &str) -> Result<String, String> {
-    if arg != "-" {
-        return Ok(arg.to_owned());
-    }
-    let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).map_err(|e| format!("cannot read the token from stdin: {e}"))?;
-    Ok(text.trim().to_owned())
-}
-
-fn engine_of(o: &Options) -> Result<Engine, ExitCode> {
-    let Some(path) = &o.policy else {
-        eprintln!("--policy FILE is required\n\n{USAGE}");
-        return Err(ExitCode::from(2));
-    };
-    Engine::from_file(path).map_err(|e| {
-        print_json(&e);
-        ExitCode::from(1)
+/// The policy named by `--policy`, loaded (a policy that does not load is printed as JSON).
+fn engine_of(command: &'static Command, o: &Args) -> Result<Engine, Stop> {
+    let path = o.policy.as_deref().ok_or_else(|| Stop::Usage(Some(command), "--policy FILE is required".into()))?;
+    load(&read_file(path)?).or_else(|e| {
+        print_json(&e)?;
+        Err(Stop::Invalid)
     })
 }
 
-fn one_token(o: &Options) -> Result<String, ExitCode> {
+fn read_file(path: &str) -> Result<String, Stop> {
+    std::fs::read_to_string(path).map_err(|e| Stop::Io(format!("cannot read {path}: {e}")))
+}
+
+/// The one TOKEN argument; checked before the policy is loaded, read (from stdin for `-`)
+/// after.
+fn token_arg(command: &'static Command, o: &Args) -> Result<String, Stop> {
     match o.positional.as_slice() {
-        [token] => read_token(token).map_err(|e| {
-            eprintln!("{e}");
-            ExitCode::from(2)
-        }),
-        _ => {
-            eprintln!("give exactly one TOKEN (or - for stdin)\n\n{USAGE}");
-            Err(ExitCode::from(2))
-        }
+        [token] => Ok(token.clone()),
+        _ => Err(Stop::Usage(Some(command), "give exactly one TOKEN (or - for stdin)".into())),
     }
 }
 
-/// A bare token, or the token of a `Bearer` value. What the key cache reports on the
-/// way (fetches, failures) goes to stderr.
-fn verify(engine: &Engine, credential: &str, now: UnixTime) -> Result<wardgate::Principal, wardgate::AuthError> {
-    let result = engine.verify(wardgate::Credential::either(credential), now);
-    for event in engine.key_events() {
-        eprintln!("wardgate: {}: {}", event.level.as_str(), event.message);
+fn read_token(arg: String) -> Result<String, Stop> {
+    if arg != "-" {
+        return Ok(arg);
     }
-    result
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| Stop::Io(format!("cannot read the token from stdin: {e}")))?;
+    Ok(text.trim().to_owned())
 }
 
-fn now_of(o: &Options) -> UnixTime {
-    o.now.map_or_else(UnixTime::now, UnixTime::from_secs_f64)
-}
-
-fn cmd_verify(args: &[String]) -> Result<ExitCode, ExitCode> {
-    let o = parse_options(args).map_err(usage)?;
-    let engine = engine_of(&o)?;
-    let token = one_token(&o)?;
-    match verify(&engine, &token, now_of(&o)) {
-        Ok(principal) => {
-            print_json(&principal);
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            print_json(&e);
-            Ok(ExitCode::from(1))
-        }
-    }
-}
-
-fn json_arg(name: &str, text: Option<&String>) -> Result<Value, ExitCode> {
+fn json_arg(name: &str, text: Option<&String>) -> Result<Value, Stop> {
     match text {
         None => Ok(Value::Object(Default::default())),
         Some(text) => match serde_json::from_str::<Value>(text) {
             Ok(v @ Value::Object(_)) => Ok(v),
-            _ => Err(usage(format!("{name} must be a JSON object"))),
+            _ => Err(Stop::Usage(Some(&AUTHORIZE), format!("{name} must be a JSON object"))),
         },
     }
 }
 
-fn cmd_authorize(args: &[String]) -> Result<ExitCode, ExitCode> {
-    let o = parse_options(args).map_err(usage)?;
-    let action = o.action.clone().ok_or_else(|| usage("--action is required".into()))?;
+// ---------------------------------------------------------------------------------------
+// The commands.
+
+fn cmd_verify(o: Args) -> Result<Exit, Stop> {
+    let token = token_arg(&VERIFY, &o)?;
+    let engine = engine_of(&VERIFY, &o)?;
+    match verify(&engine, &read_token(token)?, o.now) {
+        Ok(principal) => print_json(&principal).map(|()| Exit::Success),
+        Err(e) => print_json(&e).map(|()| Exit::Refused),
+    }
+}
+
+fn cmd_authorize(o: Args) -> Result<Exit, Stop> {
+    let usage = |problem: &str| Stop::Usage(Some(&AUTHORIZE), problem.into());
+    let action = o.action.clone().ok_or_else(|| usage("--action is required"))?;
     if o.resource.is_none() {
-        return Err(usage("--resource is required".into()));
+        return Err(usage("--resource is required"));
     }
     let resource = json_arg("--resource", o.resource.as_ref())?;
     let context = json_arg("--context", o.context.as_ref())?;
-    let engine = engine_of(&o)?;
-    let token = one_token(&o)?;
-    let principal = match verify(&engine, &token, now_of(&o)) {
+    let token = token_arg(&AUTHORIZE, &o)?;
+    let engine = engine_of(&AUTHORIZE, &o)?;
+    let principal = match verify(&engine, &read_token(token)?, o.now) {
         Ok(p) => p,
-        Err(e) => {
-            print_json(&e);
-            return Ok(ExitCode::from(1));
-        }
+        Err(e) => return print_json(&e).map(|()| Exit::Refused),
     };
-    let decision = engine.authorize(&principal, &Request::new(action, resource).with_context(context));
-    print_json(&decision);
-    Ok(if decision.allowed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    let (allowed, decision) = authorize(&engine, &principal, action, resource, context);
+    print_json(&decision)?;
+    Ok(if allowed { Exit::Success } else { Exit::Refused })
 }
 
-fn cmd_check(args: &[String]) -> Result<ExitCode, ExitCode> {
-    let [path] = args else { return Err(usage("check takes one FILE".into())) };
-    match Engine::validate_file(path) {
+fn cmd_check(o: Args) -> Result<Exit, Stop> {
+    let [path] = o.positional.as_slice() else { return Err(Stop::Usage(Some(&CHECK), "check takes one FILE".into())) };
+    match validate(&read_file(path)?) {
         Err(problems) => {
             for problem in &problems {
-                println!("error: {problem}");
+                print(&format!("error: {problem}"))?;
             }
-            println!("{path}: invalid policy, {} error(s)", problems.len());
-            Ok(ExitCode::from(1))
+            print(&format!("{path}: invalid policy, {} error(s)", problems.len()))?;
+            Ok(Exit::Invalid)
         }
         Ok(engine) => {
-            let warnings = engine.warnings();
-            for w in &warnings {
-                println!("warning: {}: {}", w.path, w.message);
+            let warnings = warnings(&engine);
+            for warning in &warnings {
+                print(&format!("warning: {warning}"))?;
             }
-            println!("{path}: valid policy, {} warning(s)", warnings.len());
-            Ok(ExitCode::SUCCESS)
+            print(&format!("{path}: valid policy, {} warning(s)", warnings.len()))?;
+            Ok(Exit::Success)
         }
     }
 }
 
-fn cmd_conformance(args: &[String]) -> Result<ExitCode, ExitCode> {
-    if args.is_empty() {
-        return Err(usage("conformance takes one or more vector files".into()));
+fn cmd_conformance(o: Args) -> Result<Exit, Stop> {
+    if o.positional.is_empty() {
+        return Err(Stop::Usage(Some(&CONFORMANCE), "conformance takes one or more vector files".into()));
     }
-    let mut stdout = std::io::stdout();
-    let tally = conformance::run_files(args, &mut stdout).map_err(|_| ExitCode::from(1))?;
-    let _ = writeln!(stdout, "{} passed, {} failed", tally.passed, tally.failed);
-    Ok(if tally.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    let io = |e: std::io::Error| Stop::Io(format!("cannot write to stdout: {e}"));
+    let mut stdout = std::io::stdout().lock();
+    let tally = conformance::run_files(&o.positional, &mut stdout).map_err(io)?;
+    writeln!(stdout, "{} passed, {} failed", tally.passed, tally.failed).and_then(|()| stdout.flush()).map_err(io)?;
+    Ok(if tally.failed == 0 { Exit::Success } else { Exit::Refused })
 }
 
 /// A mistaken argument, quoted in a usage message only when it looks like a word: a
@@ -199,26 +375,46 @@ fn shown(arg: &str) -> String {
     }
 }
 
-fn usage(problem: String) -> ExitCode {
-    eprintln!("{problem}\n\n{USAGE}");
-    ExitCode::from(2)
+fn command_named(name: &str) -> Result<&'static Command, Stop> {
+    COMMANDS
+        .into_iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| Stop::Usage(None, format!("unknown command {}", shown(name))))
+}
+
+fn run(args: &[String]) -> Result<Exit, Stop> {
+    let Some((first, rest)) = args.split_first() else { return Err(Stop::Usage(None, "no command given".into())) };
+    let command = match first.as_str() {
+        "--version" | "-V" => return print(&format!("wardgate {}", env!("CARGO_PKG_VERSION"))).map(|()| Exit::Success),
+        "--help" | "-h" => return print(&usage_text()).map(|()| Exit::Success),
+        "help" => {
+            return match rest {
+                [] => print(&usage_text()).map(|()| Exit::Success),
+                [name] => print(&help_text(command_named(name)?)).map(|()| Exit::Success),
+                _ => Err(Stop::Usage(None, "help takes at most one COMMAND".into())),
+            }
+        }
+        name => command_named(name)?,
+    };
+    let Some(o) = parse_args(command, rest)? else { return print(&help_text(command)).map(|()| Exit::Success) };
+    (command.run)(o)
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some((command, rest)) = args.split_first() else {
-        return usage("no command given".into());
-    };
-    let result = match command.as_str() {
-        "verify" => cmd_verify(rest),
-        "authorize" => cmd_authorize(rest),
-        "check" => cmd_check(rest),
-        "conformance" => cmd_conformance(rest),
-        "help" | "--help" | "-h" => {
-            println!("{USAGE}");
-            Ok(ExitCode::SUCCESS)
+    let exit = run(&args).unwrap_or_else(|stop| match stop {
+        Stop::Usage(command, problem) => {
+            let usage = command.map_or_else(usage_text, |c| {
+                format!("usage: wardgate {} {}\n(`wardgate {} --help` for more)", c.name, c.synopsis, c.name)
+            });
+            let _ = writeln!(std::io::stderr(), "{problem}\n\n{usage}");
+            Exit::Invalid
         }
-        other => Err(usage(format!("unknown command {}", shown(other)))),
-    };
-    result.unwrap_or_else(|code| code)
+        Stop::Io(problem) => {
+            let _ = writeln!(std::io::stderr(), "wardgate: {problem}");
+            Exit::Io
+        }
+        Stop::Invalid => Exit::Invalid,
+    });
+    exit.into()
 }

@@ -32,7 +32,7 @@ use serde_json::{json, Value};
 /// What was run, and what was found.
 #[derive(Default)]
 struct Audit {
-    /// Runs that failed (exit status 1: refused, denied or an invalid policy).
+    /// Runs that failed (exit status 1: refused or denied; 2: a policy that does not load).
     failures: usize,
     failing_vectors: BTreeSet<String>,
     /// The lines the key cache logged on stderr.
@@ -45,7 +45,7 @@ impl Audit {
     /// credential) and searches its output.
     fn run(&mut self, vector: &str, variant: &str, needles: &Needles, args: &[&str], stdin: Option<&str>) {
         let output = wardgate(args, stdin);
-        if output.status.code() == Some(1) {
+        if matches!(output.status.code(), Some(1 | 2)) {
             self.failures += 1;
             self.failing_vectors.insert(vector.to_owned());
         }
