@@ -40,9 +40,11 @@ const BEARER_INVALID: &str = "Bearer error=\"invalid_token\"";
 /// Seconds a client is asked to wait (`Retry-After`) after a 503: the keys may be back by then.
 const RETRY_AFTER: &str = "5";
 
-/// One row per code: the code, its wire name, its HTTP status and the header its HTTP
-/// answer carries.
-const CODES: [(Code, &str, u16, Option<(&str, &str)>); 5] = [
+/// A code, its wire name, its HTTP status and the header (name, value) its HTTP answer carries.
+type CodeRow = (Code, &'static str, u16, Option<(&'static str, &'static str)>);
+
+/// One row per code.
+const CODES: [CodeRow; 5] = [
     (Code::TokenMissing, "TOKEN_MISSING", 401, Some(("WWW-Authenticate", BEARER))),
     (Code::TokenExpired, "TOKEN_EXPIRED", 401, Some(("WWW-Authenticate", BEARER_INVALID))),
     (Code::TokenInvalid, "TOKEN_INVALID", 401, Some(("WWW-Authenticate", BEARER_INVALID))),

@@ -2,9 +2,9 @@
 
 mod support;
 
-use wardgate::{Engine, Reason, Request};
 use serde_json::json;
 use support::{claims, four_rules, policy, Signer, HMAC_SECRET, NOW};
+use wardgate::{Engine, Reason, Request};
 
 fn assert_send_sync<T: Send + Sync>() {}
 

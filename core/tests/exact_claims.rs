@@ -8,10 +8,10 @@ mod support;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use wardgate::{Engine, Principal, Request};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use support::{Signer, AUDIENCE, ISSUER, NOW};
+use wardgate::{Engine, Principal, Request};
 
 /// A token whose payload holds the standard claims and `members`, raw JSON text.
 fn sign_raw(signer: &Signer, members: &str) -> String {
@@ -50,7 +50,11 @@ fn shared() -> &'static (Signer, Engine) {
 /// The principal as the JavaScript bindings' `authorize` receives it: the text of the
 /// verification's outcome, read back.
 fn through_text(engine: &Engine, token: &str) -> Principal {
-    let text = wardgate::ffi::settled(wardgate::ffi::verify(&engine, wardgate::Credential::Token(token), wardgate::Options::at(NOW)));
+    let text = wardgate::ffi::settled(wardgate::ffi::verify(
+        engine,
+        wardgate::Credential::Token(token),
+        wardgate::Options::at(NOW),
+    ));
     let inner = text.strip_prefix(r#"{"principal":"#).and_then(|t| t.strip_suffix('}')).expect(&text);
     wardgate::ffi::principal(inner).unwrap()
 }

@@ -7,8 +7,8 @@
 #[cfg(feature = "http")]
 mod http_stub;
 
-use wardgate::{Engine, KeyNeed};
 use serde_json::{json, Value};
+use wardgate::{Engine, KeyNeed};
 
 /// An EdDSA token with a `kid`: well-formed enough to need keys (its signature is not real).
 const TOKEN: &str = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1MSJ9.c2ln";

@@ -25,8 +25,8 @@ use needles::{
     altered, assert_no_leaks, credential_needles, key_needles, prefix, project_vector_files, push, shared_vector_files,
     vectors, Needles,
 };
-use wardgate::{AuthError, ConfigError, Decision, Engine, KeyNeed, KeyResponse, Principal, Request};
 use serde_json::{json, Value};
+use wardgate::{AuthError, ConfigError, Decision, Engine, KeyNeed, KeyResponse, Principal, Request};
 
 // ---------------------------------------------------------------------------------------
 // The audit: every text a failure gives, searched for the needles.
@@ -270,32 +270,103 @@ fn run(audit: &mut Audit, case: &Case) {
     };
     if let Some(t) = token {
         audit.verified(case, "verify", engine.verify(t, now));
-        audit.verified(case, "verify_cached", engine.verify(t, wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)));
-        if let Some(result) = support::ready(engine.verify(t, wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady))) {
+        audit.verified(
+            case,
+            "verify_cached",
+            engine.verify(t, wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)),
+        );
+        if let Some(result) =
+            support::ready(engine.verify(t, wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady)))
+        {
             audit.verified(case, "verify_if_ready", result);
         }
         audit.checked(case, "check", engine.check(t, &request, now));
-        audit.checked(case, "check_cached", engine.check(t, &request, wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)));
-        if let Some(result) = support::ready(engine.check(t, &request, wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady))) {
+        audit.checked(
+            case,
+            "check_cached",
+            engine.check(t, &request, wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)),
+        );
+        if let Some(result) =
+            support::ready(engine.check(t, &request, wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady)))
+        {
             audit.checked(case, "check_if_ready", result);
         }
-        audit.outcome(case, "verify_outcome", Some(wardgate::ffi::settled(wardgate::ffi::verify(&engine, wardgate::Credential::Token(t), wardgate::Options::at(now)))));
-        audit.outcome(case, "verify_cached_outcome", Some(wardgate::ffi::settled(wardgate::ffi::verify(&engine, wardgate::Credential::Token(t), wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)))));
-        audit.outcome(case, "verify_outcome_if_ready", wardgate::ffi::verify(&engine, wardgate::Credential::Token(t), wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady)));
+        audit.outcome(
+            case,
+            "verify_outcome",
+            Some(wardgate::ffi::settled(wardgate::ffi::verify(
+                &engine,
+                wardgate::Credential::Token(t),
+                wardgate::Options::at(now),
+            ))),
+        );
+        audit.outcome(
+            case,
+            "verify_cached_outcome",
+            Some(wardgate::ffi::settled(wardgate::ffi::verify(
+                &engine,
+                wardgate::Credential::Token(t),
+                wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached),
+            ))),
+        );
+        audit.outcome(
+            case,
+            "verify_outcome_if_ready",
+            wardgate::ffi::verify(
+                &engine,
+                wardgate::Credential::Token(t),
+                wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady),
+            ),
+        );
         let _ = engine.verify(t, wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady));
     }
     audit.verified(case, "verify_authorization", engine.verify(wardgate::Credential::Authorization(&header), now));
-    audit.checked(case, "check_authorization", engine.check(wardgate::Credential::Authorization(&header), &request, now));
+    audit.checked(
+        case,
+        "check_authorization",
+        engine.check(wardgate::Credential::Authorization(&header), &request, now),
+    );
     audit.outcome(
         case,
         "verify_authorization_cached_outcome",
-        Some(wardgate::ffi::settled(wardgate::ffi::verify(&engine, wardgate::Credential::Authorization(&header), wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)))),
+        Some(wardgate::ffi::settled(wardgate::ffi::verify(
+            &engine,
+            wardgate::Credential::Authorization(&header),
+            wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached),
+        ))),
     );
     // The outcome forms of check take a token or a whole Authorization value.
     let credential = token.unwrap_or(&header);
-    audit.outcome(case, "check_outcome", Some(wardgate::ffi::settled(wardgate::ffi::check(&engine, wardgate::Credential::either(credential), &request, wardgate::Options::at(now)))));
-    audit.outcome(case, "check_cached_outcome", Some(wardgate::ffi::settled(wardgate::ffi::check(&engine, wardgate::Credential::either(credential), &request, wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)))));
-    audit.outcome(case, "check_outcome_if_ready", wardgate::ffi::check(&engine, wardgate::Credential::either(credential), &request, wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady)));
+    audit.outcome(
+        case,
+        "check_outcome",
+        Some(wardgate::ffi::settled(wardgate::ffi::check(
+            &engine,
+            wardgate::Credential::either(credential),
+            &request,
+            wardgate::Options::at(now),
+        ))),
+    );
+    audit.outcome(
+        case,
+        "check_cached_outcome",
+        Some(wardgate::ffi::settled(wardgate::ffi::check(
+            &engine,
+            wardgate::Credential::either(credential),
+            &request,
+            wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached),
+        ))),
+    );
+    audit.outcome(
+        case,
+        "check_outcome_if_ready",
+        wardgate::ffi::check(
+            &engine,
+            wardgate::Credential::either(credential),
+            &request,
+            wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady),
+        ),
+    );
     let verified = match token {
         Some(t) => engine.verify(t, now),
         None => engine.verify(wardgate::Credential::Authorization(&header), now),
@@ -510,8 +581,20 @@ fn remote_policy(url: &str) -> Value {
 /// token and of one with its signature altered, the key status, events, the engine.
 fn after_fetch(audit: &mut Audit, case: &Case, engine: &Engine, tokens: &[String]) {
     for token in tokens {
-        audit.verified(case, "verify_cached", engine.verify(token, wardgate::Options::at(support::NOW).keys(wardgate::KeyAccess::Cached)));
-        audit.outcome(case, "verify_cached_outcome", Some(wardgate::ffi::settled(wardgate::ffi::verify(&engine, wardgate::Credential::Token(token), wardgate::Options::at(support::NOW).keys(wardgate::KeyAccess::Cached)))));
+        audit.verified(
+            case,
+            "verify_cached",
+            engine.verify(token, wardgate::Options::at(support::NOW).keys(wardgate::KeyAccess::Cached)),
+        );
+        audit.outcome(
+            case,
+            "verify_cached_outcome",
+            Some(wardgate::ffi::settled(wardgate::ffi::verify(
+                engine,
+                wardgate::Credential::Token(token),
+                wardgate::Options::at(support::NOW).keys(wardgate::KeyAccess::Cached),
+            ))),
+        );
     }
     audit.engine(case, engine);
 }

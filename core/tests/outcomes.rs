@@ -3,9 +3,9 @@
 
 mod support;
 
-use wardgate::{Engine, KeyNeed, KeyResponse, Reason, Request};
 use serde_json::{json, Value};
 use support::{claims, four_rules, policy, ready, Signer, AUDIENCE, ISSUER, NOW};
+use wardgate::{Engine, KeyNeed, KeyResponse, Reason, Request};
 
 fn with_cache(mut doc: Value) -> Engine {
     doc["cache"] = json!({ "max_entries": 100 });
@@ -26,21 +26,71 @@ fn outcome_text_is_the_outcome_serialised_on_hits_and_misses() {
     for now in [NOW, NOW, NOW + 5000, NOW] {
         for t in [&token, &forged, &String::new()] {
             let expected = wardgate::ffi::Outcome::from(plain.verify(t, now)).to_json();
-            assert_eq!(wardgate::ffi::settled(wardgate::ffi::verify(&cached, wardgate::Credential::Token(t), wardgate::Options::at(now))), expected);
-            assert_eq!(wardgate::ffi::settled(wardgate::ffi::verify(&cached, wardgate::Credential::Token(t), wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached))), expected);
-            assert_eq!(wardgate::ffi::verify(&cached, wardgate::Credential::Token(t), wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady)), Some(expected));
+            assert_eq!(
+                wardgate::ffi::settled(wardgate::ffi::verify(
+                    &cached,
+                    wardgate::Credential::Token(t),
+                    wardgate::Options::at(now)
+                )),
+                expected
+            );
+            assert_eq!(
+                wardgate::ffi::settled(wardgate::ffi::verify(
+                    &cached,
+                    wardgate::Credential::Token(t),
+                    wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)
+                )),
+                expected
+            );
+            assert_eq!(
+                wardgate::ffi::verify(
+                    &cached,
+                    wardgate::Credential::Token(t),
+                    wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady)
+                ),
+                Some(expected)
+            );
             for request in [&own, &other] {
                 let expected = wardgate::ffi::Outcome::from(plain.check(t, request, now)).to_json();
-                assert_eq!(wardgate::ffi::settled(wardgate::ffi::check(&cached, wardgate::Credential::either(t), request, wardgate::Options::at(now))), expected);
-                assert_eq!(wardgate::ffi::settled(wardgate::ffi::check(&cached, wardgate::Credential::either(t), request, wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached))), expected);
-                assert_eq!(wardgate::ffi::check(&cached, wardgate::Credential::either(t), request, wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady)), Some(expected));
+                assert_eq!(
+                    wardgate::ffi::settled(wardgate::ffi::check(
+                        &cached,
+                        wardgate::Credential::either(t),
+                        request,
+                        wardgate::Options::at(now)
+                    )),
+                    expected
+                );
+                assert_eq!(
+                    wardgate::ffi::settled(wardgate::ffi::check(
+                        &cached,
+                        wardgate::Credential::either(t),
+                        request,
+                        wardgate::Options::at(now).keys(wardgate::KeyAccess::Cached)
+                    )),
+                    expected
+                );
+                assert_eq!(
+                    wardgate::ffi::check(
+                        &cached,
+                        wardgate::Credential::either(t),
+                        request,
+                        wardgate::Options::at(now).keys(wardgate::KeyAccess::IfReady)
+                    ),
+                    Some(expected)
+                );
             }
         }
     }
     let status = cached.cache_status().unwrap();
     assert_eq!(status.entries, 1);
     assert!(status.hits > 20, "{status:?}");
-    let text: Value = serde_json::from_str(&wardgate::ffi::settled(wardgate::ffi::verify(&cached, wardgate::Credential::Token(&token), wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached)))).unwrap();
+    let text: Value = serde_json::from_str(&wardgate::ffi::settled(wardgate::ffi::verify(
+        &cached,
+        wardgate::Credential::Token(&token),
+        wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached),
+    )))
+    .unwrap();
     assert_eq!(text["principal"]["id"], "u1");
 }
 
@@ -66,19 +116,52 @@ fn if_ready_verifies_only_when_no_fetch_must_come_first() {
     let request = Request::new("read", json!({"type": "todo"}));
     // No keys yet: nothing is verified, but a token that fails on its own needs none.
     assert!(ready(engine.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady))).is_none());
-    assert_eq!(wardgate::ffi::check(&engine, wardgate::Credential::either(&token), &request, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady)), None);
-    assert_eq!(ready(engine.verify("not a token", wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady))).unwrap().unwrap_err().reason(), Reason::Malformed);
+    assert_eq!(
+        wardgate::ffi::check(
+            &engine,
+            wardgate::Credential::either(&token),
+            &request,
+            wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady)
+        ),
+        None
+    );
+    assert_eq!(
+        ready(engine.verify("not a token", wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady)))
+            .unwrap()
+            .unwrap_err()
+            .reason(),
+        Reason::Malformed
+    );
     assert_eq!(engine.cache_status().unwrap().misses, 1, "only the malformed token went the whole way");
 
     feed(&engine, &token, &[k1.jwk("k1").unwrap()]);
     for _ in 0..3 {
-        assert_eq!(ready(engine.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady))).unwrap().unwrap().id, "u1");
+        assert_eq!(
+            ready(engine.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady)))
+                .unwrap()
+                .unwrap()
+                .id,
+            "u1"
+        );
     }
-    assert!(wardgate::ffi::check(&engine, wardgate::Credential::either(&token), &request, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady)).unwrap().starts_with(r#"{"decision":"#));
+    assert!(wardgate::ffi::check(
+        &engine,
+        wardgate::Credential::either(&token),
+        &request,
+        wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady)
+    )
+    .unwrap()
+    .starts_with(r#"{"decision":"#));
     assert_eq!(engine.cache_status().unwrap().hits, 3);
     // An unknown kid right after a fetch: within the cooldown, so refused now.
     let other = k2.sign("k2", &claims("u2"));
-    assert_eq!(ready(engine.verify(&other, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady))).unwrap().unwrap_err().reason(), Reason::UnknownKey);
+    assert_eq!(
+        ready(engine.verify(&other, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady)))
+            .unwrap()
+            .unwrap_err()
+            .reason(),
+        Reason::UnknownKey
+    );
 }
 
 #[test]
@@ -91,7 +174,12 @@ fn if_ready_gives_way_to_a_due_refresh_even_on_a_cache_hit() {
     assert!(engine.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached)).is_ok());
     let before = engine.cache_status().unwrap();
     assert!(ready(engine.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady))).is_none());
-    assert!(wardgate::ffi::verify(&engine, wardgate::Credential::Token(&token), wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady)).is_none());
+    assert!(wardgate::ffi::verify(
+        &engine,
+        wardgate::Credential::Token(&token),
+        wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady)
+    )
+    .is_none());
     let after = engine.cache_status().unwrap();
     assert_eq!((after.hits, after.misses), (before.hits, before.misses));
     // The cached keys still serve a caller that will not wait.

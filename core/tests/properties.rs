@@ -3,10 +3,10 @@
 
 mod support;
 
-use wardgate::{Engine, Request};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use support::{claims, four_rules, policy, Signer, NOW};
+use wardgate::{Engine, Request};
 
 /// One engine and one admin token signed for it, shared by every case.
 fn engine_and_token() -> &'static (Engine, String) {

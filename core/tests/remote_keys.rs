@@ -13,9 +13,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use http_stub::{read_request_head, write_json_response};
-use wardgate::{Code, Engine, KeyEventLevel, Reason};
 use serde_json::{json, Value};
 use support::{claims, Signer, AUDIENCE, ISSUER, NOW};
+use wardgate::{Code, Engine, KeyEventLevel, Reason};
 
 /// What the server answers.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -207,7 +207,10 @@ fn first_use_fetches_once_then_serves_from_the_cache() {
     }
     assert_eq!(server.hits(), 1);
     let status = engine.key_status();
-    assert_eq!((status.state, status.kids.clone(), status.fetches), (wardgate::KeyState::Fresh, vec!["k1".to_owned()], 1));
+    assert_eq!(
+        (status.state, status.kids.clone(), status.fetches),
+        (wardgate::KeyState::Fresh, vec!["k1".to_owned()], 1)
+    );
     let events = engine.key_events();
     assert_eq!(events.len(), 1);
     assert!(events[0].message.contains("1 key(s) from http://127.0.0.1:") && events[0].message.contains("kid k1"));

@@ -7,9 +7,9 @@ mod support;
 use std::thread;
 use std::time::Duration;
 
-use wardgate::{Engine, KeyNeed, KeyResponse, Principal, Reason};
 use serde_json::{json, Value};
 use support::{claims, policy, Signer, AUDIENCE, ISSUER, NOW};
+use wardgate::{Engine, KeyNeed, KeyResponse, Principal, Reason};
 
 /// The outcome a caller sees: the principal's id, or the reason of the refusal.
 fn outcome(result: Result<Principal, wardgate::AuthError>) -> Result<String, Reason> {
@@ -102,26 +102,41 @@ fn an_entry_is_not_served_once_its_key_is_revoked_or_replaced() {
     feed(&cached, &token, &both);
     feed(&plain, &token, &both);
     for _ in 0..2 {
-        assert_eq!(outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))), Ok("u1".to_owned()));
+        assert_eq!(
+            outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))),
+            Ok("u1".to_owned())
+        );
     }
     assert_eq!(cached.cache_status().unwrap().hits, 1);
     // The same keys fetched again: entries stay good.
     feed(&cached, &token, &both);
-    assert_eq!(outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))), Ok("u1".to_owned()));
+    assert_eq!(
+        outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))),
+        Ok("u1".to_owned())
+    );
     assert_eq!(cached.cache_status().unwrap().hits, 2);
 
     // k1 revoked: the endpoint lists k2 only.
     feed(&cached, &token, &[k2.jwk("k2").unwrap()]);
     feed(&plain, &token, &[k2.jwk("k2").unwrap()]);
-    assert_eq!(outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))), Err(Reason::UnknownKey));
-    assert_eq!(outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))), outcome(plain.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))));
+    assert_eq!(
+        outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))),
+        Err(Reason::UnknownKey)
+    );
+    assert_eq!(
+        outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))),
+        outcome(plain.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached)))
+    );
 
     // k1 back, then replaced by other material under the same kid.
     feed(&cached, &token, &both);
     assert!(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached)).is_ok());
     let replaced = [k1_again.jwk("k1").unwrap(), k2.jwk("k2").unwrap()];
     feed(&cached, &token, &replaced);
-    assert_eq!(outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))), Err(Reason::BadSignature));
+    assert_eq!(
+        outcome(cached.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached))),
+        Err(Reason::BadSignature)
+    );
 }
 
 #[test]

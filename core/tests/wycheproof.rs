@@ -52,8 +52,8 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
-use wardgate::{verify_signature, Algorithm, Engine, Error, Reason};
 use serde_json::{json, Value};
+use wardgate::{verify_signature, Algorithm, Engine, Error, Reason};
 
 const NOW: i64 = 1_764_000_000;
 
