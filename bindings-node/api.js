@@ -6,15 +6,20 @@
 // of a remote key set for the WebAssembly engine, which cannot do I/O (`hostFetches`): the
 // core decides when to fetch and judges what comes back.
 
-/** A refused credential or a denied request. */
+/**
+ * A refused credential or a denied request. `headers` are those of its HTTP answer, as the
+ * engine gives them (`WWW-Authenticate` on a 401, `Retry-After` on a 503, none on a 403);
+ * not enumerable, so the error's own fields stay its body's.
+ */
 class AuthError extends Error {
-  constructor(detail, code, status, reason) {
+  constructor(detail, code, status, reason, headers = {}) {
     super(detail)
     this.name = 'AuthError'
     this.detail = detail
     this.code = code
     this.status = status
     this.reason = reason
+    Object.defineProperty(this, 'headers', { value: Object.freeze({ ...headers }), enumerable: false })
   }
 
   toJSON() {
@@ -269,14 +274,11 @@ function hostFetches(native) {
   }
 }
 
-// The most of a key set response that is read, once decoded: the core refuses a body over
-// 1 MB, which one byte more shows.
-const KEYS_BODY_LIMIT = 1_048_576 + 1
-
 // One GET of the ticket's URL, answered to the core whatever happens (never rejects). It asks
-// for the content codings the core takes (`accept_encoding`; a browser sends its own); `fetch`
-// decodes the body as it is read, so at most KEYS_BODY_LIMIT decoded bytes are inflated, and
-// the core judges the response's Content-Encoding.
+// for the content codings the core takes (`accept_encoding`; a browser sends its own) and
+// follows no redirect; `fetch` decodes the body as it is read, so at most the ticket's
+// `max_bytes` decoded bytes are inflated, and the core judges the response's Content-Encoding.
+// Failures go to the core as their cause (`{ kind, detail }`), which the core words.
 async function fetchKeys(native, ticket) {
   try {
     const response = await fetch(ticket.url, {
@@ -285,7 +287,7 @@ async function fetchKeys(native, ticket) {
       signal: AbortSignal.timeout(ticket.timeout_ms),
     })
     if (response.type === 'opaqueredirect') {
-      native.keyFailed(ticket, 'redirects are not followed')
+      native.keyFailed(ticket, { kind: 'redirected' })
       return
     }
     const { headers, status } = response
@@ -293,13 +295,13 @@ async function fetchKeys(native, ticket) {
     let body = new Uint8Array(0)
     if (status === 200) {
       try {
-        body = await readAtMost(response.body, KEYS_BODY_LIMIT)
+        body = await readAtMost(response.body, ticket.max_bytes)
       } catch (e) {
         // zlib's error codes (Z_DATA_ERROR...): the body does not decode in its coding. In the
         // coding asked for, that is the failure (as natively); in another, the core refuses
         // the coding whatever the body (as natively, where it is not decoded at all).
         if (!String(e?.cause?.code).startsWith('Z_')) throw e
-        if (coding === ticket.accept_encoding) native.keyFailed(ticket, `the body could not be decoded (${coding})`)
+        if (coding === ticket.accept_encoding) native.keyFailed(ticket, { kind: 'undecodable', detail: coding })
         else native.keyResponse(ticket, status, headers.get('cache-control'), coding, new Uint8Array(0))
         return
       }
@@ -336,12 +338,12 @@ async function readAtMost(stream, limit) {
 // A few words on a fetch that got no response, for logs and keyStatus().lastError; never the
 // URL, whose query may hold a credential.
 function fetchFailure(error, timeoutMs) {
-  if (error?.name === 'TimeoutError' || error?.name === 'AbortError') return `timed out after ${timeoutMs / 1000} s`
+  if (error?.name === 'TimeoutError' || error?.name === 'AbortError') return { kind: 'timed_out', detail: timeoutMs }
   const code = error?.cause?.code
-  if (code === 'ECONNREFUSED') return 'connection refused'
-  if (error?.cause?.message === 'bad port') return 'fetch refuses to connect to this port'
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host was not found'
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code) ? `network error (${code})` : 'network error'
+  if (code === 'ECONNREFUSED') return { kind: 'connection_refused' }
+  if (error?.cause?.message === 'bad port') return { kind: 'port_refused' }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { kind: 'host_not_found' }
+  return { kind: 'network', detail: typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code) ? code : null }
 }
 
 function loggerOf(options) {
@@ -459,8 +461,8 @@ function throwIfDenied() {
 
 const THROW_IF_DENIED = { value: throwIfDenied, enumerable: false, writable: false, configurable: false }
 
-function authError({ detail, code, status, reason }) {
-  return new AuthError(detail, code, status, reason)
+function authError({ detail, code, status, reason, headers }) {
+  return new AuthError(detail, code, status, reason, headers)
 }
 
 function requestOf(request) {

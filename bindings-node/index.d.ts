@@ -128,12 +128,18 @@ export type AuthErrorReason =
  * may be fine, so retry later rather than sign in again). The message never holds the token.
  */
 export declare class AuthError extends Error {
-  constructor(detail: string, code: AuthErrorCode, status: number, reason: AuthErrorReason)
+  constructor(detail: string, code: AuthErrorCode, status: number, reason: AuthErrorReason, headers?: Record<string, string>)
   readonly name: 'AuthError'
   readonly detail: string
   readonly code: AuthErrorCode
   readonly status: number
   readonly reason: AuthErrorReason
+  /**
+   * The headers of the HTTP answer, from the engine: `WWW-Authenticate` on a 401 (`Bearer`,
+   * or `Bearer error="invalid_token"` for a token that was presented), `Retry-After` on a
+   * 503, none on a 403. Not enumerable.
+   */
+  readonly headers: Readonly<Record<string, string>>
   /** The body of an error response. */
   toJSON(): { detail: string; code: AuthErrorCode; status: number; reason: AuthErrorReason }
 }

@@ -23,8 +23,6 @@ export { DEFAULT_RETURN_TO, MAX_RETURN_TO_LENGTH, requestOrigin, safeReturnTo } 
 // Every request header with this prefix is removed before the request goes on, so only the
 // proxy can set them.
 const HEADER_PREFIX = 'x-wardgate-'
-// Seconds a client is asked to wait after a 503 (KEYS_UNAVAILABLE).
-const RETRY_AFTER = '5'
 
 /**
  * The request handler for `proxy.ts`:
@@ -178,12 +176,7 @@ function refuse(request, url, error, { signIn }) {
     const target = signInUrl(signIn, url)
     if (target.pathname !== url.pathname) return NextResponse.redirect(target)
   }
-  const headers = {}
-  if (error.status === 401) {
-    headers['WWW-Authenticate'] = error.code === 'TOKEN_MISSING' ? 'Bearer' : 'Bearer error="invalid_token"'
-  }
-  if (error.status === 503) headers['Retry-After'] = RETRY_AFTER
-  return NextResponse.json(error.toJSON(), { status: error.status, headers })
+  return NextResponse.json(error.toJSON(), { status: error.status, headers: error.headers })
 }
 
 // A browser navigation: GET or HEAD accepting HTML. (An App Router client navigation fetches

@@ -68,8 +68,8 @@ function wasmEngine(Wasm) {
       this.#engine.keyResponse(text, status, cacheControl ?? undefined, contentEncoding ?? undefined, body)
     }
 
-    keyFailed(ticket, message) {
-      this.#engine.keyFailed(JSON.stringify(ticket), message)
+    keyFailed(ticket, failure) {
+      this.#engine.keyFailed(JSON.stringify(ticket), JSON.stringify(failure))
     }
 
     keyStatus() {

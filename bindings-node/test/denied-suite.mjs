@@ -24,6 +24,26 @@ export function deniedTests({ Engine, AuthError, ConfigError }) {
   const principal = engine.verifySync(token, at)
   const banned = engine.verifySync(signer.sign(claims({ banned: true })), at)
 
+  test('a refusal carries the headers of its HTTP answer, from the engine, outside its body', () => {
+    const thrown = (f) => {
+      try {
+        f()
+      } catch (e) {
+        return e
+      }
+      assert.fail('nothing was thrown')
+    }
+    const missing = thrown(() => engine.verifySync('', at))
+    assert.deepEqual({ ...missing.headers }, { 'WWW-Authenticate': 'Bearer' })
+    const invalid = thrown(() => engine.verifySync('not.a.token', at))
+    assert.deepEqual({ ...invalid.headers }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' })
+    assert.ok(Object.isFrozen(invalid.headers))
+    assert.ok(!Object.keys(invalid).includes('headers'))
+    assert.equal(JSON.stringify(invalid), JSON.stringify(invalid.toJSON()))
+    const denied = thrown(() => engine.authorize(principal, theirs).throwIfDenied())
+    assert.deepEqual({ ...denied.headers }, {})
+  })
+
   /** Asserts that `f` throws the 403 AuthError for `reason` with `detail`; gives it. */
   function refusal(f, reason, detail) {
     let thrown

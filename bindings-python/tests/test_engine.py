@@ -289,3 +289,26 @@ def test_the_verified_token_cache_answers_repeats_and_reports_its_counters(polic
     with pytest.raises(TokenExpired):
         cached.verify(token, now=NOW + 10**9)
     assert cached.cache_status() == {"max_entries": 100, "entries": 1, "hits": 2, "misses": 1}
+
+
+def test_errors_carry_the_headers_of_their_http_answer_from_the_engine():
+    import wardgate
+
+    cases = {
+        wardgate.TokenMissing: ("TOKEN_MISSING", 401, {"WWW-Authenticate": "Bearer"}),
+        wardgate.TokenExpired: ("TOKEN_EXPIRED", 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}),
+        wardgate.TokenInvalid: ("TOKEN_INVALID", 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}),
+        wardgate.InsufficientPermissions: ("INSUFFICIENT_PERMISSIONS", 403, {}),
+        wardgate.KeysUnavailable: ("KEYS_UNAVAILABLE", 503, {"Retry-After": "5"}),
+    }
+    for cls, (code, status, headers) in cases.items():
+        assert cls("why", code, status, "r").headers == headers
+    with pytest.raises(wardgate.TokenMissing) as err:
+        Engine(POLICY_FOR_HEADERS).verify("")
+    assert err.value.headers == {"WWW-Authenticate": "Bearer"}
+
+
+POLICY_FOR_HEADERS = {
+    "token": {"algorithms": ["EdDSA"]},
+    "keys": {"jwk": {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
+}

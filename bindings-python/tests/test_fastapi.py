@@ -25,7 +25,6 @@ from wardgate import (  # noqa: E402
     TokenInvalid,
 )
 from wardgate.fastapi import (  # noqa: E402
-    RETRY_AFTER,
     Guard,
     HTTPAuthError,
     auth_error_response,
@@ -233,7 +232,7 @@ def test_unavailable_keys_are_503_with_retry_after():
     for path in ("/me", "/hello"):
         r = client.get(path, headers=bearer(now_claims_token()))
         assert r.status_code == 503
-        assert r.headers["retry-after"] == str(RETRY_AFTER) == "5"
+        assert r.headers["retry-after"] == "5"
         assert "www-authenticate" not in r.headers
         assert r.json() == {"detail": r.json()["detail"], "code": "KEYS_UNAVAILABLE", "status": 503,
                             "reason": "keys_unavailable"}
@@ -362,7 +361,7 @@ def test_unavailable_keys_are_503_with_retry_after_with_or_without_app(install):
     for method, path in (("GET", "/me"), ("GET", "/hello"), ("POST", "/todos")):
         client = TestClient(remote_guarded_app(closed_url(), install))
         status, body, challenge, retry_after = answer(client, method, path, bearer(now_claims_token()))
-        assert (status, challenge, retry_after) == (503, None, str(RETRY_AFTER))
+        assert (status, challenge, retry_after) == (503, None, "5")
         assert body == refusal_body("KEYS_UNAVAILABLE", 503, "keys_unavailable", body["detail"])
 
 
@@ -409,7 +408,7 @@ def test_what_the_guard_raises_is_the_error_of_its_code_and_an_http_exception(en
     e = err.value
     assert isinstance(e, HTTPAuthError) and isinstance(e, HTTPException) and isinstance(e, AuthError)
     assert (e.status_code, e.status, e.code, e.reason) == (403, 403, "INSUFFICIENT_PERMISSIONS", "denied")
-    assert e.detail == "no permit rule applies to this request" and e.headers is None
+    assert e.detail == "no permit rule applies to this request" and e.headers == {}
     assert str(e) == "INSUFFICIENT_PERMISSIONS (denied): no permit rule applies to this request"
     assert e.to_dict() == refusal_body("INSUFFICIENT_PERMISSIONS", 403, "denied", e.detail)
     assert repr(e) == ("HTTPInsufficientPermissions('no permit rule applies to this request', "

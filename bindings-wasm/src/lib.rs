@@ -20,7 +20,7 @@
 //! `verifyIfReady` and `checkIfReady` verify only when no fetch must come first.
 
 use wardgate::ffi;
-use wardgate::{Credential, KeyAccess, KeyFetch, KeyNeed, KeyResponse, Request};
+use wardgate::{Credential, KeyAccess, KeyFailure, KeyFetch, KeyNeed, KeyResponse, Request};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -127,7 +127,7 @@ impl NativeEngine {
 
     /// What verifying `token` needs first: `{"need":"ready"}`, `{"need":"wait"}` (another
     /// caller's fetch is under way) or
-    /// `{"need":"fetch","ticket":{"id","url","timeout_ms","accept_encoding"}}` (this caller
+    /// `{"need":"fetch","ticket":{"id","url","timeout_ms","accept_encoding","max_bytes"}}` (this caller
     /// must GET `url`, sending `Accept-Encoding: accept_encoding`, and answer with
     /// `keyResponse` or `keyFailed`).
     #[wasm_bindgen(js_name = keyNeed)]
@@ -141,7 +141,7 @@ impl NativeEngine {
 
     /// The response to the fetch `ticket` (its JSON text, from `keyNeed`): the status, the
     /// `Cache-Control` and `Content-Encoding` headers, and the body as `fetch` decoded it
-    /// (the first 1 MB + 1 decoded bytes are enough); the core judges the coding. A ticket
+    /// (the first `max_bytes` decoded bytes are enough); the core judges the coding. A ticket
     /// that does not parse is ignored, as the core ignores one that is no longer current.
     #[wasm_bindgen(js_name = keyResponse)]
     pub fn key_response(
@@ -158,11 +158,14 @@ impl NativeEngine {
         }
     }
 
-    /// A fetch that got no response: why, in a few words (no URL, no credential).
+    /// A fetch that got no response: its cause as JSON, `{"kind", "detail"}` (see
+    /// `wardgate::KeyFailure`), which the core words. A cause that does not parse is a
+    /// network error, failing as any other.
     #[wasm_bindgen(js_name = keyFailed)]
-    pub fn key_failed(&self, ticket: &str, message: String) {
+    pub fn key_failed(&self, ticket: &str, failure: &str) {
         if let Ok(ticket) = serde_json::from_str::<KeyFetch>(ticket) {
-            self.inner.key_response(&ticket, KeyResponse::Failed(message));
+            let failure = serde_json::from_str(failure).unwrap_or(KeyFailure::Network(None));
+            self.inner.key_response(&ticket, KeyResponse::from(failure));
         }
     }
 

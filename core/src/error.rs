@@ -76,6 +76,15 @@ impl Code {
     pub const fn header(self) -> Option<(&'static str, &'static str)> {
         CODES[self as usize].3
     }
+    /// The code with this wire name, if there is one.
+    ///
+    /// ```
+    /// assert_eq!(wardgate::Code::from_name("TOKEN_EXPIRED"), Some(wardgate::Code::TokenExpired));
+    /// assert_eq!(wardgate::Code::from_name("expired"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Code> {
+        CODES.iter().find(|row| row.1 == name).map(|row| row.0)
+    }
 }
 
 impl fmt::Display for Code {

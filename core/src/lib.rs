@@ -65,6 +65,7 @@ pub use error::{AuthError, Code, ConfigError, Error, Reason};
 #[cfg(feature = "http")]
 pub use keys::remote::http::fetch_keys;
 pub use keys::remote::cache::{KeyEvent, KeyEventLevel, KeyFetch, KeyNeed, KeyResponse};
+pub use keys::remote::failure::KeyFailure;
 pub use keys::status::{KeySource, KeyState, KeyStatus};
 pub use keys::verify_signature;
 pub use policy::lint::Warning;

@@ -6,12 +6,15 @@ from typing import Any, Coroutine, Dict, Iterable, Iterator, List, Mapping, Opti
 
 from wardgate._status import CacheStatus, KeyStatus
 
-__all__ = ["Decision", "Engine", "Principal", "__version__"]
+__all__ = ["Decision", "Engine", "Principal", "__version__", "response_headers"]
 
 #: The clock: ``None`` for the system clock, Unix seconds, or an aware ``datetime``.
 _Now = Union[None, int, float, datetime]
 
 __version__: str
+
+def response_headers(code: str) -> List[Tuple[str, str]]:
+    """The headers (name, value) of the HTTP answer to an error of ``code``: the engine's table."""
 
 @final
 class Principal(Mapping[str, Any]):

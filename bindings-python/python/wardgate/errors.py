@@ -35,6 +35,10 @@ class AuthError(Exception):
     code: str
     status: int
     reason: str
+    #: The headers of the HTTP answer to this error, from the engine's table:
+    #: ``WWW-Authenticate`` on a 401 (``Bearer``, or ``Bearer error="invalid_token"`` for a
+    #: token that was presented), ``Retry-After`` on a 503; none on a 403.
+    headers: Dict[str, str]
 
     def __init__(self, detail: str, code: str, status: int, reason: str) -> None:
         super().__init__(detail, code, status, reason)
@@ -42,6 +46,7 @@ class AuthError(Exception):
         self.code = code
         self.status = status
         self.reason = reason
+        self.headers = response_headers(code)
 
     def __str__(self) -> str:
         return f"{self.code} ({self.reason}): {self.detail}"
@@ -91,3 +96,10 @@ class ConfigError(ValueError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+def response_headers(code: str) -> Dict[str, str]:
+    """The headers of the HTTP answer to an error of ``code``, from the engine's table."""
+    from ._wardgate import response_headers as table
+
+    return dict(table(code))

@@ -64,10 +64,10 @@ from . import (
     TokenInvalid,
     TokenMissing,
 )
+from .errors import response_headers
 
 __all__ = [
     "RESPONSES",
-    "RETRY_AFTER",
     "ErrorBody",
     "Guard",
     "HTTPAuthError",
@@ -97,20 +97,6 @@ RESPONSES: Dict[Union[int, str], Dict[str, Any]] = {
     },
 }
 
-#: The ``Retry-After`` of a 503 (``KEYS_UNAVAILABLE``), in seconds.
-RETRY_AFTER = 5
-
-
-def _headers(code: str, status: int) -> Dict[str, str]:
-    """The headers of the response to a refusal: ``WWW-Authenticate`` on a 401 (RFC 6750),
-    ``Retry-After`` on a 503 (``KEYS_UNAVAILABLE``)."""
-    if status == 401:
-        return {"WWW-Authenticate": "Bearer" if code == "TOKEN_MISSING" else 'Bearer error="invalid_token"'}
-    if code == "KEYS_UNAVAILABLE":
-        return {"Retry-After": str(RETRY_AFTER)}
-    return {}
-
-
 class HTTPAuthError(AuthError, HTTPException):
     """A :class:`wardgate.AuthError` that is also a ``fastapi.HTTPException``: what the
     guard raises, so that FastAPI answers it with its status and headers even in an app
@@ -123,14 +109,19 @@ class HTTPAuthError(AuthError, HTTPException):
     with FastAPI's own ``{"detail"}`` body, with the same status and headers.
     """
 
+    #: As :attr:`wardgate.AuthError.headers` (never ``None``, unlike an ``HTTPException``'s).
+    headers: Dict[str, str]  # type: ignore[assignment]
+
     def __init__(self, detail: str, code: str, status: int, reason: str) -> None:
         # Not AuthError.__init__: its super() call would reach HTTPException's.
-        HTTPException.__init__(self, status_code=status, detail=detail, headers=_headers(code, status) or None)
         self.args = (detail, code, status, reason)
         self.detail = detail
         self.code = code
         self.status = status
         self.reason = reason
+        HTTPException.__init__(self, status_code=status, detail=detail, headers=response_headers(code) or None)
+        self.detail = detail
+        self.headers = response_headers(code)
 
     def __repr__(self) -> str:
         return Exception.__repr__(self)
@@ -327,8 +318,7 @@ class Guard:
 def auth_error_response(error: AuthError) -> JSONResponse:
     """The JSON response for ``error``, with ``WWW-Authenticate`` on a 401 and
     ``Retry-After`` on a 503 (``KEYS_UNAVAILABLE``)."""
-    headers: Mapping[str, str] = _headers(error.code, error.status)
-    return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
+    return JSONResponse(error.to_dict(), status_code=error.status, headers=error.headers)
 
 
 async def _handle(request: Request, error: Exception) -> JSONResponse:

@@ -32,6 +32,7 @@ use serde::Serialize;
 use crate::token::algorithm::Algorithm;
 use crate::keys::remote::url::RemoteConfig;
 use crate::keys::status::{KeySource, KeyState, KeyStatus};
+use crate::keys::remote::failure::KeyFailure;
 use crate::keys::remote::fetched;
 use crate::keys::set::{KeySet, Unfit};
 
@@ -62,9 +63,10 @@ pub enum KeyNeed {
 }
 
 /// A fetch to perform: one GET of `url` with the header `Accept-Encoding: accept_encoding`,
-/// which must give up after `timeout_ms`. Hosts that cross a language boundary may carry
-/// it as JSON (`{"id", "url", "timeout_ms", "accept_encoding"}`) and bring it back with
-/// the answer.
+/// following no redirect, which must give up after `timeout_ms` and need read no more than
+/// `max_bytes` of the decoded body. Hosts that cross a language boundary may carry it as
+/// JSON (`{"id", "url", "timeout_ms", "accept_encoding", "max_bytes"}`) and bring it back
+/// with the answer.
 #[derive(Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct KeyFetch {
     /// Which fetch this is; only the answer to the fetch under way is taken.
@@ -76,6 +78,15 @@ pub struct KeyFetch {
     /// The `Accept-Encoding` header to send: the content codings the key cache takes
     /// besides none (`gzip`). The host decodes the body before handing it over.
     pub accept_encoding: String,
+    /// The most decoded bytes of the body worth reading: the largest key set taken, plus
+    /// one byte that shows a body is larger.
+    #[serde(default = "read_limit")]
+    pub max_bytes: u64,
+}
+
+/// [`KeyFetch::max_bytes`]: the largest key set taken, and one byte more.
+fn read_limit() -> u64 {
+    fetched::MAX_JWKS_BYTES as u64 + 1
 }
 
 /// Shows the URL without its query, which may hold a credential (as key events and
@@ -87,10 +98,11 @@ pub struct KeyFetch {
 ///     url: "https://a.example/jwks?key=s3cr3t".into(),
 ///     timeout_ms: 5000,
 ///     accept_encoding: "gzip".into(),
+///     max_bytes: 1_048_577,
 /// };
 /// assert_eq!(
 ///     format!("{ticket:?}"),
-///     r#"KeyFetch { id: 1, url: "https://a.example/jwks", timeout_ms: 5000, accept_encoding: "gzip" }"#
+///     r#"KeyFetch { id: 1, url: "https://a.example/jwks", timeout_ms: 5000, accept_encoding: "gzip", max_bytes: 1048577 }"#
 /// );
 /// ```
 impl std::fmt::Debug for KeyFetch {
@@ -100,6 +112,7 @@ impl std::fmt::Debug for KeyFetch {
             .field("url", &crate::keys::remote::url::without_query(&self.url))
             .field("timeout_ms", &self.timeout_ms)
             .field("accept_encoding", &self.accept_encoding)
+            .field("max_bytes", &self.max_bytes)
             .finish()
     }
 }
@@ -135,8 +148,14 @@ pub enum KeyResponse {
         body: Vec<u8>,
     },
     /// No response: why, in a few words (`connection refused`, `timed out after 5 s`).
-    /// Never put a credential here; it is logged.
+    /// Never put a credential here; it is logged. [`KeyFailure`] words the usual causes.
     Failed(String),
+}
+
+impl From<KeyFailure> for KeyResponse {
+    fn from(failure: KeyFailure) -> Self {
+        KeyResponse::Failed(failure.to_string())
+    }
 }
 
 /// Shows the body's length, not the body: an endpoint may serve private keys.
@@ -308,6 +327,7 @@ impl KeyCache {
                     url: self.config.url.clone(),
                     timeout_ms: self.config.timeout,
                     accept_encoding: ACCEPT_ENCODING.to_owned(),
+                    max_bytes: read_limit(),
                 })
             }
         }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::token::algorithm::Algorithm;
 use crate::keys::remote::cache::{KeyCache, KeyFetch, KeyNeed, KeyResponse};
+use crate::keys::remote::failure::KeyFailure;
 use crate::keys::remote::fetched::MAX_JWKS_BYTES;
 use crate::time::monotonic_ms;
 
@@ -78,21 +79,21 @@ fn header(headers: &ureq::http::HeaderMap, name: &str) -> Option<String> {
     (!values.is_empty()).then(|| values.join(", "))
 }
 
-/// A few words on a failed request, without the URL.
+/// A failed request as the key cache words it (never with the URL).
 fn describe(error: &ureq::Error, timeout: Duration) -> String {
-    match error {
-        ureq::Error::Timeout(_) => format!("timed out after {} s", timeout.as_secs_f64()),
-        ureq::Error::HostNotFound => "the host was not found".into(),
-        ureq::Error::ConnectionFailed => "the connection failed".into(),
-        ureq::Error::Io(e) if e.kind() == ErrorKind::ConnectionRefused => "connection refused".into(),
-        ureq::Error::Io(e) if e.kind() == ErrorKind::TimedOut => {
-            format!("timed out after {} s", timeout.as_secs_f64())
-        }
-        ureq::Error::Io(e) => format!("network error ({:?})", e.kind()),
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => "the TLS handshake failed".into(),
-        ureq::Error::Decompress(coding, _) => format!("the body could not be decoded ({coding})"),
-        other => format!("the request failed ({})", first_words(&other.to_string())),
-    }
+    let timed_out = || KeyFailure::TimedOut(timeout.as_millis() as u64);
+    let failure = match error {
+        ureq::Error::Timeout(_) => timed_out(),
+        ureq::Error::HostNotFound => KeyFailure::HostNotFound,
+        ureq::Error::ConnectionFailed => KeyFailure::ConnectionFailed,
+        ureq::Error::Io(e) if e.kind() == ErrorKind::ConnectionRefused => KeyFailure::ConnectionRefused,
+        ureq::Error::Io(e) if e.kind() == ErrorKind::TimedOut => timed_out(),
+        ureq::Error::Io(e) => KeyFailure::Network(Some(format!("{:?}", e.kind()))),
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => KeyFailure::Tls,
+        ureq::Error::Decompress(coding, _) => KeyFailure::Undecodable((*coding).to_owned()),
+        other => return format!("the request failed ({})", first_words(&other.to_string())),
+    };
+    failure.to_string()
 }
 
 /// The start of an error message, cut short (library messages are not ours to trust

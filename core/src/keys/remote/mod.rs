@@ -3,6 +3,7 @@
 //! HTTP client that fetches it with the `http` feature (`http`).
 
 pub(crate) mod cache;
+pub(crate) mod failure;
 pub(crate) mod fetched;
 #[cfg(feature = "http")]
 pub(crate) mod http;
