@@ -168,7 +168,7 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
     /** The verified-token cache's counters (the policy's `cache` section), or null. */
     cacheStatus() {
       const s = this.#native.cacheStatus()
-      return s && { maxEntries: s.max_entries, entries: s.entries, hits: s.hits, misses: s.misses }
+      return s && camelCased(s)
     }
 
     /** Where the keys come from and, for keys.jwks_url, the state of their cache. */
@@ -176,20 +176,7 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
       const s = this.#native.keyStatus()
       if (s === null) throw new Error('the key status could not be read')
       if (this.#keys) this.#log()
-      return {
-        source: s.source,
-        url: s.url,
-        state: s.state,
-        keys: s.keys,
-        kids: s.kids,
-        age: s.age,
-        freshFor: s.fresh_for,
-        servedFor: s.served_for,
-        fetches: s.fetches,
-        failures: s.failures,
-        lastError: s.last_error,
-        fetching: s.fetching,
-      }
+      return camelCased(s)
     }
 
     #local(sync, promise) {
@@ -460,6 +447,14 @@ function throwIfDenied() {
 }
 
 const THROW_IF_DENIED = { value: throwIfDenied, enumerable: false, writable: false, configurable: false }
+
+// A status object of the core with its member names in JS's case (`fresh_for` → `freshFor`):
+// the members are the core's, none is named here.
+function camelCased(object) {
+  return Object.fromEntries(
+    Object.entries(object).map(([name, value]) => [name.replace(/_([a-z])/g, (_, c) => c.toUpperCase()), value]),
+  )
+}
 
 function authError({ detail, code, status, reason, headers }) {
   return new AuthError(detail, code, status, reason, headers)
