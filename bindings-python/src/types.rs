@@ -55,23 +55,23 @@ impl Principal {
 
     #[getter]
     fn id(&self) -> &str {
-        &self.inner.id
+        self.inner.id()
     }
 
     #[getter]
     fn roles<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, &self.inner.roles)
+        PyTuple::new(py, self.inner.roles())
     }
 
     #[getter]
     fn tenant(&self) -> Option<&str> {
-        self.inner.tenant.as_deref()
+        self.inner.tenant()
     }
 
     /// A new `dict` on every access: changing it changes nothing here.
     #[getter]
     fn claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        convert::map_to_py(py, &self.inner.claims)
+        convert::map_to_py(py, self.inner.claims())
     }
 
     fn has_role(&self, role: &str) -> bool {
@@ -138,7 +138,7 @@ impl Principal {
 
     /// Shows the mapped fields, never the claims.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let id = self.inner.id.as_str().into_pyobject(py)?.repr()?;
+        let id = self.inner.id().into_pyobject(py)?.repr()?;
         let tenant = self.tenant().into_pyobject(py)?.repr()?;
         Ok(format!("Principal(id={id}, roles={}, tenant={tenant})", self.roles(py)?.repr()?))
     }
@@ -154,8 +154,8 @@ impl Principal {
     /// The value of one of `KEYS`, as `to_dict` gives it.
     fn value<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
         match key {
-            "id" => Ok(PyString::new(py, &self.inner.id).into_any()),
-            "roles" => Ok(PyList::new(py, &self.inner.roles)?.into_any()),
+            "id" => Ok(PyString::new(py, &self.inner.id()).into_any()),
+            "roles" => Ok(PyList::new(py, self.inner.roles())?.into_any()),
             "tenant" => Ok(self.tenant().into_pyobject(py)?.into_any()),
             "claims" => Ok(self.claims(py)?.into_any()),
             _ => Err(PyKeyError::new_err(key.to_owned())),

@@ -28,9 +28,9 @@ fn every_signer_verifies_through_a_jwks() {
         let engine = Engine::from_value(&policy(&signer, "k1", json!([]))).unwrap();
         let token = signer.sign("k1", &claims("user_1"));
         let principal = engine.verify(&token, NOW).unwrap_or_else(|e| panic!("{}: {e}", signer.alg()));
-        assert_eq!(principal.id, "user_1");
-        assert_eq!(principal.roles, ["user"]);
-        assert_eq!(principal.claims["iss"], support::ISSUER);
+        assert_eq!(principal.id(), "user_1");
+        assert_eq!(principal.roles(), ["user"]);
+        assert_eq!(principal.claims()["iss"], support::ISSUER);
         let header = format!("Bearer {token}");
         assert!(engine.verify(wardgate::Credential::Authorization(&header), NOW).is_ok());
     }

@@ -67,7 +67,7 @@ fn check_pair(n: &str, m: &str) -> Result<(), TestCaseError> {
     let token = sign_raw(signer, &format!(r#""n":{n},"m":{m},"list":[{m}],"o":{{"p":{{"n":{n}}}}}"#));
     let principal = engine.verify(&token, NOW).map_err(|e| TestCaseError::fail(format!("{n}, {m}: {e}")))?;
     for (name, text) in [("n", n), ("m", m)] {
-        let read = &principal.claims[name];
+        let read = &principal.claims()[name];
         prop_assert!(same_number(read, text), "{name} = {text} was read as {read}");
     }
     let again = through_text(engine, &token);

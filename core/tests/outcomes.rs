@@ -140,7 +140,7 @@ fn if_ready_verifies_only_when_no_fetch_must_come_first() {
             ready(engine.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::IfReady)))
                 .unwrap()
                 .unwrap()
-                .id,
+                .id(),
             "u1"
         );
     }

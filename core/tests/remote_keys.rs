@@ -203,7 +203,7 @@ fn first_use_fetches_once_then_serves_from_the_cache() {
     let engine = engine(&server.url(), json!({}));
     assert_eq!(engine.key_status().state, wardgate::KeyState::Empty);
     for _ in 0..5 {
-        assert_eq!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).unwrap().id, "u1");
+        assert_eq!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).unwrap().id(), "u1");
     }
     assert_eq!(server.hits(), 1);
     let status = engine.key_status();
@@ -228,7 +228,7 @@ fn a_newly_rotated_key_verifies_after_one_refetch() {
     assert_eq!(reason(&engine, &rotated), Some(Reason::UnknownKey));
     assert_eq!(server.hits(), 1);
     thread::sleep(Duration::from_millis(1100));
-    assert_eq!(engine.verify(&rotated, NOW).unwrap().id, "u2");
+    assert_eq!(engine.verify(&rotated, NOW).unwrap().id(), "u2");
     assert_eq!(server.hits(), 2);
     // Old tokens still verify: the old key is still listed.
     assert!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).is_ok());
@@ -279,7 +279,7 @@ fn a_removed_key_stops_verifying_within_max_age_whatever_cache_control_says() {
     assert_eq!(reason(&engine, &revoked), Some(Reason::UnknownKey));
     assert_eq!(server.hits(), 2);
     assert_eq!(engine.key_status().kids, ["k2"]);
-    assert_eq!(engine.verify(&k2.sign("k2", &claims("u2")), NOW).unwrap().id, "u2");
+    assert_eq!(engine.verify(&k2.sign("k2", &claims("u2")), NOW).unwrap().id(), "u2");
     assert_eq!(server.hits(), 2);
     assert!(engine.key_status().fresh_for.unwrap() <= 1.0);
 }
@@ -295,7 +295,7 @@ fn cached_keys_keep_working_while_the_server_is_down() {
     server.set_mode(Mode::Down);
     // max_age 0 and cooldown 0: every verification tries to refresh, and fails.
     for _ in 0..3 {
-        assert_eq!(engine.verify(&token, NOW).unwrap().id, "u1");
+        assert_eq!(engine.verify(&token, NOW).unwrap().id(), "u1");
     }
     let status = engine.key_status();
     assert_eq!(status.state, wardgate::KeyState::Stale);
@@ -321,7 +321,7 @@ fn bad_responses_do_not_evict_good_keys() {
         [(Mode::Garbage, "not JSON"), (Mode::Error500, "HTTP 500"), (Mode::Private, "private or symmetric")]
     {
         server.set_mode(mode);
-        assert_eq!(engine.verify(&token, NOW).unwrap().id, "u1", "{mode:?}");
+        assert_eq!(engine.verify(&token, NOW).unwrap().id(), "u1", "{mode:?}");
         let error = engine.key_status().last_error.unwrap();
         assert!(error.contains(why), "{mode:?}: {error}");
         assert_eq!(engine.key_status().kids, ["k1"]);
@@ -334,7 +334,7 @@ fn a_gzip_encoded_key_set_is_taken_and_other_codings_are_refused() {
     let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
     server.set_mode(Mode::Gzip);
     let engine = engine(&server.url(), json!({"cooldown": 0}));
-    assert_eq!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).unwrap().id, "u1");
+    assert_eq!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).unwrap().id(), "u1");
     assert_eq!(engine.key_status().last_error, None);
     server.add_key(k2.jwk("k2").unwrap());
     let rotated = k2.sign("k2", &claims("u2"));
@@ -360,7 +360,7 @@ fn a_gzip_encoded_key_set_is_taken_and_other_codings_are_refused() {
     }
     // identity, spelled out, is no coding at all.
     server.set_mode(Mode::Labelled("identity"));
-    assert_eq!(engine.verify(&rotated, NOW).unwrap().id, "u2");
+    assert_eq!(engine.verify(&rotated, NOW).unwrap().id(), "u2");
     assert_eq!(server.hits(), 8);
 }
 

@@ -13,7 +13,7 @@ use wardgate::{Engine, KeyNeed, KeyResponse, Principal, Reason};
 
 /// The outcome a caller sees: the principal's id, or the reason of the refusal.
 fn outcome(result: Result<Principal, wardgate::AuthError>) -> Result<String, Reason> {
-    result.map(|p| p.id).map_err(|e| e.reason())
+    result.map(|p| p.id().to_owned()).map_err(|e| e.reason())
 }
 
 fn with_cache(mut doc: Value, max_entries: u64) -> Engine {

@@ -13,8 +13,8 @@ use crate::policy::request::Request;
 /// ```
 /// use wardgate::{ffi, Principal};
 /// let p = ffi::principal(r#"{"id":"u1","roles":["user"],"tenant":null,"claims":{"sub":"u1"}}"#).unwrap();
-/// assert_eq!((p.id.as_str(), p.roles.len()), ("u1", 1));
-/// assert_eq!(ffi::principal(r#"{"id":7}"#).unwrap().id, "");
+/// assert_eq!((p.id(), p.roles().len()), ("u1", 1));
+/// assert_eq!(ffi::principal(r#"{"id":7}"#).unwrap().id(), "");
 /// assert!(ffi::principal("{").is_err());
 /// ```
 pub fn principal(text: &str) -> serde_json::Result<Principal> {

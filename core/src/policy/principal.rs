@@ -7,32 +7,29 @@ use serde_json::{Map, Value};
 
 /// Who a verified token speaks for, as the policy's `principal` section maps it.
 ///
-/// `claims` always holds the whole verified payload, so rules can read any
-/// claim through `principal.claims.NAME`.
+/// Read-only: a principal from [`Engine::verify`](crate::Engine::verify) keeps what the
+/// verification made of the token. Its claims are always the whole verified payload, so
+/// rules can read any claim through `principal.claims.NAME`, and its id is never empty (a
+/// token without one is refused).
 ///
 /// ```
 /// use wardgate::Principal;
 /// use serde_json::json;
 ///
 /// let p = Principal::new("user_1", vec!["admin".into()], None, json!({"sub": "user_1"}));
-/// assert_eq!(p.id, "user_1");
+/// assert_eq!(p.id(), "user_1");
 /// assert!(p.has_role("admin"));
-/// assert_eq!(p.claims["sub"], "user_1");
+/// assert_eq!(p.claims()["sub"], "user_1");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Principal {
-    /// The principal's id (by default the `sub` claim); never empty for a principal of a
-    /// verified token (a token without it is refused).
-    pub id: String,
-    /// Roles (by default from the `role` claim); empty when the claim is absent.
-    pub roles: Vec<String>,
-    /// The tenant (organisation), when the policy names a tenant claim and the token carries it.
-    pub tenant: Option<String>,
-    /// The whole verified payload, shared between copies of the principal (a clone, as a
-    /// verified-token cache hit makes, does not copy the claims). `Arc::make_mut` gives a
-    /// mutable map.
-    pub claims: Arc<Map<String, Value>>,
+    pub(crate) id: String,
+    pub(crate) roles: Vec<String>,
+    pub(crate) tenant: Option<String>,
+    /// Shared between copies of the principal: a clone, as a verified-token cache hit
+    /// makes, does not copy the claims.
+    pub(crate) claims: Arc<Map<String, Value>>,
 }
 
 impl Principal {
@@ -43,7 +40,7 @@ impl Principal {
     /// ```
     /// use wardgate::Principal;
     /// let p = Principal::new("u1", vec![], Some("org_1".into()), serde_json::json!({}));
-    /// assert_eq!(p.tenant.as_deref(), Some("org_1"));
+    /// assert_eq!(p.tenant(), Some("org_1"));
     /// ```
     pub fn new(id: impl Into<String>, roles: Vec<String>, tenant: Option<String>, claims: Value) -> Self {
         let claims = match claims {
@@ -51,6 +48,26 @@ impl Principal {
             _ => Map::new(),
         };
         Principal { id: id.into(), roles, tenant, claims: Arc::new(claims) }
+    }
+
+    /// The principal's id (by default the `sub` claim).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Its roles (by default from the `role` claim); empty when the claim is absent.
+    pub fn roles(&self) -> &[String] {
+        &self.roles
+    }
+
+    /// The tenant (organisation), when the policy names a tenant claim and the token carries it.
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.as_deref()
+    }
+
+    /// The whole verified payload.
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
     }
 
     /// The principal as JSON, `{"id", "roles", "tenant", "claims"}` (what `Serialize`

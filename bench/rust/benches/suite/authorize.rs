@@ -6,9 +6,9 @@
 use crate::fixtures::{AuthzRequest, Fixtures};
 use crate::measure::Side;
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityId, EntityUid, PolicySet};
-use wardgate::{Engine, Principal, Request, UnixTime};
 use serde_json::{json, Value};
 use std::hint::black_box;
+use wardgate::{Engine, Principal, Request, UnixTime};
 
 /// The Cedar text of the four rules, each mapped to its Wardgate rule in comments.
 const POLICIES: &str = include_str!("todo.cedar");
@@ -67,7 +67,7 @@ fn uid(entity_type: &str, id: &str) -> EntityUid {
 fn cedar_request(principal: &Principal, r: &AuthzRequest) -> cedar_policy::Request {
     let todo = r.resource.get("id").and_then(Value::as_str).expect("authorize resources have an id");
     cedar_policy::Request::new(
-        uid("User", &principal.id),
+        uid("User", principal.id()),
         uid("Action", &r.action),
         uid("Todo", todo),
         Context::empty(),
@@ -79,13 +79,13 @@ fn cedar_request(principal: &Principal, r: &AuthzRequest) -> cedar_policy::Reque
 /// The entities Cedar reads: the principal as a `User` (its roles and the claims the rules
 /// read) and each request's todo, with its owner.
 fn entities(principal: &Principal, requests: &[AuthzRequest]) -> Entities {
-    let mut attrs = json!({"roles": principal.roles});
+    let mut attrs = json!({"roles": principal.roles()});
     for claim in ["emailVerified", "banned"] {
-        if let Some(value) = principal.claims.get(claim) {
+        if let Some(value) = principal.claims().get(claim) {
             attrs[claim] = value.clone();
         }
     }
-    let mut list = vec![json!({"uid": {"type": "User", "id": principal.id}, "attrs": attrs, "parents": []})];
+    let mut list = vec![json!({"uid": {"type": "User", "id": principal.id()}, "attrs": attrs, "parents": []})];
     for r in requests {
         let text =
             |name: &str| r.resource.get(name).and_then(Value::as_str).expect("authorize resources: id, owner_id");
