@@ -154,7 +154,7 @@ impl Principal {
     /// The value of one of `KEYS`, as `to_dict` gives it.
     fn value<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
         match key {
-            "id" => Ok(PyString::new(py, &self.inner.id()).into_any()),
+            "id" => Ok(PyString::new(py, self.inner.id()).into_any()),
             "roles" => Ok(PyList::new(py, self.inner.roles())?.into_any()),
             "tenant" => Ok(self.tenant().into_pyobject(py)?.into_any()),
             "claims" => Ok(self.claims(py)?.into_any()),
