@@ -7,7 +7,7 @@
 //! error classes and nothing crosses as a bare native error. The per-request calls hand
 //! them over as JSON text (`wardgate::ffi`'s calls), which V8 parses faster than
 //! napi builds an object member by member. Every entry point runs inside
-//! `wardgate::contain`, so a panic becomes an ordinary failure.
+//! `wardgate::ffi::panics`, so a panic becomes an ordinary failure.
 //!
 //! Remote key sets (`keys.jwks_url`): the core is built with its `http` feature, so its
 //! `verify` and `check` fetch keys when they need to, blocking; `verifyAsync` and
@@ -24,7 +24,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{AsyncTask, Either};
 use napi::{Env, Task};
 use napi_derive::napi;
-use wardgate::ffi::{self, contain};
+use wardgate::ffi::{self, panics};
 use wardgate::{ConfigError, Credential, KeyAccess, Request};
 use serde_json::{json, Value};
 
@@ -40,13 +40,13 @@ impl NativeEngine {
     /// or the configuration error as `{ code, path, problem, detail }`.
     #[napi]
     pub fn load(policy: String) -> Either<NativeEngine, Value> {
-        loaded(contain::config(|| wardgate::Engine::from_json(&policy)))
+        loaded(panics::config(|| wardgate::Engine::from_json(&policy)))
     }
 
     /// Loads a policy file (JSON).
     #[napi]
     pub fn load_file(path: String) -> Either<NativeEngine, Value> {
-        loaded(contain::config(|| wardgate::Engine::from_file(&path)))
+        loaded(panics::config(|| wardgate::Engine::from_file(&path)))
     }
 
     /// `{ principal }` or `{ error }` as JSON text, on the cached keys (never fetches).
@@ -221,7 +221,7 @@ fn not_json(e: serde_json::Error) -> napi::Error {
 
 /// Runs a call that cannot fail; a panic gives `fallback`.
 fn contained<T>(fallback: T, f: impl FnOnce() -> T) -> T {
-    contain::auth(|| Ok(f())).unwrap_or(fallback)
+    panics::auth(|| Ok(f())).unwrap_or(fallback)
 }
 
 fn loaded(result: Result<wardgate::Engine, ConfigError>) -> Either<NativeEngine, Value> {

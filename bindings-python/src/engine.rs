@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use wardgate::ffi::contain;
+use wardgate::ffi::panics;
 use wardgate::{AuthError, Credential, KeyAccess, KeyEvent, KeyEventLevel, Options, Request, UnixTime};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -34,10 +34,10 @@ impl Engine {
     fn new(policy: &Bound<'_, PyAny>) -> PyResult<Self> {
         let loaded = if let Ok(text) = policy.cast::<PyString>() {
             let text = convert::str_of(text, "policy")?;
-            contain::config(|| wardgate::Engine::from_json(&text))
+            panics::config(|| wardgate::Engine::from_json(&text))
         } else if policy.is_instance_of::<PyDict>() {
             let doc = convert::to_value(policy, "policy")?;
-            contain::config(|| wardgate::Engine::from_value(&doc))
+            panics::config(|| wardgate::Engine::from_value(&doc))
         } else {
             return Err(PyTypeError::new_err(format!(
                 "policy must be a dict or a JSON str, not {}",
@@ -49,7 +49,7 @@ impl Engine {
 
     #[staticmethod]
     fn from_file(path: PathBuf) -> PyResult<Self> {
-        contain::config(|| wardgate::Engine::from_file(&path)).map(Engine::from).map_err(|e| errors::config(&e))
+        panics::config(|| wardgate::Engine::from_file(&path)).map(Engine::from).map_err(|e| errors::config(&e))
     }
 
     #[pyo3(signature = (token, *, now = None))]
@@ -109,7 +109,7 @@ impl Engine {
         };
         let request = request(action, resource, context)?;
         let principal = &principal.get().inner;
-        let inner = contain::decision(|| self.inner.authorize(principal, &request));
+        let inner = panics::decision(|| self.inner.authorize(principal, &request));
         Ok(Decision { inner })
     }
 
@@ -182,7 +182,7 @@ impl Engine {
     /// The state of the key source: `{"source", "url", "state", "keys", "kids", "age",
     /// "fresh_for", "served_for", "fetches", "failures", "last_error", "fetching"}`.
     fn key_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let status = contain::auth(|| Ok(self.inner.key_status()));
+        let status = panics::auth(|| Ok(self.inner.key_status()));
         self.log_key_events(py);
         let status = status.map_err(|_| PyRuntimeError::new_err("the key status could not be read"))?;
         let value = serde_json::to_value(&status)
@@ -193,7 +193,7 @@ impl Engine {
     /// The verified-token cache's counters, `{"max_entries", "entries", "hits", "misses"}`,
     /// or `None` when the policy has no `cache` section.
     fn cache_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let status = contain::auth(|| Ok(self.inner.cache_status()))
+        let status = panics::auth(|| Ok(self.inner.cache_status()))
             .map_err(|_| PyRuntimeError::new_err("the cache status could not be read"))?;
         status
             .map(|s| {
@@ -263,7 +263,7 @@ impl Engine {
         call: impl FnOnce(&wardgate::Engine) -> Result<T, AuthError> + Send,
     ) -> PyResult<T> {
         let engine = &self.inner;
-        let result = py.detach(|| contain::auth(|| call(engine)));
+        let result = py.detach(|| panics::auth(|| call(engine)));
         self.log_key_events(py);
         result.map_err(|e| errors::auth(&e))
     }
@@ -274,7 +274,7 @@ impl Engine {
         if !self.remote {
             return;
         }
-        let events = contain::auth(|| Ok(self.inner.key_events())).unwrap_or_default();
+        let events = panics::auth(|| Ok(self.inner.key_events())).unwrap_or_default();
         if !events.is_empty() {
             if let Err(e) = log(py, &events) {
                 e.write_unraisable(py, None);

@@ -3,10 +3,10 @@
 //! containment of panics, and the constructors of core types from the JSON text a
 //! binding receives.
 
-pub mod contain;
 mod convert;
-mod outcome;
+pub mod panics;
+mod text;
 
 pub use convert::{principal, request};
-pub use outcome::Outcome;
-pub use outcome::{at, authorize, check, error_value, remote, settled, token, verify};
+pub use text::Outcome;
+pub use text::{at, authorize, check, error_value, remote, settled, token, verify};

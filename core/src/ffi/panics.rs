@@ -8,16 +8,16 @@
 //! are plain calls.
 //!
 //! ```
-//! use wardgate::{ffi::contain, Reason};
-//! let err = contain::auth(|| -> Result<(), _> { panic!("bug") }).unwrap_err();
+//! use wardgate::{ffi::panics, Reason};
+//! let err = panics::auth(|| -> Result<(), _> { panic!("bug") }).unwrap_err();
 //! assert_eq!(err.reason(), Reason::Malformed);
-//! assert_eq!(contain::auth(|| Ok::<_, wardgate::AuthError>(7)).unwrap(), 7);
+//! assert_eq!(panics::auth(|| Ok::<_, wardgate::AuthError>(7)).unwrap(), 7);
 //! ```
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::policy::decision::{Decision, RuleError};
 use crate::error::{AuthError, ConfigError, Reason};
+use crate::policy::decision::{Decision, RuleError};
 
 /// Runs a verification; a panic becomes a `malformed` [`AuthError`].
 pub fn auth<T>(f: impl FnOnce() -> Result<T, AuthError>) -> Result<T, AuthError> {
@@ -28,7 +28,7 @@ pub fn auth<T>(f: impl FnOnce() -> Result<T, AuthError>) -> Result<T, AuthError>
 /// Runs a policy load; a panic becomes a [`ConfigError`] on the whole document.
 ///
 /// ```
-/// let err = wardgate::ffi::contain::config(|| -> Result<(), _> { panic!("bug") }).unwrap_err();
+/// let err = wardgate::ffi::panics::config(|| -> Result<(), _> { panic!("bug") }).unwrap_err();
 /// assert_eq!(err.to_string(), "the policy could not be processed");
 /// ```
 pub fn config<T>(f: impl FnOnce() -> Result<T, ConfigError>) -> Result<T, ConfigError> {
@@ -38,7 +38,7 @@ pub fn config<T>(f: impl FnOnce() -> Result<T, ConfigError>) -> Result<T, Config
 /// Runs a decision; a panic becomes a denial that says so in its `errors`.
 ///
 /// ```
-/// let d = wardgate::ffi::contain::decision(|| panic!("bug"));
+/// let d = wardgate::ffi::panics::decision(|| panic!("bug"));
 /// assert!(!d.allowed);
 /// assert_eq!(d.errors[0].message, "the request could not be evaluated");
 /// ```

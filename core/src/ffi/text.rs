@@ -5,13 +5,13 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::contain;
+use super::panics;
 use crate::engine::{Engine, KeyAccess, Options, Verified};
 use crate::error::{AuthError, Reason};
-use crate::time::UnixTime;
 use crate::policy::decision::Decision;
 use crate::policy::principal::Principal;
 use crate::policy::request::Request;
+use crate::time::UnixTime;
 use crate::token::credential::Credential;
 
 /// `{"principal": …}`, `{"decision": …}` or `{"error": {detail, code, status, reason,
@@ -104,7 +104,7 @@ impl Outcome {
 /// [`Engine::verify`] as `{"principal": …}` or `{"error": …}` text; `None` when, with
 /// [`KeyAccess::IfReady`](crate::KeyAccess::IfReady), a remote key set must be fetched
 /// first. A verified-token cache hit hands out the text made for its entry, without
-/// building the principal again. A panic becomes a refused token (see [`contain`]).
+/// building the principal again. A panic becomes a refused token (see [`panics`]).
 ///
 /// ```
 /// use wardgate::{ffi, Credential, Engine};
@@ -114,7 +114,7 @@ impl Outcome {
 /// assert!(text.starts_with(r#"{"error":{"#) && text.contains("TOKEN_MISSING"));
 /// ```
 pub fn verify(engine: &Engine, credential: Credential<'_>, options: Options) -> Option<String> {
-    Some(match contain::auth(|| engine.verified(credential, options)) {
+    Some(match panics::auth(|| engine.verified(credential, options)) {
         Ok(Verified::NotReady) => return None,
         Ok(Verified::Hit(entry)) => entry.memo(|principal| Outcome::Principal(principal.clone()).to_json()).to_owned(),
         Ok(Verified::Fresh(principal)) => Outcome::Principal(principal).to_json(),
@@ -135,8 +135,8 @@ pub fn verify(engine: &Engine, credential: Credential<'_>, options: Options) -> 
 /// assert!(ffi::check(&engine, token, &request, now.keys(KeyAccess::Cached)).unwrap().contains("KEYS_UNAVAILABLE"));
 /// ```
 pub fn check(engine: &Engine, credential: Credential<'_>, request: &Request, options: Options) -> Option<String> {
-    let decide = |principal: &Principal| Outcome::Decision(contain::decision(|| engine.authorize(principal, request)));
-    Some(match contain::auth(|| engine.verified(credential, options)) {
+    let decide = |principal: &Principal| Outcome::Decision(panics::decision(|| engine.authorize(principal, request)));
+    Some(match panics::auth(|| engine.verified(credential, options)) {
         Ok(Verified::NotReady) => return None,
         Ok(Verified::Hit(entry)) => decide(&entry.principal).to_json(),
         Ok(Verified::Fresh(principal)) => decide(&principal).to_json(),
@@ -146,7 +146,7 @@ pub fn check(engine: &Engine, credential: Credential<'_>, request: &Request, opt
 
 /// [`Engine::authorize`] as `{"decision": …}` text; a panic becomes a denial.
 pub fn authorize(engine: &Engine, principal: &Principal, request: &Request) -> String {
-    Outcome::Decision(contain::decision(|| engine.authorize(principal, request))).to_json()
+    Outcome::Decision(panics::decision(|| engine.authorize(principal, request))).to_json()
 }
 
 /// Options at `now`, seconds as a host's clock gives them (`Date.now() / 1000`).
@@ -178,7 +178,7 @@ pub fn settled(text: Option<String>) -> String {
 /// assert_eq!(ffi::token(Credential::Authorization("Basic x"))["error"]["code"], "TOKEN_MISSING");
 /// ```
 pub fn token(credential: Credential<'_>) -> Value {
-    match contain::auth(|| credential.token()) {
+    match panics::auth(|| credential.token()) {
         Ok(token) => serde_json::json!({ "token": token }),
         Err(e) => serde_json::json!({ "error": error_value(&e) }),
     }
