@@ -142,3 +142,29 @@ fn expression_errors_name_the_rule_and_column() {
     assert_eq!(err.path(), "rules[0].when");
     assert!(err.problem().starts_with("rule \"x\", column 17: unexpected end"), "{err}");
 }
+
+#[test]
+fn a_forbid_rule_whose_condition_always_fails_is_reported_as_denying_everything() {
+    let signer = Signer::ed25519();
+    let doc = policy(
+        &signer,
+        "k1",
+        json!([
+            {"id": "all", "effect": "permit", "resource": "*", "actions": "*"},
+            {"id": "failing", "effect": "forbid", "resource": "report", "actions": "*", "when": "1 < 'a'"},
+            {"id": "false", "effect": "forbid", "resource": "*", "actions": "*", "when": "action == 'read' && false"}
+        ]),
+    );
+    let engine = Engine::from_value(&doc).unwrap();
+    let warnings: Vec<String> = engine.warnings().iter().map(|w| format!("{}: {}", w.path, w.message)).collect();
+    assert!(
+        warnings.iter().any(|w| w.starts_with("rules[1].when") && w.contains("denies every request it targets")),
+        "{warnings:?}"
+    );
+    assert!(warnings.iter().any(|w| w.starts_with("rules[2].when") && w.contains("can never apply")), "{warnings:?}");
+    // What the warning says is what happens.
+    let p = wardgate::Principal::new("u1", vec![], None, json!({"sub": "u1"}));
+    let report = engine.authorize(&p, &Request::new("read", json!({"type": "report"})));
+    assert_eq!((report.allowed, report.reason), (false, Some(Reason::Forbidden)));
+    assert!(engine.authorize(&p, &Request::new("read", json!({"type": "todo", "x": 1}))).allowed);
+}

@@ -40,11 +40,21 @@ pub(crate) fn warnings(policy: &Policy) -> Vec<Warning> {
             });
         }
         let Some(when) = &rule.when else { continue };
-        if when.never_true() {
-            out.push(Warning {
-                path: format!("{path}.when"),
-                message: format!("rule {:?} can never apply: its condition is never true", rule.id),
-            });
+        let message = match rule.effect {
+            Effect::Permit if when.never_true() => {
+                Some(format!("rule {:?} can never apply: its condition is never true", rule.id))
+            }
+            Effect::Forbid if when.always_false() => {
+                Some(format!("rule {:?} can never apply: its condition is always false", rule.id))
+            }
+            Effect::Forbid if when.never_true() => Some(format!(
+                "forbid rule {:?} denies every request it targets: its condition is never true but fails to evaluate, and a condition that fails counts against the request",
+                rule.id
+            )),
+            _ => None,
+        };
+        if let Some(message) = message {
+            out.push(Warning { path: format!("{path}.when"), message });
         }
         if rule.effect == Effect::Forbid {
             for read in when.unguarded_paths() {

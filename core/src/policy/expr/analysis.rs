@@ -265,6 +265,12 @@ pub(crate) fn never_true(node: &Node) -> bool {
     abs(node).outcomes() & TRUE == 0
 }
 
+/// Whether the condition always evaluates to `false`: never `true`, never an error, never
+/// a value that is not a boolean (which is an error too).
+pub(crate) fn always_false(node: &Node) -> bool {
+    abs(node).outcomes() & !FALSE == 0
+}
+
 // ---------------------------------------------------------------------------
 // Guards: which reads of optional attributes are not preceded by a `has` test.
 // ---------------------------------------------------------------------------

@@ -69,6 +69,7 @@ pub struct Expr {
     root: ast::Node,
     constant: Option<bool>,
     never_true: bool,
+    always_false: bool,
     unguarded: Vec<String>,
 }
 
@@ -157,6 +158,7 @@ impl Expr {
             source: source.to_string(),
             constant: analysis::constant(&root),
             never_true: analysis::never_true(&root),
+            always_false: analysis::always_false(&root),
             unguarded: analysis::unguarded_paths(&root),
             root,
         })
@@ -221,6 +223,25 @@ impl Expr {
     #[must_use]
     pub fn never_true(&self) -> bool {
         self.never_true
+    }
+
+    /// `true` when the expression always evaluates to `false`, whatever the request: it is
+    /// never `true` and never fails. A condition that fails counts against the request, so
+    /// a forbid rule applies where its condition fails: such a rule never applies only when
+    /// this holds.
+    ///
+    /// ```
+    /// use wardgate::expr::Expr;
+    ///
+    /// assert_eq!(Expr::parse("action == 'read' && false").map(|e| e.always_false()), Ok(true));
+    /// // resource.x may be absent, and reading it fails:
+    /// assert_eq!(Expr::parse("resource.x == 1 && false").map(|e| e.always_false()), Ok(false));
+    /// assert_eq!(Expr::parse("1 < 'a'").map(|e| e.always_false()), Ok(false));
+    /// assert_eq!(Expr::parse("5").map(|e| e.always_false()), Ok(false));
+    /// ```
+    #[must_use]
+    pub fn always_false(&self) -> bool {
+        self.always_false
     }
 
     /// Paths this expression reads that may be absent and are not guarded by a `has`

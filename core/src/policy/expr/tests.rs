@@ -406,6 +406,11 @@ fn constant_and_never_true() {
         let e = expr(src);
         assert_eq!(e.constant(), *constant, "constant of {src}");
         assert_eq!(e.never_true(), *never_true, "never_true of {src}");
+        // Always false: a constant false, or never true without a path that may fail.
+        if *constant == Some(false) {
+            assert!(e.always_false(), "always_false of {src}");
+        }
+        assert!(!e.always_false() || *never_true, "always_false of {src}");
     }
 }
 
@@ -444,6 +449,7 @@ fn never_true_is_sound() {
         let any_true = fixtures.iter().any(|f| e.evaluate(&f.scope()) == Ok(true));
         assert!(any_true, "{src} is true for some fixture");
         assert!(!e.never_true(), "{src}");
+        assert!(!e.always_false(), "{src}");
     }
 }
 
@@ -649,9 +655,11 @@ fn nasty_inputs_do_not_panic() {
     }
     for input in &all {
         if let Ok(e) = Expr::parse(input) {
-            let _ = e.evaluate(&f.scope());
+            let result = e.evaluate(&f.scope());
             let _ = e.constant();
-            let _ = e.never_true();
+            // The analysis is sound: what it rules out does not happen.
+            assert!(!(e.never_true() && result == Ok(true)), "{input:?} is never true");
+            assert!(!e.always_false() || result == Ok(false), "{input:?} is always false");
             let _ = e.unguarded_paths();
         } else if let Err(err) = Expr::parse(input) {
             let chars = input.chars().count();
