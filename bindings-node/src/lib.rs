@@ -24,9 +24,9 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{AsyncTask, Either};
 use napi::{Env, Task};
 use napi_derive::napi;
+use serde_json::{json, Value};
 use wardgate::ffi::{self, panics};
 use wardgate::{ConfigError, Credential, KeyAccess, Request};
-use serde_json::{json, Value};
 
 /// A loaded policy.
 #[napi]
@@ -98,7 +98,12 @@ impl NativeEngine {
         now: f64,
     ) -> napi::Result<String> {
         let request = request_of(action, &resource, context)?;
-        Ok(ffi::settled(ffi::check(&self.inner, Credential::either(&credential), &request, ffi::at(now, KeyAccess::Cached))))
+        Ok(ffi::settled(ffi::check(
+            &self.inner,
+            Credential::either(&credential),
+            &request,
+            ffi::at(now, KeyAccess::Cached),
+        )))
     }
 
     /// `check` when the keys the token needs are in; null when a remote key set must be

@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use wardgate::ffi::panics;
-use wardgate::{AuthError, Credential, KeyAccess, KeyEvent, KeyEventLevel, Options, Request, UnixTime};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDateTime, PyDict, PyFloat, PyInt, PyString, PyTuple};
+use wardgate::ffi::panics;
+use wardgate::{AuthError, Credential, KeyAccess, KeyEvent, KeyEventLevel, Options, Request, UnixTime};
 
 use crate::convert;
 use crate::errors;
@@ -66,7 +66,8 @@ impl Engine {
         token: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Principal>> {
-        let verified = self.on_token(py, token, now, |engine, token, now| ready(engine.verify(token, if_ready(now))))?;
+        let verified =
+            self.on_token(py, token, now, |engine, token, now| ready(engine.verify(token, if_ready(now))))?;
         Ok(verified.map(Principal::from))
     }
 

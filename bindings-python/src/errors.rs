@@ -1,7 +1,7 @@
 //! The core's errors as the exception classes of `wardgate.errors`.
 
-use wardgate::{AuthError, Code, ConfigError};
 use pyo3::PyErr;
+use wardgate::{AuthError, Code, ConfigError};
 
 /// The Python classes, imported from `wardgate.errors` on first use.
 mod py {

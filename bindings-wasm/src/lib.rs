@@ -19,9 +19,9 @@
 //! `keyFailed`). `verify` and `check` here never fetch: they use what is cached;
 //! `verifyIfReady` and `checkIfReady` verify only when no fetch must come first.
 
+use serde::Serialize;
 use wardgate::ffi;
 use wardgate::{Credential, KeyAccess, KeyFailure, KeyFetch, KeyNeed, KeyResponse, Request};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// A loaded policy.
@@ -84,7 +84,12 @@ impl NativeEngine {
         now: f64,
     ) -> Result<String, JsError> {
         let request = request_of(action, resource, context)?;
-        Ok(ffi::settled(ffi::check(&self.inner, Credential::either(credential), &request, ffi::at(now, KeyAccess::Cached))))
+        Ok(ffi::settled(ffi::check(
+            &self.inner,
+            Credential::either(credential),
+            &request,
+            ffi::at(now, KeyAccess::Cached),
+        )))
     }
 
     /// `check` when the keys the token needs are in; nothing when a remote key set must

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use wardgate::{AuthError, Credential, Decision, Engine, Request};
 use serde_json::{json, Map, Value};
+use wardgate::{AuthError, Credential, Decision, Engine, Request};
 
 /// The tally of one run.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -13,11 +13,11 @@
 mod support;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use wardgate::{Engine, KeyNeed, KeyResponse, Request};
 use ring::signature::{self, UnparsedPublicKey};
 use serde_json::json;
 use std::hint::black_box;
 use support::{claims, four_rules, policy, Signer, HMAC_SECRET, NOW};
+use wardgate::{Engine, KeyNeed, KeyResponse, Request};
 
 /// A bare signature check: message, signature → valid.
 type RawCheck = Box<dyn Fn(&[u8], &[u8]) -> bool>;
@@ -80,14 +80,19 @@ fn verify_remote(c: &mut Criterion) {
     let KeyNeed::Fetch(ticket) = remote.key_need(&token) else { panic!("a fresh remote engine fetches first") };
     let body = serde_json::to_vec(&jwks).unwrap();
     remote.key_response(&ticket, KeyResponse::Http { status: 200, cache_control: None, content_encoding: None, body });
-    assert!(remote.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached)).is_ok() && inline.verify(&token, NOW).is_ok());
+    assert!(
+        remote.verify(&token, wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached)).is_ok()
+            && inline.verify(&token, NOW).is_ok()
+    );
 
     let mut group = c.benchmark_group("verify/EdDSA-keys");
     group.bench_function(BenchmarkId::from_parameter("inline"), |b| {
         b.iter(|| inline.verify(black_box(&token), NOW).unwrap())
     });
     group.bench_function(BenchmarkId::from_parameter("jwks_url-cached"), |b| {
-        b.iter(|| remote.verify(black_box(&token), wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached)).unwrap())
+        b.iter(|| {
+            remote.verify(black_box(&token), wardgate::Options::at(NOW).keys(wardgate::KeyAccess::Cached)).unwrap()
+        })
     });
     group.finish();
 }

@@ -24,9 +24,9 @@ use std::time::Instant;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use wardgate::Engine;
 use serde_json::json;
 use support::{claims, policy, Signer, HMAC_SECRET, NOW};
+use wardgate::Engine;
 
 const SAMPLES: usize = 400_000;
 

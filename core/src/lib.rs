@@ -57,19 +57,19 @@ pub use policy::expr;
 pub mod crypto {
     pub use crate::keys::crypto::PROVIDER;
 }
-pub use token::algorithm::{Algorithm, KeyFamily};
-pub use policy::decision::{Decision, RuleError};
+pub use engine::token_cache::CacheStatus;
 pub use engine::{Engine, KeyAccess, Options};
-pub use token::credential::Credential;
 pub use error::{AuthError, Code, ConfigError, Error, Reason};
-#[cfg(feature = "http")]
-pub use keys::remote::http::fetch_keys;
 pub use keys::remote::cache::{KeyEvent, KeyEventLevel, KeyFetch, KeyNeed, KeyResponse};
 pub use keys::remote::failure::KeyFailure;
+#[cfg(feature = "http")]
+pub use keys::remote::http::fetch_keys;
 pub use keys::status::{KeySource, KeyState, KeyStatus};
 pub use keys::verify_signature;
+pub use policy::decision::{Decision, RuleError};
 pub use policy::lint::Warning;
 pub use policy::principal::Principal;
 pub use policy::request::Request;
 pub use time::UnixTime;
-pub use engine::token_cache::CacheStatus;
+pub use token::algorithm::{Algorithm, KeyFamily};
+pub use token::credential::Credential;

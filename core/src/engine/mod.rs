@@ -10,21 +10,21 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::token::algorithm::Algorithm;
-use crate::token::claims;
-use crate::policy::decision::{self, Decision};
 use crate::error::{AuthError, ConfigError, Reason};
 use crate::keys::remote::cache::{KeyCache, KeyEvent, KeyFetch, KeyNeed, KeyResponse};
-use crate::keys::status::KeyStatus;
 use crate::keys::set::Unfit;
+use crate::keys::status::KeyStatus;
 use crate::keys::Keys;
+use crate::policy::decision::{self, Decision};
 use crate::policy::lint::{self, Warning};
-use crate::policy::Policy;
 use crate::policy::principal::Principal;
 use crate::policy::request::Request;
+use crate::policy::Policy;
 use crate::time::{monotonic_ms, UnixTime};
-use crate::token::credential::Credential;
 use crate::token;
+use crate::token::algorithm::Algorithm;
+use crate::token::claims;
+use crate::token::credential::Credential;
 use token_cache::{CacheStatus, Entry, TokenCache};
 
 /// A loaded policy: verifies tokens and decides requests. Cheap to share between

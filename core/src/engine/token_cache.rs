@@ -20,10 +20,10 @@ use lru::LruCache;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::token::algorithm::Algorithm;
-use crate::policy::fields::Fields;
 use crate::error::ConfigError;
+use crate::policy::fields::Fields;
 use crate::policy::principal::Principal;
+use crate::token::algorithm::Algorithm;
 
 /// The most `cache.max_entries` accepted.
 const MAX_ENTRIES: u64 = 1_000_000;

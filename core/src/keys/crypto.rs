@@ -14,8 +14,8 @@ use jsonwebtoken::{AlgorithmFamily, DecodingKey, DecodingKeyKind, EncodingKey};
 use ring::signature::{self as sig, RsaParameters, UnparsedPublicKey};
 use ring::{digest, hmac};
 
-use crate::token::algorithm::Algorithm;
 use crate::keys::der;
+use crate::token::algorithm::Algorithm;
 
 /// `jsonwebtoken`'s [`CryptoProvider`] backed by `ring`, for verification only:
 /// its signer factory refuses every algorithm.

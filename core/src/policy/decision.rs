@@ -4,9 +4,9 @@ use serde::Serialize;
 
 use crate::error::{AuthError, Code, Reason};
 use crate::policy::expr::Scope;
-use crate::policy::{Effect, Rule};
 use crate::policy::principal::Principal;
 use crate::policy::request::Request;
+use crate::policy::{Effect, Rule};
 
 /// The answer to an authorization request.
 ///

@@ -9,15 +9,15 @@ pub(crate) mod request;
 
 use serde_json::Value;
 
+use crate::engine::token_cache::{self, TokenCache};
+use crate::error::ConfigError;
+use crate::keys::{self, Keys};
+use crate::policy::expr::Expr;
+use crate::policy::fields::{item, strings, type_name, Fields};
+use crate::policy::principal::PrincipalMapping;
 use crate::token::algorithm::Algorithm;
 use crate::token::claims::ClaimRules;
-use crate::policy::fields::{item, strings, type_name, Fields};
-use crate::error::ConfigError;
-use crate::policy::expr::Expr;
-use crate::keys::{self, Keys};
-use crate::policy::principal::PrincipalMapping;
 use crate::token::{normalize_typ, HeaderRules};
-use crate::engine::token_cache::{self, TokenCache};
 
 /// `token.max_length` when the document gives none.
 pub const DEFAULT_MAX_LENGTH: u64 = 8192;

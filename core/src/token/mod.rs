@@ -10,8 +10,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use crate::token::algorithm::Algorithm;
 use crate::error::{AuthError, Reason};
+use crate::token::algorithm::Algorithm;
 
 /// The largest decoded header accepted, in bytes.
 pub(crate) const MAX_HEADER_BYTES: usize = 4096;

@@ -29,12 +29,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
 
-use crate::token::algorithm::Algorithm;
-use crate::keys::remote::url::RemoteConfig;
-use crate::keys::status::{KeySource, KeyState, KeyStatus};
 use crate::keys::remote::failure::KeyFailure;
 use crate::keys::remote::fetched;
+use crate::keys::remote::url::RemoteConfig;
 use crate::keys::set::{KeySet, Unfit};
+use crate::keys::status::{KeySource, KeyState, KeyStatus};
+use crate::token::algorithm::Algorithm;
 
 /// With nothing cached, the least time between failed fetches, in ms.
 const EMPTY_RETRY: u64 = 1_000;

@@ -10,11 +10,11 @@
 use std::io::ErrorKind;
 use std::time::Duration;
 
-use crate::token::algorithm::Algorithm;
 use crate::keys::remote::cache::{KeyCache, KeyFetch, KeyNeed, KeyResponse};
 use crate::keys::remote::failure::KeyFailure;
 use crate::keys::remote::fetched::MAX_JWKS_BYTES;
 use crate::time::monotonic_ms;
+use crate::token::algorithm::Algorithm;
 
 /// Brings the cache to what a token with `kid` and `alg` needs, blocking: performs the
 /// fetch this verification owns, or waits for the one under way.
