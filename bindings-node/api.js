@@ -378,12 +378,23 @@ class ClaimsText extends Returning {
   }
 }
 
+// The principals of the latest outcomes, by their text: a principal is deeply frozen and its
+// text says all of it, so the same text may give the same object. A verified-token cache hit
+// then costs the core's checks and a lookup, not a parse and a freeze. Errors are not kept.
+const RECENT_PRINCIPALS = 64
+const recentPrincipals = new Map()
+
 /** The principal of a verification's outcome (JSON text), or its AuthError thrown. */
 function principalOf(text) {
+  const known = recentPrincipals.get(text)
+  if (known !== undefined) return known
   const outcome = JSON.parse(text)
   if (outcome.error) throw authError(outcome.error)
   new ClaimsText(outcome.principal.claims, claimsText(text))
-  return frozen(outcome.principal)
+  const principal = frozen(outcome.principal)
+  if (recentPrincipals.size === RECENT_PRINCIPALS) recentPrincipals.delete(recentPrincipals.keys().next().value)
+  recentPrincipals.set(text, principal)
+  return principal
 }
 
 // A principal's outcome is `{"principal":{"id":S,"roles":[S,...],"tenant":S|null,"claims":C}}`

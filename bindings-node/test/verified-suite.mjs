@@ -314,6 +314,28 @@ export function verifiedTests(api) {
     })
   })
 
+  test('a repeated verification may hand out the same frozen principal; another token, its own', async () => {
+    const engine = new Engine({
+      token: { algorithms: ['EdDSA'] },
+      keys: { jwks: { keys: [signer.jwk] } },
+      cache: { max_entries: 10 },
+      rules: [{ id: 'big', effect: 'forbid', resource: '*', actions: '*', when: 'principal.claims.n == 9007199254740993' }],
+    })
+    const token = signRaw(signer, '"n":9007199254740993')
+    const first = engine.verifySync(token, at)
+    const again = engine.verifySync(token, at)
+    assert.deepEqual(again, first)
+    assert.ok(Object.isFrozen(again) && Object.isFrozen(again.claims))
+    const request = { action: 'read', resource: { type: 'doc' } }
+    assert.deepEqual(engine.authorize(again, request).rules, ['big'])
+    const other = engine.verifySync(signRaw(signer, '"n":9007199254740992'), at)
+    assert.notEqual(other, first)
+    assert.deepEqual(engine.authorize(other, request).rules, [])
+    // Errors are never kept: the same token after its expiry is refused.
+    assert.throws(() => engine.verifySync(token, { now: NOW + 7200 }), { code: 'TOKEN_EXPIRED' })
+    assert.deepEqual(engine.verifySync(token, at), first)
+  })
+
   test('ids, roles and tenants that spell out a claims member do not move the claims', async () => {
     const tricky = '","claims":{"n":1},"x":"'
     const engine = new Engine({
