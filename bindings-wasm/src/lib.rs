@@ -169,7 +169,8 @@ impl NativeEngine {
     #[wasm_bindgen(js_name = keyFailed)]
     pub fn key_failed(&self, ticket: &str, failure: &str) {
         if let Ok(ticket) = serde_json::from_str::<KeyFetch>(ticket) {
-            let failure = serde_json::from_str(failure).unwrap_or(KeyFailure::Network(None));
+            let failure =
+                serde_json::from_str(failure).map_or(KeyFailure::Network(None), |v| KeyFailure::from_value(&v));
             self.inner.key_response(&ticket, KeyResponse::from(failure));
         }
     }

@@ -4,22 +4,20 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The cause of a failed key set fetch. Its `Display` is the wording that key events and
 /// [`KeyStatus::last_error`](crate::KeyStatus::last_error) show; it never holds the URL.
-/// Hosts across a language boundary send it as JSON, `{"kind": "timed_out", "detail": 5000}`.
+/// Hosts across a language boundary send it as JSON, `{"kind": "timed_out", "detail": 5000}`
+/// (see [`KeyFailure::from_value`]).
 ///
 /// ```
 /// use wardgate::{KeyFailure, KeyResponse};
 /// assert_eq!(KeyFailure::TimedOut(5000).to_string(), "timed out after 5 s");
 /// assert_eq!(KeyFailure::Redirected.to_string(), "a redirect (redirects are not followed)");
-/// let failure: KeyFailure = serde_json::from_str(r#"{"kind":"network","detail":"ECONNRESET"}"#).unwrap();
-/// assert_eq!(failure.to_string(), "network error (ECONNRESET)");
-/// let _ = KeyResponse::from(failure);
+/// let _ = KeyResponse::from(KeyFailure::ConnectionRefused);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyFailure {
     /// No answer within the ticket's timeout (milliseconds).
@@ -59,7 +57,68 @@ impl fmt::Display for KeyFailure {
     }
 }
 
+impl KeyFailure {
+    /// A cause as a host sends it, `{"kind", "detail"}`: `detail` is the timeout in
+    /// milliseconds for `timed_out`, the coding for `undecodable`, the host's code (or
+    /// `null`) for `network`. Anything else is a network error without a code, failing as
+    /// any other.
+    ///
+    /// ```
+    /// use wardgate::KeyFailure;
+    /// use serde_json::json;
+    /// let failure = KeyFailure::from_value(&json!({"kind": "network", "detail": "ECONNRESET"}));
+    /// assert_eq!(failure.to_string(), "network error (ECONNRESET)");
+    /// assert_eq!(KeyFailure::from_value(&json!({"kind": "timed_out", "detail": 1500})), KeyFailure::TimedOut(1500));
+    /// assert_eq!(KeyFailure::from_value(&json!({"kind": "what"})), KeyFailure::Network(None));
+    /// ```
+    pub fn from_value(value: &Value) -> KeyFailure {
+        let detail = value.get("detail");
+        let text = || detail.and_then(Value::as_str).map(short);
+        match value.get("kind").and_then(Value::as_str).unwrap_or_default() {
+            "timed_out" => detail.and_then(Value::as_u64).map_or(KeyFailure::Network(None), KeyFailure::TimedOut),
+            "connection_refused" => KeyFailure::ConnectionRefused,
+            "host_not_found" => KeyFailure::HostNotFound,
+            "connection_failed" => KeyFailure::ConnectionFailed,
+            "tls" => KeyFailure::Tls,
+            "redirected" => KeyFailure::Redirected,
+            "undecodable" => text().map_or(KeyFailure::Network(None), KeyFailure::Undecodable),
+            "port_refused" => KeyFailure::PortRefused,
+            _ => KeyFailure::Network(text()),
+        }
+    }
+}
+
 /// A name from the host, cut short: it is logged.
 fn short(text: &str) -> String {
     text.chars().take(40).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_kind_a_host_sends_is_worded_by_the_core() {
+        let cases = [
+            (json!({"kind": "timed_out", "detail": 5000}), "timed out after 5 s"),
+            (json!({"kind": "connection_refused"}), "connection refused"),
+            (json!({"kind": "host_not_found"}), "the host was not found"),
+            (json!({"kind": "connection_failed"}), "the connection failed"),
+            (json!({"kind": "tls"}), "the TLS handshake failed"),
+            (json!({"kind": "redirected"}), "a redirect (redirects are not followed)"),
+            (json!({"kind": "undecodable", "detail": "gzip"}), "the body could not be decoded (gzip)"),
+            (json!({"kind": "port_refused"}), "the HTTP client refuses to connect to this port"),
+            (json!({"kind": "network", "detail": "ECONNRESET"}), "network error (ECONNRESET)"),
+            (json!({"kind": "network", "detail": null}), "network error"),
+            (json!({"kind": "timed_out", "detail": "soon"}), "network error"),
+            (json!("not an object"), "network error"),
+        ];
+        for (value, wording) in cases {
+            assert_eq!(KeyFailure::from_value(&value).to_string(), wording, "{value}");
+        }
+        // What the host names is cut short: it is logged.
+        let long = KeyFailure::from_value(&json!({"kind": "network", "detail": "E".repeat(500)})).to_string();
+        assert!(long.len() < 60, "{long}");
+    }
 }
