@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::panics;
 use crate::engine::{Engine, KeyAccess, Options, Verified};
-use crate::error::{AuthError, Reason};
+use crate::error::AuthError;
 use crate::policy::decision::Decision;
 use crate::policy::principal::Principal;
 use crate::policy::request::Request;
@@ -167,7 +167,7 @@ pub fn at(now: f64, keys: KeyAccess) -> Options {
 /// assert!(wardgate::ffi::settled(None).contains("KEYS_UNAVAILABLE"));
 /// ```
 pub fn settled(text: Option<String>) -> String {
-    text.unwrap_or_else(|| Outcome::Error(AuthError::new(Reason::KeysUnavailable, "the keys are not ready")).to_json())
+    text.unwrap_or_else(|| Outcome::Error(AuthError::keys_pending_error()).to_json())
 }
 
 /// `{"token": …}`, the token a credential carries, or `{"error": …}`.
