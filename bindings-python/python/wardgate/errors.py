@@ -42,6 +42,11 @@ class AuthError(Exception):
 
     def __init__(self, detail: str, code: str, status: int, reason: str) -> None:
         super().__init__(detail, code, status, reason)
+        self._fill(detail, code, status, reason)
+
+    def _fill(self, detail: str, code: str, status: int, reason: str) -> None:
+        """Sets the error's fields, and ``args`` (so that it pickles)."""
+        self.args = (detail, code, status, reason)
         self.detail = detail
         self.code = code
         self.status = status

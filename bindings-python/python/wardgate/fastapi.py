@@ -64,7 +64,6 @@ from . import (
     TokenInvalid,
     TokenMissing,
 )
-from .errors import response_headers
 
 __all__ = [
     "RESPONSES",
@@ -110,18 +109,13 @@ class HTTPAuthError(AuthError, HTTPException):
     """
 
     #: As :attr:`wardgate.AuthError.headers` (never ``None``, unlike an ``HTTPException``'s).
-    headers: Dict[str, str]  # type: ignore[assignment]
+    headers: Dict[str, str]
 
     def __init__(self, detail: str, code: str, status: int, reason: str) -> None:
-        # Not AuthError.__init__: its super() call would reach HTTPException's.
-        self.args = (detail, code, status, reason)
-        self.detail = detail
-        self.code = code
-        self.status = status
-        self.reason = reason
-        HTTPException.__init__(self, status_code=status, detail=detail, headers=response_headers(code) or None)
-        self.detail = detail
-        self.headers = response_headers(code)
+        # Not AuthError.__init__: its super() call would reach HTTPException's. The fields
+        # (headers included, which FastAPI's own handler sends) are AuthError's.
+        HTTPException.__init__(self, status_code=status, detail=detail)
+        self._fill(detail, code, status, reason)
 
     def __repr__(self) -> str:
         return Exception.__repr__(self)
