@@ -45,6 +45,7 @@
 mod engine;
 mod error;
 pub mod ffi;
+pub mod filter;
 mod keys;
 mod policy;
 mod time;

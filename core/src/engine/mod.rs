@@ -8,7 +8,9 @@ pub use options::{KeyAccess, Options};
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+use crate::filter::{Filter, FilterError};
 
 use crate::error::{AuthError, ConfigError, Reason};
 use crate::keys::remote::cache::{KeyCache, KeyEvent, KeyFetch, KeyNeed, KeyResponse};
@@ -282,6 +284,37 @@ impl Engine {
     /// ```
     pub fn authorize(&self, principal: &Principal, request: &Request) -> Decision {
         decision::decide(&self.policy.rules, principal, request)
+    }
+
+    /// Plans a list filter: which resources of `resource_type` `authorize` would allow
+    /// `principal` to `action`, with `context`, as a condition on their attributes (see
+    /// [`crate::filter`]). Nothing is fetched or verified; the principal is taken as given.
+    ///
+    /// # Errors
+    ///
+    /// [`FilterError`] when a rule's condition cannot be planned exactly (a resource
+    /// attribute compared with a list holding resource attributes) or grows beyond
+    /// [`filter::MAX_PLAN_SIZE`](crate::filter::MAX_PLAN_SIZE) nodes.
+    ///
+    /// ```
+    /// # let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    /// #   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
+    /// #   "rules":[{"id":"banned","effect":"forbid","resource":"*","actions":"*","when":"principal.claims.banned == true"}]}"#).unwrap();
+    /// use wardgate::filter::FilterKind;
+    /// use wardgate::Principal;
+    /// use serde_json::{json, Map};
+    /// let troll = Principal::new("troll", vec![], None, json!({"banned": true}));
+    /// assert_eq!(engine.filter(&troll, "read", "todo", &Map::new())?.kind(), FilterKind::Never);
+    /// # Ok::<(), wardgate::filter::FilterError>(())
+    /// ```
+    pub fn filter(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource_type: &str,
+        context: &Map<String, Value>,
+    ) -> Result<Filter, FilterError> {
+        Filter::plan(&self.policy.rules, principal, action, resource_type, context)
     }
 
     /// [`Engine::verify`] then [`Engine::authorize`].

@@ -4,9 +4,11 @@
 //! binding receives.
 
 mod convert;
+mod filter;
 pub mod panics;
 mod text;
 
 pub use convert::{principal, request};
+pub use filter::{dialect, filter, filter_clause, filter_error_value, filter_matches, filter_sql, plan, read};
 pub use text::Outcome;
 pub use text::{at, authorize, check, error_value, remote, settled, token, verify};

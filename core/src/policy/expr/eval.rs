@@ -42,6 +42,15 @@ impl Num {
         }
     }
 
+    /// The number as JSON (a fraction read from JSON is always finite).
+    pub(crate) fn to_json(self) -> Value {
+        match self {
+            Num::I(i) => Value::from(i),
+            Num::U(u) => Value::from(u),
+            Num::F(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
+        }
+    }
+
     /// Precision loss is intended: mixed comparisons are defined as `f64` comparisons.
     #[allow(clippy::cast_precision_loss)]
     fn as_f64(self) -> f64 {

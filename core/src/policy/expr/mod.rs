@@ -38,8 +38,8 @@
 //! ```
 
 mod analysis;
-mod ast;
-mod eval;
+pub(crate) mod ast;
+pub(crate) mod eval;
 mod lexer;
 mod parser;
 
@@ -266,6 +266,11 @@ impl Expr {
     #[must_use]
     pub fn unguarded_paths(&self) -> Vec<String> {
         self.unguarded.clone()
+    }
+
+    /// The compiled condition, for the filter planner.
+    pub(crate) fn root(&self) -> &ast::Node {
+        &self.root
     }
 
     /// The condition as written.
