@@ -71,6 +71,9 @@ fn outcome(vector: &Value) -> Result<Value, String> {
         Ok(p) => p,
     };
     let mut got = json!({"ok": true, "principal": principal.clone().into_value()});
+    if let Some(spec) = vector.get("filter") {
+        got["filter"] = crate::filters::outcome(&engine, &principal, spec)?;
+    }
     if let Some(request) = vector.get("request") {
         let decision = engine.authorize(&principal, &request_of(request)?);
         merge_decision(&mut got, &decision);
@@ -130,6 +133,11 @@ fn run_vector(vector: &Value) -> Result<(), String> {
                     }
                 }
             }
+            "filter" => {
+                if let Some(problem) = crate::filters::compare(want, got.get("filter")) {
+                    let _ = write!(wrong, " filter {problem};");
+                }
+            }
             "rules" => {
                 let mut want_ids: Vec<String> =
                     serde_json::from_value(want.clone()).map_err(|_| "expect.rules must list ids")?;
@@ -166,6 +174,9 @@ fn summary(got: &Value) -> Value {
     let mut short = got.clone();
     if let Some(p) = short.get_mut("principal").and_then(Value::as_object_mut) {
         p.remove("claims");
+    }
+    if let Some(object) = short.as_object_mut() {
+        object.remove("filter");
     }
     short
 }

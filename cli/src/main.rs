@@ -9,6 +9,7 @@ use serde_json::Value;
 use wardgate::{AuthError, ConfigError, Credential, Decision, Engine, Principal, Request, UnixTime};
 
 mod conformance;
+mod filters;
 
 /// The exit status of every command:
 ///

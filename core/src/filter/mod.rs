@@ -114,14 +114,6 @@ pub enum FilterError {
         /// The rule's id.
         rule: String,
     },
-    /// A rule reads an attribute that the table has no column for.
-    #[error("rule {rule:?} reads resource.{attr}, which is not a column of the table")]
-    UnknownColumn {
-        /// The rule's id.
-        rule: String,
-        /// The attribute, as written after `resource.`.
-        attr: String,
-    },
     /// A rule's test has no exact SQL translation for the given columns.
     #[error("rule {rule:?}: {detail} has no exact SQL translation")]
     Untranslatable {
@@ -140,13 +132,12 @@ pub enum FilterError {
 
 impl FilterError {
     /// The error's code, for the bindings: `FILTER_UNSUPPORTED`, `FILTER_TOO_COMPLEX`,
-    /// `FILTER_UNKNOWN_COLUMN`, `FILTER_UNTRANSLATABLE`, `FILTER_COLUMNS` or `FILTER_INVALID`.
+    /// `FILTER_UNTRANSLATABLE`, `FILTER_COLUMNS` or `FILTER_INVALID`.
     #[must_use]
     pub fn code(&self) -> &'static str {
         match self {
             FilterError::Unsupported { .. } => "FILTER_UNSUPPORTED",
             FilterError::TooComplex { .. } => "FILTER_TOO_COMPLEX",
-            FilterError::UnknownColumn { .. } => "FILTER_UNKNOWN_COLUMN",
             FilterError::Untranslatable { .. } => "FILTER_UNTRANSLATABLE",
             FilterError::Columns(_) => "FILTER_COLUMNS",
             FilterError::Json(_) => "FILTER_INVALID",

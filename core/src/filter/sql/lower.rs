@@ -31,8 +31,9 @@ pub(super) fn filter(filter: &Filter, dialect: Dialect, columns: &Columns) -> Re
 enum Place {
     /// The whole resource (an object).
     Whole,
-    /// Below a column: never present, since columns hold scalars.
-    Nested,
+    /// Never present: below a column (columns hold scalars), or not a column at all (a
+    /// row's resource is its columns).
+    Absent,
     /// A column of this type.
     Column(String, ColumnType),
 }
@@ -48,11 +49,10 @@ impl Lowering<'_> {
         let Some(first) = attr.segments().first() else {
             return Ok(Place::Whole);
         };
-        let column = self
-            .columns
-            .get(first)
-            .ok_or_else(|| FilterError::UnknownColumn { rule: self.rule.to_owned(), attr: first.clone() })?;
-        Ok(if attr.segments().len() > 1 { Place::Nested } else { Place::Column(first.clone(), column.column_type) })
+        Ok(match self.columns.get(first) {
+            Some(column) if attr.segments().len() == 1 => Place::Column(first.clone(), column.column_type),
+            _ => Place::Absent,
+        })
     }
 
     fn untranslatable(&self, what: &str, attr: &Attr) -> FilterError {
@@ -77,7 +77,7 @@ impl Lowering<'_> {
             None => None,
         };
         let (attr, column_type) = match self.place(test.attr())? {
-            Place::Nested => return Ok(Clause::False),
+            Place::Absent => return Ok(Clause::False),
             Place::Whole => return self.whole(test, other),
             Place::Column(attr, column_type) => (attr, column_type),
         };

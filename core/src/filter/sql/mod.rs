@@ -2,7 +2,8 @@
 //!
 //! Each attribute the rules read is a column of a declared type ([`ColumnType`]:
 //! `text`, `integer`, `real` or `boolean`); a `NULL` column means the attribute is
-//! absent. Every comparison whose answer the types decide is folded before any SQL is
+//! absent, and so does an attribute with no column (a row's resource is its columns), as
+//! does any path below a column (`resource.owner.id`: columns hold no objects). Every comparison whose answer the types decide is folded before any SQL is
 //! written (an integer column never equals a string, a boolean column never equals `1`,
 //! `<` on a text column never holds), so SQLite's type affinity and PostgreSQL's casts
 //! never change an answer. Values are bound parameters, never spliced into the text, and
@@ -410,7 +411,6 @@ impl Filter {
     ///
     /// # Errors
     ///
-    /// [`FilterError::UnknownColumn`] when a rule reads an attribute without a column;
     /// [`FilterError::Untranslatable`] for a test that has no exact translation (one
     /// comparing the whole resource with an object).
     pub fn clause(&self, dialect: Dialect, columns: &Columns) -> Result<Clause, FilterError> {
