@@ -71,7 +71,10 @@ fn sqlite_rows(
         .collect();
     conn.execute(&format!("CREATE TABLE t ({})", declared.join(", ")), []).map_err(db)?;
     let placeholders = vec!["?"; names.len()].join(", ");
-    let insert = format!("INSERT INTO t ({}) VALUES ({placeholders})", names.iter().map(|n| quote(n)).collect::<Vec<_>>().join(", "));
+    let insert = format!(
+        "INSERT INTO t ({}) VALUES ({placeholders})",
+        names.iter().map(|n| quote(n)).collect::<Vec<_>>().join(", ")
+    );
     for row in rows {
         let values: Vec<SqliteValue> = names.iter().map(|name| sqlite_value(row.get(name.as_str()))).collect();
         conn.execute(&insert, rusqlite::params_from_iter(values)).map_err(db)?;
@@ -98,7 +101,9 @@ fn sqlite_value(value: Option<&Value>) -> SqliteValue {
     match value {
         None | Some(Value::Null) => SqliteValue::Null,
         Some(Value::Bool(b)) => SqliteValue::Integer(i64::from(*b)),
-        Some(Value::Number(n)) => n.as_i64().map_or_else(|| SqliteValue::Real(n.as_f64().unwrap_or(f64::NAN)), SqliteValue::Integer),
+        Some(Value::Number(n)) => {
+            n.as_i64().map_or_else(|| SqliteValue::Real(n.as_f64().unwrap_or(f64::NAN)), SqliteValue::Integer)
+        }
         Some(Value::String(s)) => SqliteValue::Text(s.clone()),
         Some(other) => SqliteValue::Text(other.to_string()),
     }
@@ -119,8 +124,10 @@ fn bound(value: &SqlValue) -> SqliteValue {
 pub fn compare(want: &Value, have: Option<&Value>) -> Option<String> {
     let Some(have) = have else { return Some("no filter outcome".into()) };
     let ids = |v: Option<&Value>| -> Vec<String> {
-        let mut ids: Vec<String> =
-            v.and_then(Value::as_array).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+        let mut ids: Vec<String> = v
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
         ids.sort();
         ids
     };

@@ -6,6 +6,8 @@ use std::io::{Read as _, Write as _};
 use std::process::ExitCode;
 
 use serde_json::Value;
+use wardgate::filter::sql::{Columns, Dialect};
+use wardgate::filter::FilterError;
 use wardgate::{AuthError, ConfigError, Credential, Decision, Engine, Principal, Request, UnixTime};
 
 mod conformance;
@@ -124,7 +126,37 @@ exit status: 0 every vector passed; 1 a vector failed, or a file cannot be read;
 error; 3 stdout cannot be written.",
 };
 
-const COMMANDS: [&Command; 4] = [&VERIFY, &AUTHORIZE, &CHECK, &CONFORMANCE];
+const FILTER: Command = Command {
+    name: "filter",
+    run: cmd_filter,
+    synopsis:
+        "--policy FILE --action ACTION --type TYPE [--context JSON] [--columns JSON] [--dialect D] [--now UNIX] TOKEN|-",
+    options: &["--policy", "--action", "--type", "--context", "--columns", "--dialect", "--now"],
+    help: "\
+Verifies TOKEN with the policy in FILE and prints, as JSON, the list filter for its
+principal: which resources of TYPE the policy lets it ACTION (`kind`: always, never or
+conditional, and each deciding rule's condition on the resource), and with --columns the
+WHERE condition a list endpoint runs, with its parameters.
+
+  --policy FILE    the policy document (JSON)
+  --action ACTION  the action, e.g. read
+  --type TYPE      the resource type, e.g. todo
+  --context JSON   the request's context, a JSON object (default: {})
+  --columns JSON   the table's columns and their types, e.g.
+                   '{\"owner_id\":\"text\",\"priority\":\"integer\",\"done\":\"boolean\"}'
+                   (types: text, integer, real, boolean)
+  --dialect D      sqlite or postgres (default: both)
+  --now UNIX       the time the token's claims are checked against, in Unix seconds
+                   (default: the clock)
+  TOKEN            a bare token or a whole `Bearer ...` Authorization value; `-` reads it
+                   from stdin
+
+exit status: 0 the filter is printed; 1 the token is refused; 2 the policy does not load,
+the filter cannot be planned or translated, or a usage error; 3 the policy file or stdin
+cannot be read, or stdout cannot be written.",
+};
+
+const COMMANDS: [&Command; 5] = [&VERIFY, &AUTHORIZE, &CHECK, &FILTER, &CONFORMANCE];
 
 /// `wardgate --help`.
 fn usage_text() -> String {
@@ -211,6 +243,9 @@ struct Args {
     action: Option<String>,
     resource: Option<String>,
     context: Option<String>,
+    resource_type: Option<String>,
+    columns: Option<String>,
+    dialect: Option<String>,
     positional: Vec<String>,
 }
 
@@ -240,6 +275,9 @@ fn parse_args(command: &'static Command, args: &[String]) -> Result<Option<Args>
             }
             "--action" => o.action = Some(value),
             "--resource" => o.resource = Some(value),
+            "--type" => o.resource_type = Some(value),
+            "--columns" => o.columns = Some(value),
+            "--dialect" => o.dialect = Some(value),
             _ => o.context = Some(value),
         }
     }
@@ -293,11 +331,15 @@ fn read_token(arg: String) -> Result<String, Stop> {
 }
 
 fn json_arg(name: &str, text: Option<&String>) -> Result<Value, Stop> {
+    json_arg_of(&AUTHORIZE, name, text)
+}
+
+fn json_arg_of(command: &'static Command, name: &str, text: Option<&String>) -> Result<Value, Stop> {
     match text {
         None => Ok(Value::Object(Default::default())),
         Some(text) => match serde_json::from_str::<Value>(text) {
             Ok(v @ Value::Object(_)) => Ok(v),
-            _ => Err(Stop::Usage(Some(&AUTHORIZE), format!("{name} must be a JSON object"))),
+            _ => Err(Stop::Usage(Some(command), format!("{name} must be a JSON object"))),
         },
     }
 }
@@ -352,6 +394,51 @@ fn cmd_check(o: Args) -> Result<Exit, Stop> {
             Ok(Exit::Success)
         }
     }
+}
+
+fn cmd_filter(o: Args) -> Result<Exit, Stop> {
+    let usage = |problem: String| Stop::Usage(Some(&FILTER), problem);
+    let action = o.action.clone().ok_or_else(|| usage("--action is required".into()))?;
+    let resource_type = o.resource_type.clone().ok_or_else(|| usage("--type is required".into()))?;
+    let Value::Object(context) = json_arg_of(&FILTER, "--context", o.context.as_ref())? else { unreachable!() };
+    let columns = match &o.columns {
+        None => None,
+        Some(_) => Some(
+            Columns::from_value(&json_arg_of(&FILTER, "--columns", o.columns.as_ref())?)
+                .map_err(|e| usage(e.to_string()))?,
+        ),
+    };
+    let dialects = match o.dialect.as_deref() {
+        None => vec![Dialect::Sqlite, Dialect::Postgres],
+        Some(name) => vec![Dialect::from_name(name)
+            .ok_or_else(|| usage(format!("--dialect must be sqlite or postgres, not {}", shown(name))))?],
+    };
+    let token = token_arg(&FILTER, &o)?;
+    let engine = engine_of(&FILTER, &o)?;
+    let principal = match verify(&engine, &read_token(token)?, o.now) {
+        Ok(p) => p,
+        Err(e) => return print_json(&e).map(|()| Exit::Refused),
+    };
+    let failed = |e: FilterError| {
+        print_json(&serde_json::json!({"error": {"code": e.code(), "detail": e.to_string()}}))?;
+        Ok(Exit::Invalid)
+    };
+    let filter = match engine.filter(&principal, &action, &resource_type, &context) {
+        Ok(filter) => filter,
+        Err(e) => return failed(e),
+    };
+    let mut out = filter.to_value();
+    if let Some(columns) = &columns {
+        let mut sql = serde_json::Map::new();
+        for dialect in dialects {
+            match filter.sql(dialect, columns) {
+                Ok(text) => sql.insert(dialect.as_str().into(), text.to_value(dialect)),
+                Err(e) => return failed(e),
+            };
+        }
+        out["sql"] = Value::Object(sql);
+    }
+    print_json(&out).map(|()| Exit::Success)
 }
 
 fn cmd_conformance(o: Args) -> Result<Exit, Stop> {

@@ -408,3 +408,44 @@ fn verify_with_an_unreachable_jwks_url_fails_closed_and_says_why_on_stderr() {
     assert!(stderr.starts_with("wardgate: error: fetching http://127.0.0.1:9/jwks failed: "), "{stderr}");
     assert!(!stderr.contains("hidden") && !stderr.contains(&token()), "{stderr}");
 }
+
+/// `wardgate filter` on the sample policy and token at [`NOW`].
+fn filter(action: &str, extra: &[&str]) -> Output {
+    let (policy, token) = (policy(), token());
+    let mut args = vec!["filter", "--policy", &policy, "--now", NOW, "--action", action, "--type", "todo"];
+    args.extend_from_slice(extra);
+    args.push(&token);
+    run(&args)
+}
+
+#[test]
+fn filter_prints_the_plan_and_its_sql() {
+    let out = filter("read", &["--columns", r#"{"owner_id":"text"}"#, "--dialect", "postgres"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let plan: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(plan["kind"], "conditional");
+    assert_eq!(plan["permits"][0]["rule"], "own-todos");
+    assert_eq!(plan["sql"]["postgres"]["sql"], r#""owner_id" = $1::text"#);
+    assert_eq!(plan["sql"]["postgres"]["params"], json!(["user_1"]));
+    assert!(plan["sql"].get("sqlite").is_none());
+
+    let without_columns = filter("read", &[]);
+    let plan: Value = serde_json::from_str(&stdout(&without_columns)).unwrap();
+    assert!(plan.get("sql").is_none());
+    assert_eq!(filter("archive", &[]).status.code(), Some(0));
+    let never: Value = serde_json::from_str(&stdout(&filter("archive", &[]))).unwrap();
+    assert_eq!(never["kind"], "never");
+}
+
+#[test]
+fn filter_refuses_bad_arguments_and_tokens() {
+    assert_eq!(filter("read", &["--dialect", "oracle"]).status.code(), Some(2));
+    assert_eq!(filter("read", &["--columns", r#"{"owner_id":"varchar"}"#]).status.code(), Some(2));
+    let (policy, token) = (policy(), token());
+    let missing_type = run(&["filter", "--policy", &policy, "--action", "read", &token]);
+    assert_eq!(missing_type.status.code(), Some(2));
+    let expired =
+        run(&["filter", "--policy", &policy, "--now", "1764100000", "--action", "read", "--type", "todo", &token]);
+    assert_eq!(expired.status.code(), Some(1));
+    assert_eq!(serde_json::from_str::<Value>(&stdout(&expired)).unwrap()["code"], "TOKEN_EXPIRED");
+}
