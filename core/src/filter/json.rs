@@ -74,7 +74,8 @@ impl Filter {
         };
         let kind = text("kind")?;
         let parts = |name: &str| -> Result<Vec<RulePart>, FilterError> {
-            let items = object.get(name).and_then(Value::as_array).ok_or_else(|| bad(format!("{name} must be a list")))?;
+            let items =
+                object.get(name).and_then(Value::as_array).ok_or_else(|| bad(format!("{name} must be a list")))?;
             items
                 .iter()
                 .enumerate()

@@ -217,14 +217,8 @@ impl Filter {
         if permits.is_empty() {
             forbids.retain(|p| p.when == Predicate::True);
         }
-        let mut filter = Filter {
-            kind: FilterKind::Conditional,
-            action,
-            resource_type,
-            permits,
-            forbids,
-            whole_resource: false,
-        };
+        let mut filter =
+            Filter { kind: FilterKind::Conditional, action, resource_type, permits, forbids, whole_resource: false };
         filter.kind = match filter.condition().as_constant() {
             Some(true) => FilterKind::Always,
             Some(false) => FilterKind::Never,
@@ -297,15 +291,15 @@ impl Filter {
             FilterKind::Conditional => {}
         }
         let typed;
-        let attributes = if self.whole_resource && resource.get("type").and_then(Value::as_str) != Some(&self.resource_type)
-        {
-            let mut copy = resource.clone();
-            copy.insert("type".into(), Value::String(self.resource_type.clone()));
-            typed = copy;
-            &typed
-        } else {
-            resource
-        };
+        let attributes =
+            if self.whole_resource && resource.get("type").and_then(Value::as_str) != Some(&self.resource_type) {
+                let mut copy = resource.clone();
+                copy.insert("type".into(), Value::String(self.resource_type.clone()));
+                typed = copy;
+                &typed
+            } else {
+                resource
+            };
         let resource = Resource { attributes };
         self.permits.iter().any(|p| p.when.holds(&resource)) && !self.forbids.iter().any(|p| p.when.holds(&resource))
     }

@@ -229,10 +229,8 @@ impl<'v> Planner<'v> {
         let defined = Predicate::and2(Planner::defined(&a), Planner::defined(&b));
         let Some(order) = Order::from_cmp(op) else {
             let equal = self.equal(&a, &b, op.as_str())?;
-            let (t, f) = (
-                Predicate::and2(defined.clone(), equal.clone()),
-                Predicate::and2(defined, Predicate::not(equal)),
-            );
+            let (t, f) =
+                (Predicate::and2(defined.clone(), equal.clone()), Predicate::and2(defined, Predicate::not(equal)));
             return Ok(if op == CmpOp::Eq { Part::Bool { t, f } } else { Part::Bool { t: f, f: t } });
         };
         // An ordering needs two numbers: anything else fails.
@@ -356,10 +354,9 @@ impl<'v> Planner<'v> {
                 Predicate::and2(t.clone(), Predicate::test(Test::Eq(x.clone(), Operand::Value(Value::Bool(true))))),
                 Predicate::and2(f.clone(), Predicate::test(Test::Eq(x.clone(), Operand::Value(Value::Bool(false))))),
             ),
-            (Part::Bool { t: t1, f: f1 }, Part::Bool { t: t2, f: f2 }) => Predicate::or2(
-                Predicate::and2(t1.clone(), t2.clone()),
-                Predicate::and2(f1.clone(), f2.clone()),
-            ),
+            (Part::Bool { t: t1, f: f1 }, Part::Bool { t: t2, f: f2 }) => {
+                Predicate::or2(Predicate::and2(t1.clone(), t2.clone()), Predicate::and2(f1.clone(), f2.clone()))
+            }
             (Part::Bool { .. }, Part::List(_)) | (Part::List(_), Part::Bool { .. }) => Predicate::False,
             (Part::List(items), Part::Known(v)) | (Part::Known(v), Part::List(items)) => match list_items(v) {
                 Some(values) if values.len() == items.len() => {
@@ -383,7 +380,9 @@ impl<'v> Planner<'v> {
                 }
             }
             (Part::List(_), Part::Attr(_)) | (Part::Attr(_), Part::List(_)) => {
-                return Err(self.unsupported(operator, "a resource attribute compared with a list holding resource attributes"))
+                return Err(
+                    self.unsupported(operator, "a resource attribute compared with a list holding resource attributes")
+                )
             }
         })
     }

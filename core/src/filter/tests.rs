@@ -24,8 +24,11 @@ fn ada() -> Principal {
 
 #[test]
 fn an_ownership_rule_becomes_one_equality() {
-    let f = plan(json!([{"id": "own", "effect": "permit", "resource": "todo", "actions": ["read"],
-                          "when": "resource.owner_id == principal.id"}]), &ada());
+    let f = plan(
+        json!([{"id": "own", "effect": "permit", "resource": "todo", "actions": ["read"],
+                          "when": "resource.owner_id == principal.id"}]),
+        &ada(),
+    );
     assert_eq!(f.kind(), FilterKind::Conditional);
     assert_eq!(f.to_value()["permits"][0]["when"], json!({"eq": "owner_id", "value": "ada"}));
     let columns = Columns::from_value(&json!({"owner_id": "text"})).unwrap();
@@ -34,10 +37,13 @@ fn an_ownership_rule_becomes_one_equality() {
 
 #[test]
 fn a_forbid_on_an_attribute_excludes_rows_without_it() {
-    let f = plan(json!([
+    let f = plan(
+        json!([
         {"id": "all", "effect": "permit", "resource": "todo", "actions": ["read"]},
         {"id": "archived", "effect": "forbid", "resource": "todo", "actions": ["read"],
-         "when": "resource.status == 'archived'"}]), &ada());
+         "when": "resource.status == 'archived'"}]),
+        &ada(),
+    );
     let columns = Columns::from_value(&json!({"status": "text"})).unwrap();
     assert_eq!(f.sql(Dialect::Postgres, &columns).unwrap().text, r#""status" <> $1::text"#);
     assert!(!f.matches(&Map::new()));
@@ -46,8 +52,11 @@ fn a_forbid_on_an_attribute_excludes_rows_without_it() {
 
 #[test]
 fn an_error_on_the_left_of_or_is_not_rescued_by_the_right() {
-    let f = plan(json!([{"id": "p", "effect": "permit", "resource": "todo", "actions": "*",
-                          "when": "resource.priority > 2 || resource.owner_id == principal.id"}]), &ada());
+    let f = plan(
+        json!([{"id": "p", "effect": "permit", "resource": "todo", "actions": "*",
+                          "when": "resource.priority > 2 || resource.owner_id == principal.id"}]),
+        &ada(),
+    );
     assert!(!f.matches(json!({"owner_id": "ada"}).as_object().unwrap()));
     assert!(f.matches(json!({"owner_id": "ada", "priority": 1}).as_object().unwrap()));
     assert!(!f.matches(json!({"owner_id": "ada", "priority": "high"}).as_object().unwrap()));
@@ -70,14 +79,18 @@ fn known_facts_fold_to_always_and_never() {
 
 #[test]
 fn the_json_form_reads_back() {
-    let f = plan(json!([
+    let f = plan(
+        json!([
         {"id": "p", "effect": "permit", "resource": "todo", "actions": "*",
          "when": "resource.a < resource.b && (resource has c || 'x' in resource.tags) && resource.s in ['a', principal.id]"},
-        {"id": "f", "effect": "forbid", "resource": "todo", "actions": "*", "when": "!(resource.d >= 3)"}]), &ada());
+        {"id": "f", "effect": "forbid", "resource": "todo", "actions": "*", "when": "!(resource.d >= 3)"}]),
+        &ada(),
+    );
     let back = Filter::from_value(&f.to_value()).unwrap();
     assert_eq!(back, f);
     assert!(Filter::from_value(&json!({"kind": "always", "action": "read", "resource_type": "todo",
-        "permits": [], "forbids": []})).is_err());
+        "permits": [], "forbids": []}))
+    .is_err());
 }
 
 /// The rows of `authorize` and of `matches` agree, for a few conditions over a few rows.
@@ -110,7 +123,8 @@ fn matches_agrees_with_authorize() {
     ];
     for condition in conditions {
         for effect in ["permit", "forbid"] {
-            let mut rules = vec![json!({"id": "r", "effect": effect, "resource": "todo", "actions": "*", "when": condition})];
+            let mut rules =
+                vec![json!({"id": "r", "effect": effect, "resource": "todo", "actions": "*", "when": condition})];
             if effect == "forbid" {
                 rules.push(json!({"id": "all", "effect": "permit", "resource": "*", "actions": "*"}));
             }
@@ -119,7 +133,9 @@ fn matches_agrees_with_authorize() {
             for row in &rows {
                 let mut resource = row.as_object().unwrap().clone();
                 resource.insert("type".into(), json!("todo"));
-                let allowed = crate::policy::decision::decide(&p.rules, &ada(), &Request::new("read", Value::Object(resource))).allowed;
+                let allowed =
+                    crate::policy::decision::decide(&p.rules, &ada(), &Request::new("read", Value::Object(resource)))
+                        .allowed;
                 assert_eq!(f.matches(row.as_object().unwrap()), allowed, "{effect} when {condition} on {row}");
             }
         }

@@ -56,7 +56,8 @@ impl Lowering<'_> {
     }
 
     fn untranslatable(&self, what: &str, attr: &Attr) -> FilterError {
-        let attr = if attr.segments().is_empty() { "resource".to_owned() } else { format!("resource.{}", attr.dotted()) };
+        let attr =
+            if attr.segments().is_empty() { "resource".to_owned() } else { format!("resource.{}", attr.dotted()) };
         FilterError::Untranslatable { rule: self.rule.to_owned(), detail: format!("'{what}' on {attr}") }
     }
 
@@ -188,7 +189,8 @@ fn compare(attr: &str, column_type: ColumnType, order: Order, value: &Value) -> 
         return Clause::False;
     };
     let op = order_op(order);
-    let compare = |value: SqlValue, compare_as: ColumnType| Clause::Compare { attr: attr.to_owned(), op, value, compare_as };
+    let compare =
+        |value: SqlValue, compare_as: ColumnType| Clause::Compare { attr: attr.to_owned(), op, value, compare_as };
     match column_type {
         ColumnType::Real => compare(SqlValue::Real(as_f64(n)), ColumnType::Real),
         ColumnType::Integer => {
@@ -230,10 +232,9 @@ fn negate(clause: Clause) -> Clause {
         Clause::NotNull(a) => Clause::IsNull(a),
         Clause::And(items) => or(items.into_iter().map(negate).collect()),
         Clause::Or(items) => and(items.into_iter().map(negate).collect()),
-        Clause::Compare { attr, op, value, compare_as } => or(vec![
-            Clause::IsNull(attr.clone()),
-            Clause::Compare { attr, op: op.negated(), value, compare_as },
-        ]),
+        Clause::Compare { attr, op, value, compare_as } => {
+            or(vec![Clause::IsNull(attr.clone()), Clause::Compare { attr, op: op.negated(), value, compare_as }])
+        }
         Clause::CompareColumns { attr, op, other, compare_as } => or(vec![
             Clause::IsNull(attr.clone()),
             Clause::IsNull(other.clone()),

@@ -175,7 +175,9 @@ impl Columns {
                     .ok_or_else(|| bad(format!("{attr:?} must have the type text, integer, real or boolean")))
             };
             let column = match description {
-                Value::String(_) => Column { column_type: type_of(Some(description))?, name: attr.clone(), table: None },
+                Value::String(_) => {
+                    Column { column_type: type_of(Some(description))?, name: attr.clone(), table: None }
+                }
                 Value::Object(fields) => {
                     if let Some(unknown) = fields.keys().find(|k| !["type", "column", "table"].contains(&k.as_str())) {
                         return Err(bad(format!("{attr:?} has an unknown member {unknown:?}")));
