@@ -225,12 +225,14 @@ impl Predicate {
         Predicate::Test(test)
     }
 
-    /// `!p`, simplified.
+    /// `!p`, simplified, with the negation pushed down to the tests.
     pub(crate) fn not(p: Predicate) -> Predicate {
         match p {
             Predicate::True => Predicate::False,
             Predicate::False => Predicate::True,
             Predicate::Not(inner) => *inner,
+            Predicate::And(items) => Predicate::any(items.into_iter().map(Predicate::not).collect()),
+            Predicate::Or(items) => Predicate::all(items.into_iter().map(Predicate::not).collect()),
             other => Predicate::Not(Box::new(other)),
         }
     }
