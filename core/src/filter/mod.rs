@@ -224,6 +224,11 @@ impl Filter {
             Some(false) => FilterKind::Never,
             None => FilterKind::Conditional,
         };
+        if filter.kind == FilterKind::Never && !filter.forbids.iter().any(|p| p.when == Predicate::True) {
+            // The rules contradict each other: none of them decides anything.
+            filter.permits.clear();
+            filter.forbids.clear();
+        }
         filter.whole_resource = filter.condition().reads_whole_resource();
         filter
     }

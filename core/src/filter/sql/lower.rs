@@ -10,12 +10,17 @@ use serde_json::{Number, Value};
 
 use super::{Clause, ColumnType, Columns, Dialect, SqlOp, SqlValue};
 use crate::filter::predicate::{Attr, Operand, Order, Predicate, Test};
-use crate::filter::{Filter, FilterError};
+use crate::filter::{Filter, FilterError, FilterKind};
 
 /// 2^53: below it, every integer is exactly a double.
 const EXACT: f64 = 9_007_199_254_740_992.0;
 
 pub(super) fn filter(filter: &Filter, dialect: Dialect, columns: &Columns) -> Result<Clause, FilterError> {
+    match filter.kind() {
+        FilterKind::Always => return Ok(Clause::True),
+        FilterKind::Never => return Ok(Clause::False),
+        FilterKind::Conditional => {}
+    }
     let mut permits = Vec::with_capacity(filter.permits().len());
     for part in filter.permits() {
         permits.push(Lowering { dialect, columns, rule: &part.rule }.predicate(&part.when)?);
