@@ -11,6 +11,7 @@ use wardgate::{AuthError, Credential, KeyAccess, KeyEvent, KeyEventLevel, Option
 
 use crate::convert;
 use crate::errors;
+use crate::filter::{self, Filter};
 use crate::types::{Decision, Principal};
 
 /// A loaded policy document: verifies tokens and decides requests. Thread-safe.
@@ -102,16 +103,39 @@ impl Engine {
         resource: &Bound<'_, PyAny>,
         context: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
-        let Ok(principal) = principal.cast::<Principal>() else {
-            return Err(PyTypeError::new_err(format!(
-                "principal must be a wardgate.Principal, not {}",
-                convert::type_name(principal)
-            )));
-        };
+        let principal = principal_of(principal)?;
         let request = request(action, resource, context)?;
         let principal = &principal.get().inner;
         let inner = panics::decision(|| self.inner.authorize(principal, &request));
         Ok(Decision { inner })
+    }
+
+    /// Plans a list filter: which resources of `resource_type` `authorize` would allow
+    /// `principal` to `action` (planned without the GIL).
+    #[pyo3(signature = (principal, action, resource_type, context = None))]
+    fn filter(
+        &self,
+        py: Python<'_>,
+        principal: &Bound<'_, PyAny>,
+        action: &Bound<'_, PyAny>,
+        resource_type: &Bound<'_, PyAny>,
+        context: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Filter> {
+        let principal = principal_of(principal)?;
+        let action = convert::text(action, "action")?;
+        let resource_type = convert::text(resource_type, "resource_type")?;
+        let context = match context {
+            Some(c) if !c.is_none() => match filter::mapping(c, "context")? {
+                serde_json::Value::Object(map) => map,
+                _ => return Err(PyTypeError::new_err("context must be a mapping")),
+            },
+            _ => serde_json::Map::new(),
+        };
+        let principal = &principal.get().inner;
+        let engine = &self.inner;
+        py.detach(|| filter::contain(|| engine.filter(principal, &action, &resource_type, &context)))
+            .map(Filter::from)
+            .map_err(|e| errors::filter(&e))
     }
 
     #[pyo3(signature = (token_or_header, action, resource, context = None, *, now = None))]
@@ -360,6 +384,13 @@ fn clock(now: Option<&Bound<'_, PyAny>>) -> PyResult<UnixTime> {
         "now must be seconds since the epoch (int or float), a datetime or None, not {}",
         convert::type_name(now)
     )))
+}
+
+/// The `principal` argument, which must be a `wardgate.Principal`.
+fn principal_of<'a, 'py>(principal: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, Principal>> {
+    principal.cast::<Principal>().map_err(|_| {
+        PyTypeError::new_err(format!("principal must be a wardgate.Principal, not {}", convert::type_name(principal)))
+    })
 }
 
 fn request(

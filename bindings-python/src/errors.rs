@@ -1,6 +1,7 @@
 //! The core's errors as the exception classes of `wardgate.errors`.
 
 use pyo3::PyErr;
+use wardgate::filter::FilterError;
 use wardgate::{AuthError, Code, ConfigError};
 
 /// The Python classes, imported from `wardgate.errors` on first use.
@@ -11,6 +12,7 @@ mod py {
     pyo3::import_exception!(wardgate.errors, InsufficientPermissions);
     pyo3::import_exception!(wardgate.errors, KeysUnavailable);
     pyo3::import_exception!(wardgate.errors, ConfigError);
+    pyo3::import_exception!(wardgate.errors, FilterError);
 }
 
 /// A refused credential (or a denial) as the exception class of its code.
@@ -30,4 +32,9 @@ pub fn auth(e: &AuthError) -> PyErr {
 /// A policy that cannot be loaded as `wardgate.ConfigError`.
 pub fn config(e: &ConfigError) -> PyErr {
     py::ConfigError::new_err((e.to_string(), e.path().to_owned(), e.problem().to_owned()))
+}
+
+/// A filter that cannot be planned, read or turned into SQL as `wardgate.FilterError`.
+pub fn filter(e: &FilterError) -> PyErr {
+    py::FilterError::new_err((e.to_string(), e.code()))
 }

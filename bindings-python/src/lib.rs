@@ -2,13 +2,15 @@
 //!
 //! This crate converts between Python objects and the core's types and maps the
 //! core's errors to the exception classes of `wardgate.errors`; every rule lives in
-//! the `wardgate` crate. Calls that verify signatures release the GIL.
+//! the `wardgate` crate. Calls that verify signatures or plan and translate list filters
+//! release the GIL.
 
 use pyo3::prelude::*;
 
 mod convert;
 mod engine;
 mod errors;
+mod filter;
 mod types;
 
 /// The headers of the HTTP answer to an error of `code` (the core's table): the
@@ -23,6 +25,7 @@ fn _wardgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::Engine>()?;
     m.add_class::<types::Principal>()?;
     m.add_class::<types::Decision>()?;
+    m.add_class::<filter::Filter>()?;
     m.add_function(wrap_pyfunction!(response_headers, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

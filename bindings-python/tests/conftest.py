@@ -111,3 +111,19 @@ def engine(policy: Dict[str, Any]):
 def token(signer: Signer) -> str:
     """Valid now (by the real clock) and at ``NOW``."""
     return signer.sign(claims(now=time.time(), iat=NOW - 60))
+
+
+def postgres_url() -> str:
+    """The PostgreSQL server of the tests (``WARDGATE_TEST_POSTGRES_URL``, which
+    ``scripts/with-postgres`` exports), as a SQLAlchemy URL with the psycopg (3) driver. The
+    calling test is skipped without it, and fails without it under ``CI=true``."""
+    url = os.environ.get("WARDGATE_TEST_POSTGRES_URL", "")
+    if not url:
+        message = "WARDGATE_TEST_POSTGRES_URL is not set (run the tests under scripts/with-postgres)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}: PostgreSQL is required under CI")
+        pytest.skip(message)
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,12 +1,12 @@
 """Type-checked, not run: ``test_fastapi.py`` runs ``mypy --strict`` on this file, so that
 the guard's dependencies keep giving a ``Principal`` (not ``Any``) to a type checker."""
 
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple
 
 from fastapi import Depends, FastAPI
 from typing_extensions import Annotated, assert_type
 
-from wardgate import AuthError, Engine, Principal
+from wardgate import AuthError, Engine, Filter, Principal
 from wardgate.fastapi import Guard, HTTPAuthError
 
 app = FastAPI()
@@ -18,6 +18,10 @@ async def dependencies() -> None:
     assert_type(await guard.principal(), Principal)
     assert_type(await guard.optional_principal(), Optional[Principal])
     assert_type(await guard.require("create", "todo")(), Principal)
+    assert_type(await guard.filter("read", "todo")(), Filter)
+    planned = await guard.filter("read", "todo", context={"method": "GET"})()
+    assert_type(planned.kind, Literal["always", "never", "conditional"])
+    assert_type(planned.sql("sqlite", {"owner_id": "text"}), Tuple[str, List[Any]])
 
 
 @app.get("/me")

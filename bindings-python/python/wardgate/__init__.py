@@ -13,6 +13,11 @@ Keys may be inline or fetched from ``keys.jwks_url`` (cached, refreshed as the p
 ``keys.refresh`` says; ``engine.key_status()`` shows the cache, and fetches are logged
 to the ``wardgate`` logger).
 
+List endpoints: ``engine.filter(principal, "read", "todo")`` plans which resources
+``authorize`` would allow, as a :class:`Filter` (``kind``, ``matches(row)``, its JSON form,
+its SQL); :mod:`wardgate.sqlalchemy` turns it into a SQLAlchemy ``WHERE`` clause
+(``pip install wardgate[sqlalchemy]``).
+
 FastAPI integration: :mod:`wardgate.fastapi` (``pip install wardgate[fastapi]``).
 """
 
@@ -23,6 +28,7 @@ from collections.abc import Mapping
 from .errors import (
     AuthError,
     ConfigError,
+    FilterError,
     InsufficientPermissions,
     KeysUnavailable,
     TokenExpired,
@@ -30,7 +36,7 @@ from .errors import (
     TokenMissing,
 )
 from ._status import CacheStatus, KeyStatus
-from ._wardgate import Decision, Engine, Principal, __version__
+from ._wardgate import Decision, Engine, Filter, Principal, __version__
 
 # A principal is a read-only mapping of "id", "roles", "tenant" and "claims" (see
 # Principal.to_dict), so `dict(principal)` and FastAPI's `jsonable_encoder` serialise it.
@@ -42,6 +48,8 @@ __all__ = [
     "Decision",
     "Engine",
     "CacheStatus",
+    "Filter",
+    "FilterError",
     "InsufficientPermissions",
     "KeyStatus",
     "KeysUnavailable",

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 from os import PathLike
-from typing import Any, Coroutine, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union, final
+from typing import Any, Coroutine, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Tuple, Union, final
 
 from wardgate._status import CacheStatus, KeyStatus
 
-__all__ = ["Decision", "Engine", "Principal", "__version__", "response_headers"]
+__all__ = ["Decision", "Engine", "Filter", "Principal", "__version__", "response_headers"]
 
 #: The clock: ``None`` for the system clock, Unix seconds, or an aware ``datetime``.
 _Now = Union[None, int, float, datetime]
@@ -95,6 +95,66 @@ class Decision:
         """``{"allowed", "code", "status", "reason", "rules", "errors", "detail"}``."""
     def __eq__(self, other: object, /) -> bool: ...
 
+#: The kind of a :class:`Filter`.
+_Kind = Literal["always", "never", "conditional"]
+
+@final
+class Filter:
+    """Which resources of one type :meth:`Engine.authorize` would allow, for one principal,
+    action and context: what :meth:`Engine.filter` plans for a list endpoint. Immutable;
+    equal when planned alike.
+
+    A resource passes when some permit rule's condition holds on it and no forbid rule's
+    does: exactly when ``authorize`` allows it. An evaluation error excludes the resource (in
+    a permit and in a forbid alike), ``&&`` and ``||`` stop at the operand that decides, and
+    values never change type (``'1'`` is not ``1``, ``true`` is not ``1``). In SQL a ``NULL``
+    column is an absent attribute.
+
+    Dialects are ``"sqlite"`` and ``"postgres"`` (or ``"postgresql"``). ``columns`` maps each
+    attribute the rules read to its column's type, ``{"owner_id": "text", "priority":
+    "integer", "score": "real", "done": "boolean"}``, or to ``{"type": ..., "column": NAME,
+    "table": NAME}`` when it lives in another column or table. Errors are
+    :class:`wardgate.FilterError`.
+    """
+
+    @property
+    def kind(self) -> _Kind:
+        """``"always"`` (every resource of the type, whatever its attributes), ``"never"`` (none)
+        or ``"conditional"``; decided from the rules alone."""
+    @property
+    def action(self) -> str:
+        """The action it was planned for."""
+    @property
+    def resource_type(self) -> str:
+        """The resource type it was planned for."""
+    @property
+    def attributes(self) -> Tuple[str, ...]:
+        """The resource attributes its rules read (the first name of each path), sorted:
+        the columns a table needs for it."""
+    def matches(self, resource: Mapping[str, Any]) -> bool:
+        """Whether it selects ``resource`` (its attributes; a ``"type"`` member is ignored):
+        always the answer :meth:`Engine.authorize` gives for that resource. ``None`` is JSON's
+        ``null``, not an absent attribute: leave out a row's ``NULL`` columns to get what the
+        SQL selects."""
+    def to_dict(self) -> Dict[str, Any]:
+        """Its JSON form, a new ``dict``: ``{"kind", "action", "resource_type", "permits":
+        [{"rule", "when"}], "forbids": [...]}``, each ``when`` a condition on ``resource.*``."""
+    @staticmethod
+    def from_dict(value: Mapping[str, Any]) -> "Filter":
+        """Reads back what :meth:`to_dict` gave; ``FILTER_INVALID`` when it cannot."""
+    def sql(self, dialect: str, columns: Mapping[str, Any]) -> Tuple[str, List[Any]]:
+        """The filter as a parameterised ``WHERE`` condition (without ``WHERE``) and its
+        parameters: ``?`` placeholders for SQLite (``sqlite3``), ``$1::text``, ``$2::bigint``...
+        for PostgreSQL (``asyncpg``, psycopg's ``RawCursor``). Values are never in the text;
+        integers are exact ``int``, booleans ``1``/``0`` for SQLite."""
+    def clause(self, dialect: str, columns: Mapping[str, Any]) -> Union[bool, Dict[str, Any]]:
+        """The filter folded against the column types, for ORM adapters (the core's clause
+        JSON: ``True``, ``False``, ``{"and": [...]}``, ``{"or": [...]}``, ``{"is_null": A}``,
+        ``{"not_null": A}``, ``{"compare": OP, "attr": A, "value": V, "type": T}``, ``{"compare":
+        OP, "attr": A, "other": B, "type": T}``, ``{"in": A, "values": [...], "type": T}``,
+        ``{"not_in": A, ...}``; integers beyond 2**53 - 1 as decimal ``str``)."""
+    def __eq__(self, other: object, /) -> bool: ...
+
 @final
 class Engine:
     """A loaded policy document: verifies tokens and decides requests.
@@ -130,6 +190,17 @@ class Engine:
     ) -> Decision:
         """Decides ``action`` on ``resource`` (whose ``"type"`` selects the rules). Never raises
         for a denial; see :meth:`Decision.raise_if_denied`."""
+    def filter(
+        self,
+        principal: Principal,
+        action: str,
+        resource_type: str,
+        context: Optional[Mapping[str, Any]] = None,
+    ) -> Filter:
+        """Plans a list filter: which resources of ``resource_type`` :meth:`authorize` would
+        allow ``principal`` to ``action`` with ``context``, as a condition on their attributes
+        (nothing is verified or fetched; planned without the GIL). Raises
+        :class:`wardgate.FilterError` when a rule cannot be planned exactly."""
     def check(
         self,
         token_or_header: str,

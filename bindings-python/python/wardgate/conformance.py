@@ -8,18 +8,25 @@ failed, 2 when no file was given.
 A vector whose policy has ``keys.jwks_url`` is run like any other: the engine fetches
 the key set (an unreachable URL gives ``KEYS_UNAVAILABLE``, 503). The runner does not
 print the key cache's log records.
+
+A filter vector (one with ``filter`` instead of ``request``) is run as FORMAT.md says: the
+filter is planned with :meth:`wardgate.Engine.filter`, its ``kind`` checked, ``matches``
+evaluated on every row, ``authorize`` asked about every row, and the rows selected with the
+filter's SQL from a table in an in-memory SQLite database (missing columns ``NULL``,
+booleans ``0``/``1``); all three must select exactly the expected ids.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 from typing import Any, Dict, List, Optional, Sequence, TextIO, Tuple
 
-from . import AuthError, ConfigError, Engine
+from . import AuthError, ConfigError, Engine, FilterError, Principal
 
-__all__ = ["main", "outcome", "run_files"]
+__all__ = ["filter_outcome", "main", "outcome", "run_files"]
 
 
 def outcome(vector: Dict[str, Any]) -> Dict[str, Any]:
@@ -39,6 +46,8 @@ def outcome(vector: Dict[str, Any]) -> Dict[str, Any]:
     except AuthError as e:
         return {"ok": False, **e.to_dict()}
     got: Dict[str, Any] = {"ok": True, "principal": principal.to_dict()}
+    if vector.get("filter") is not None:
+        got.update(filter_outcome(engine, principal, vector["filter"]))
     request = vector.get("request")
     if request is not None:
         decision = engine.authorize(principal, request["action"], request.get("resource", {}), request.get("context"))
@@ -48,6 +57,74 @@ def outcome(vector: Dict[str, Any]) -> Dict[str, Any]:
         if decision.errors:
             got["errors"] = list(decision.errors)
     return got
+
+
+def filter_outcome(engine: Engine, principal: Principal, spec: Dict[str, Any]) -> Dict[str, Any]:
+    """What a filter vector's ``filter`` gives: ``{"filter": {"rows", "kind"}}`` from
+    ``matches``, with the ids that ``authorize`` allows (``authorize_rows``) and those the
+    filter's SQL selects on SQLite (``sql_rows``), or ``filter_error``."""
+    action, resource_type = spec["action"], spec["resource_type"]
+    context = spec.get("context") or {}
+    rows: List[Dict[str, Any]] = spec["rows"]
+    try:
+        planned = engine.filter(principal, action, resource_type, context)
+        matched = [row["id"] for row in rows if planned.matches(row)]
+        sql, params = planned.sql("sqlite", spec["columns"])
+    except FilterError as e:
+        return {"filter_error": {"code": e.code, "detail": e.detail}}
+    allowed = [
+        row["id"]
+        for row in rows
+        if engine.authorize(principal, action, {**row, "type": resource_type}, context).allowed
+    ]
+    return {
+        "filter": {"rows": matched, "kind": planned.kind},
+        "authorize_rows": allowed,
+        "sql_rows": _select(spec["columns"], rows, sql, params),
+        "sql": sql,
+    }
+
+
+#: The SQLite declaration of each column type (booleans as 0/1).
+_SQLITE_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "REAL", "boolean": "INTEGER"}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _select(columns: Dict[str, str], rows: List[Dict[str, Any]], sql: str, params: List[Any]) -> List[Any]:
+    """The ids of ``rows`` that ``WHERE sql`` selects from a fresh in-memory SQLite table."""
+    names = list(columns)
+    with sqlite3.connect(":memory:") as db:
+        db.execute(f"CREATE TABLE t ({', '.join(f'{_quote(n)} {_SQLITE_TYPES[columns[n]]}' for n in names)})")
+        db.executemany(
+            f"INSERT INTO t ({', '.join(map(_quote, names))}) VALUES ({', '.join('?' for _ in names)})",
+            [[row.get(n) for n in names] for row in rows],
+        )
+        selected = [r[0] for r in db.execute(f'SELECT "id" FROM t WHERE {sql}', params)]
+    db.close()
+    return selected
+
+
+def _filter_mismatches(want: Dict[str, Any], got: Dict[str, Any]) -> List[str]:
+    """What differs for a filter vector: the kind when given, and the rows selected by
+    ``matches``, by ``authorize`` and by the SQL, each against the expected rows."""
+    if "filter_error" in got:
+        error = got["filter_error"]
+        return [f"filter: expected rows {_json(sorted(want.get('rows', [])))}, got {error['code']}: {error['detail']}"]
+    wrong = []
+    have = got.get("filter") or {}
+    if "kind" in want and want["kind"] != have.get("kind"):
+        wrong.append(f"filter.kind: expected {_json(want['kind'])}, got {_json(have.get('kind'))}")
+    expected = sorted(want.get("rows", []))
+    for what, ids in (("matches", have.get("rows")), ("authorize", got.get("authorize_rows")),
+                      ("sql (sqlite)", got.get("sql_rows"))):
+        if sorted(ids or []) != expected:
+            wrong.append(f"filter.rows by {what}: expected {_json(expected)}, got {_json(sorted(ids or []))}")
+    if wrong and "sql" in got:
+        wrong.append(f"the SQL: {got['sql']}")
+    return wrong
 
 
 def mismatches(expect: Dict[str, Any], got: Dict[str, Any]) -> List[str]:
@@ -61,6 +138,8 @@ def mismatches(expect: Dict[str, Any], got: Dict[str, Any]) -> List[str]:
             for field, value in want.items():
                 if not _same(have_principal.get(field), value):
                     wrong.append(f"principal.{field}: expected {_json(value)}, got {_json(have_principal.get(field))}")
+        elif key == "filter" and isinstance(want, dict):
+            wrong.extend(_filter_mismatches(want, got))
         elif key == "rules":
             if sorted(want) != sorted(got.get("rules") or []):
                 wrong.append(f"rules: expected {sorted(want)}, got {sorted(got.get('rules') or [])}")
@@ -89,6 +168,7 @@ def _summary(got: Dict[str, Any]) -> str:
     short = dict(got)
     if isinstance(short.get("principal"), dict):
         short["principal"] = {k: v for k, v in short["principal"].items() if k != "claims"}
+    short.pop("sql", None)
     return _json(short)
 
 
@@ -124,7 +204,7 @@ def run_files(paths: Sequence[str], out: TextIO = sys.stdout) -> Tuple[int, int]
                 expect = vector["expect"]
                 got = outcome(vector)
                 wrong = mismatches(expect, got)
-            except (KeyError, TypeError, ValueError) as e:
+            except (KeyError, TypeError, ValueError, sqlite3.Error) as e:
                 wrong, expect, got = [f"the vector cannot be run: {type(e).__name__}: {e}"], {}, {}
             if wrong:
                 failed += 1

@@ -4,7 +4,8 @@ Every refused credential is an :class:`AuthError` whose class follows its ``code
 :class:`TokenMissing` (401), :class:`TokenExpired` (401), :class:`TokenInvalid`
 (401), for a denied request :class:`InsufficientPermissions` (403) and, when the keys
 of a remote key set (``keys.jwks_url``) cannot be had, :class:`KeysUnavailable` (503).
-A policy that cannot be loaded is a :class:`ConfigError` naming the field.
+A policy that cannot be loaded is a :class:`ConfigError` naming the field, and a list
+filter that cannot be planned or turned into SQL is a :class:`FilterError`.
 
 No message ever contains the token, a key or a secret.
 """
@@ -16,6 +17,7 @@ from typing import Dict, Union
 __all__ = [
     "AuthError",
     "ConfigError",
+    "FilterError",
     "InsufficientPermissions",
     "KeysUnavailable",
     "TokenExpired",
@@ -101,6 +103,29 @@ class ConfigError(ValueError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class FilterError(ValueError):
+    """A list filter that cannot be planned, read back or turned into a query.
+
+    ``code`` is one of ``FILTER_UNSUPPORTED`` (a rule's condition cannot be planned
+    exactly), ``FILTER_TOO_COMPLEX`` (its plan grows too large), ``FILTER_UNTRANSLATABLE`` (a
+    test with no exact SQL translation), ``FILTER_COLUMNS`` (a column description, a column
+    type or a dialect that cannot be used) and ``FILTER_INVALID`` (a filter's JSON form that
+    cannot be read); ``detail`` names the rule and the operator or the column, never a value.
+    Never a wider filter: whatever cannot be translated exactly is this error.
+    """
+
+    detail: str
+    code: str
+
+    def __init__(self, detail: str, code: str) -> None:
+        super().__init__(detail, code)
+        self.detail = detail
+        self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.detail}"
 
 
 def response_headers(code: str) -> Dict[str, str]:

@@ -22,6 +22,13 @@
         guard.authorize(principal, "read", {"type": "todo", "owner_id": row.owner_id})  # 403 when denied
         ...
 
+    @app.get("/todos")
+    def list_todos(where=Depends(guard.where("read", Todo)), session: Session = Depends(get_session)):
+        return session.scalars(select(Todo).where(where)).all()   # exactly the rows "read" allows
+
+``guard.where`` needs SQLAlchemy (``pip install wardgate[sqlalchemy]``); ``guard.filter``
+hands the route the :class:`wardgate.Filter` itself.
+
 Every refusal is a :class:`wardgate.AuthError`, answered as a JSON response
 ``{"detail", "code", "status", "reason"}`` with its status. A 401 carries
 ``WWW-Authenticate: Bearer`` when no token was sent and ``Bearer error="invalid_token"``
@@ -57,6 +64,7 @@ from . import (
     AuthError,
     Decision,
     Engine,
+    Filter,
     InsufficientPermissions,
     KeysUnavailable,
     Principal,
@@ -95,6 +103,10 @@ RESPONSES: Dict[Union[int, str], Dict[str, Any]] = {
         "headers": {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}},
     },
 }
+
+#: The ``context`` of :meth:`Guard.filter`: none, a mapping, or a function of the request.
+_Context = Union[None, Mapping[str, Any], Callable[[Request], Mapping[str, Any]]]
+
 
 class HTTPAuthError(AuthError, HTTPException):
     """A :class:`wardgate.AuthError` that is also a ``fastapi.HTTPException``: what the
@@ -211,6 +223,10 @@ class Guard:
     - ``guard.authorize(principal, action, resource)``: the check on a loaded row; raises
       :class:`wardgate.InsufficientPermissions` (403) when denied.
     - ``guard.allows(principal, action, resource)``: the same question, answered with a bool.
+    - ``guard.filter(action, resource_type)``: for a list endpoint, the
+      :class:`wardgate.Filter` of the principal (which resources ``authorize`` would allow).
+    - ``guard.where(action, Model)``: that filter as a SQLAlchemy ``WHERE`` clause on
+      ``Model``'s columns (:func:`wardgate.sqlalchemy.where`).
 
     What they raise is an :class:`HTTPAuthError`, answered as ``{"detail", "code",
     "status", "reason"}`` with or without ``app=``; ``app=`` installs the handler
@@ -307,6 +323,74 @@ class Guard:
         except AuthError as e:
             raise _as_http(e) from None
         return decision
+
+    def filter(
+        self,
+        action: str,
+        resource_type: str,
+        *,
+        context: _Context = None,
+    ) -> Callable[..., Awaitable[Filter]]:
+        """A dependency that gives the verified principal's :class:`wardgate.Filter` for
+        ``action`` on resources of ``resource_type``: which of them ``authorize`` would
+        allow, for a list endpoint. 401 without a valid token, as :attr:`principal`.
+
+        ``context`` is the rules' ``context``: a mapping, or a function of the
+        ``Request`` that returns one. A filter whose kind is ``never`` (a banned user, say)
+        is given like any other: the list is empty. A rule that cannot be planned exactly
+        raises :class:`wardgate.FilterError` (a server error, never a wider list)."""
+        engine = self.engine
+
+        async def planned(request: Request, principal: Principal = Depends(self.principal)) -> Filter:
+            return engine.filter(principal, action, resource_type, _context_of(context, request))
+
+        planned.__name__ = f"filter_{action}_{resource_type}".replace("-", "_")
+        return planned
+
+    def where(
+        self,
+        action: str,
+        table_or_model: Any,
+        columns: Optional[Mapping[str, Any]] = None,
+        *,
+        resource_type: Optional[str] = None,
+        context: _Context = None,
+    ) -> Callable[..., Awaitable[Any]]:
+        """A dependency that gives :meth:`filter` as a SQLAlchemy boolean clause on the
+        columns of ``table_or_model`` (a mapped class or a ``Table``), for
+        ``select(Model).where(clause)``: see :func:`wardgate.sqlalchemy.where` for
+        ``columns`` and the column types. Needs ``pip install wardgate[sqlalchemy]``.
+
+        ``resource_type`` defaults to the model's ``__resource_type__`` attribute when it has
+        one, else to its class name in lower case (``Todo``: ``"todo"``); a ``Table`` needs it."""
+        from .sqlalchemy import where as clause_of
+
+        kind = resource_type if resource_type is not None else _resource_type_of(table_or_model)
+        planned = self.filter(action, kind, context=context)
+
+        async def clause(planned_filter: Filter = Depends(planned)) -> Any:
+            return clause_of(planned_filter, table_or_model, columns)
+
+        clause.__name__ = f"where_{action}_{kind}".replace("-", "_")
+        return clause
+
+
+def _context_of(context: _Context, request: Request) -> Optional[Mapping[str, Any]]:
+    return context(request) if callable(context) else context
+
+
+def _resource_type_of(table_or_model: Any) -> str:
+    """The resource type a model stands for: its ``__resource_type__``, else its class name
+    in lower case."""
+    named = getattr(table_or_model, "__resource_type__", None)
+    if isinstance(named, str):
+        return named
+    if isinstance(table_or_model, type):
+        return table_or_model.__name__.lower()
+    raise TypeError(
+        f"the resource type of {type(table_or_model).__name__} {table_or_model!s} cannot be told: "
+        "pass resource_type= (the resource type its policy rules name)"
+    )
 
 
 def auth_error_response(error: AuthError) -> JSONResponse:
