@@ -133,7 +133,7 @@ impl Engine {
         };
         let principal = &principal.get().inner;
         let engine = &self.inner;
-        py.detach(|| filter::contain(|| engine.filter(principal, &action, &resource_type, &context)))
+        py.detach(|| wardgate::ffi::panics::filter(|| engine.filter(principal, &action, &resource_type, &context)))
             .map(Filter::from)
             .map_err(|e| errors::filter(&e))
     }

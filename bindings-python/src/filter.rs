@@ -1,8 +1,6 @@
 //! `Filter`: a list filter planned by the core, with its row check, its JSON form, its
 //! SQL and its clause for ORM adapters. Every rule is the core's; this converts.
 
-use std::collections::BTreeSet;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -10,7 +8,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use serde_json::Value;
 use wardgate::filter::sql::{Columns, SqlValue};
-use wardgate::filter::{FilterError, Predicate};
+use wardgate::ffi::panics::filter as contain;
 
 use crate::convert;
 use crate::errors;
@@ -51,11 +49,7 @@ impl Filter {
     /// what a table must have columns for.
     #[getter]
     fn attributes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let mut names = BTreeSet::new();
-        for part in self.inner.permits().iter().chain(self.inner.forbids()) {
-            attributes(&part.when, &mut names);
-        }
-        PyTuple::new(py, names)
+        PyTuple::new(py, self.inner.attributes())
     }
 
     /// Whether the filter selects `resource` (a mapping of its attributes; a `"type"`
@@ -146,20 +140,6 @@ impl Filter {
 }
 
 /// The first names of the attribute paths a predicate reads (none for the whole resource).
-fn attributes(p: &Predicate, names: &mut BTreeSet<String>) {
-    match p {
-        Predicate::Test(test) => {
-            for attr in std::iter::once(test.attr()).chain(test.other()) {
-                if let Some(first) = attr.segments().first() {
-                    names.insert(first.clone());
-                }
-            }
-        }
-        Predicate::Not(inner) => attributes(inner, names),
-        Predicate::And(items) | Predicate::Or(items) => items.iter().for_each(|i| attributes(i, names)),
-        _ => {}
-    }
-}
 
 /// A `dict`, or any other `collections.abc.Mapping` (copied into a `dict` first), as JSON.
 pub fn mapping(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
@@ -175,10 +155,4 @@ pub fn mapping(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
         return convert::to_value(&dict, name);
     }
     Err(PyTypeError::new_err(format!("{name} must be a mapping (a dict), not {}", convert::type_name(obj))))
-}
-
-/// Runs a filter call; a panic becomes an error (fail closed) rather than crossing into Python.
-pub fn contain<T>(f: impl FnOnce() -> Result<T, FilterError>) -> Result<T, FilterError> {
-    catch_unwind(AssertUnwindSafe(f))
-        .unwrap_or_else(|_| Err(FilterError::Json("the filter could not be processed".into())))
 }

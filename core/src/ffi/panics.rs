@@ -17,6 +17,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::{AuthError, ConfigError, Reason};
+use crate::filter::FilterError;
 use crate::policy::decision::{Decision, RuleError};
 
 /// Runs a verification; a panic becomes a `malformed` [`AuthError`].
@@ -33,6 +34,18 @@ pub fn auth<T>(f: impl FnOnce() -> Result<T, AuthError>) -> Result<T, AuthError>
 /// ```
 pub fn config<T>(f: impl FnOnce() -> Result<T, ConfigError>) -> Result<T, ConfigError> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(ConfigError::new("", "the policy could not be processed")))
+}
+
+/// Runs a list-filter call; a panic becomes a [`FilterError`] (`FILTER_INVALID`), so no
+/// list is ever answered without its filter.
+///
+/// ```
+/// let err = wardgate::ffi::panics::filter(|| -> Result<(), _> { panic!("bug") }).unwrap_err();
+/// assert_eq!((err.code(), err.to_string().as_str()), ("FILTER_INVALID", "filter: the filter could not be processed"));
+/// ```
+pub fn filter<T>(f: impl FnOnce() -> Result<T, FilterError>) -> Result<T, FilterError> {
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(FilterError::Json("the filter could not be processed".into())))
 }
 
 /// Runs a decision; a panic becomes a denial that says so in its `errors`.

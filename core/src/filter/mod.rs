@@ -263,6 +263,44 @@ impl Filter {
         &self.forbids
     }
 
+    /// The resource attributes the filter reads (the first name of each path), sorted and
+    /// without repeats: what a table needs columns for.
+    ///
+    /// ```
+    /// # use wardgate::{Engine, Principal};
+    /// # use serde_json::{json, Map};
+    /// # let engine = Engine::from_value(&json!({"token": {"algorithms": ["HS256"]},
+    /// #   "keys": {"secret": "0123456789abcdef0123456789abcdef"},
+    /// #   "rules": [{"id": "p", "effect": "permit", "resource": "todo", "actions": "*",
+    /// #              "when": "resource.owner_id == principal.id || resource.team.id == 'x'"}]}))?;
+    /// # let p = Principal::new("u1", vec![], None, json!({}));
+    /// let filter = engine.filter(&p, "read", "todo", &Map::new())?;
+    /// assert_eq!(filter.attributes(), ["owner_id", "team"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn attributes(&self) -> Vec<String> {
+        fn walk(p: &Predicate, names: &mut std::collections::BTreeSet<String>) {
+            match p {
+                Predicate::Test(test) => {
+                    for attr in std::iter::once(test.attr()).chain(test.other()) {
+                        if let Some(first) = attr.segments().first() {
+                            names.insert(first.clone());
+                        }
+                    }
+                }
+                Predicate::Not(inner) => walk(inner, names),
+                Predicate::And(items) | Predicate::Or(items) => items.iter().for_each(|i| walk(i, names)),
+                Predicate::True | Predicate::False => {}
+            }
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for part in self.permits.iter().chain(&self.forbids) {
+            walk(&part.when, &mut names);
+        }
+        names.into_iter().collect()
+    }
+
     /// The whole condition: some permit applies and no forbid does.
     ///
     /// ```
