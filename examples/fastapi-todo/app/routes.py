@@ -1,8 +1,10 @@
 """The ``/todos`` routes.
 
-The token is verified by ``guard.principal`` (or ``guard.require``); every row that is
-read, changed or deleted is loaded first and then put to the policy with its owner, so
-the policy file, not this code, decides who may touch it.
+The token is verified by ``guard.principal`` (or ``guard.require``, ``guard.where``). The
+list is the policy's ``read`` rules turned into the query's ``WHERE`` (``guard.where``);
+every row that is read, changed or deleted is loaded first and then put to the policy with
+its columns. The policy file, not this code, decides who may see or touch a todo, and the
+list and the routes of one todo follow the same rules.
 """
 
 from typing import Any, Dict, List
@@ -10,7 +12,7 @@ from typing import Any, Dict, List
 from fastapi import APIRouter, Depends, Response
 from wardgate import Principal
 from wardgate.fastapi import Guard
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from .db import get_session
@@ -22,14 +24,24 @@ class TodoNotFound(Exception):
     """No todo has this id (a 404)."""
 
 
+#: The columns of a todo that its rules may read (``resource.owner_id``, ``resource.done``...).
+#: The list filter reads the same columns of the table; the timestamps are not attributes.
+RESOURCE_ATTRIBUTES = ("id", "owner_id", "title", "done")
+
+
 def as_resource(row: Todo) -> Dict[str, Any]:
-    """What the policy sees of a todo."""
-    return {"type": "todo", "owner_id": row.owner_id}
+    """What the policy sees of a todo: the columns of :data:`RESOURCE_ATTRIBUTES`."""
+    resource: Dict[str, Any] = {"type": "todo"}
+    resource.update((name, getattr(row, name)) for name in RESOURCE_ATTRIBUTES)
+    return resource
 
 
 def todo_router(guard: Guard) -> APIRouter:
-    errors: Dict[Any, Dict[str, Any]] = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}}
-    router = APIRouter(prefix="/todos", tags=["todos"], responses=errors)
+    # The list is never refused (it holds the todos the caller may read, maybe none): only
+    # the other routes answer 403.
+    router = APIRouter(prefix="/todos", tags=["todos"], responses={401: {"model": ErrorOut}})
+    denied: Dict[Any, Dict[str, Any]] = {403: {"model": ErrorOut}}
+    missing: Dict[Any, Dict[str, Any]] = {**denied, 404: {"model": ErrorOut}}
 
     def load_checked(session: Session, todo_id: str, principal: Principal, action: str) -> Todo:
         """The row, once the policy allows `action` on it: 404 if missing, 403 if denied."""
@@ -39,7 +51,16 @@ def todo_router(guard: Guard) -> APIRouter:
         guard.authorize(principal, action, as_resource(row))
         return row
 
-    @router.post("", status_code=201, response_model=TodoOut)
+    @router.get("", response_model=List[TodoOut])
+    def list_todos(
+        where: ColumnElement[bool] = Depends(guard.where("read", Todo)),
+        session: Session = Depends(get_session),
+    ) -> List[TodoOut]:
+        """The todos the caller may read: the policy's ``read`` rules as the ``WHERE``."""
+        query = select(Todo).where(where).order_by(Todo.created_at, Todo.id)
+        return [TodoOut.model_validate(row) for row in session.scalars(query)]
+
+    @router.post("", status_code=201, response_model=TodoOut, responses=denied)
     def create_todo(
         body: TodoCreate,
         principal: Principal = Depends(guard.require("create", "todo")),
@@ -51,18 +72,7 @@ def todo_router(guard: Guard) -> APIRouter:
         session.commit()
         return TodoOut.model_validate(row)
 
-    @router.get("", response_model=List[TodoOut])
-    def list_todos(
-        principal: Principal = Depends(guard.require("list", "todo")),
-        session: Session = Depends(get_session),
-    ) -> List[TodoOut]:
-        query = select(Todo).order_by(Todo.created_at, Todo.id)
-        # Whether the caller sees everyone's todos is the policy's call (e.g. admins).
-        if not guard.allows(principal, "list_all", {"type": "todo"}):
-            query = query.where(Todo.owner_id == principal.id)
-        return [TodoOut.model_validate(row) for row in session.scalars(query)]
-
-    @router.get("/{todo_id}", response_model=TodoOut, responses={404: {"model": ErrorOut}})
+    @router.get("/{todo_id}", response_model=TodoOut, responses=missing)
     def read_todo(
         todo_id: str,
         principal: Principal = Depends(guard.principal),
@@ -70,7 +80,7 @@ def todo_router(guard: Guard) -> APIRouter:
     ) -> TodoOut:
         return TodoOut.model_validate(load_checked(session, todo_id, principal, "read"))
 
-    @router.patch("/{todo_id}", response_model=TodoOut, responses={404: {"model": ErrorOut}})
+    @router.patch("/{todo_id}", response_model=TodoOut, responses=missing)
     def update_todo(
         todo_id: str,
         body: TodoUpdate,
@@ -86,7 +96,7 @@ def todo_router(guard: Guard) -> APIRouter:
             session.commit()
         return TodoOut.model_validate(row)
 
-    @router.delete("/{todo_id}", status_code=204, response_class=Response, responses={404: {"model": ErrorOut}})
+    @router.delete("/{todo_id}", status_code=204, response_class=Response, responses=missing)
     def delete_todo(
         todo_id: str,
         principal: Principal = Depends(guard.principal),

@@ -44,8 +44,9 @@ class TodoOut(BaseModel):
     @field_validator("created_at", "updated_at")
     @classmethod
     def in_utc(cls, value: datetime) -> datetime:
-        # SQLite hands back naive datetimes; they were stored in UTC.
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        # SQLite hands back naive datetimes, stored in UTC; PostgreSQL hands back the
+        # session's time zone. The API answers in UTC either way.
+        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 class ErrorOut(BaseModel):

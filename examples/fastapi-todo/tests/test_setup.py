@@ -15,9 +15,11 @@ EXAMPLE_DIR = DEFAULT_POLICY_FILE.parent
 from .helpers import assert_error
 
 ALICE = Principal("alice", ["user"])
+BOB = Principal("bob", ["user"])
 ADMIN = Principal("root", ["admin"])
 BANNED = Principal("alice", ["user"], claims={"sub": "alice", "banned": True})
-ALICES_TODO = {"type": "todo", "owner_id": "alice"}
+BANNED_ADMIN = Principal("root", ["admin"], claims={"sub": "root", "banned": True})
+ALICES_TODO = {"type": "todo", "id": "t1", "owner_id": "alice", "title": "x", "done": False}
 
 
 @pytest.mark.parametrize("principal, action, resource, allowed", [
@@ -25,18 +27,40 @@ ALICES_TODO = {"type": "todo", "owner_id": "alice"}
     (ALICE, "update", ALICES_TODO, True),
     (ALICE, "delete", ALICES_TODO, True),
     (ALICE, "create", {"type": "todo"}, True),
-    (ALICE, "list", {"type": "todo"}, True),
-    (ALICE, "list_all", {"type": "todo"}, False),
-    (Principal("bob", ["user"]), "read", ALICES_TODO, False),
+    (BOB, "read", ALICES_TODO, False),
+    (BOB, "update", ALICES_TODO, False),
+    (BOB, "delete", ALICES_TODO, False),
+    (ADMIN, "read", ALICES_TODO, True),
     (ADMIN, "delete", ALICES_TODO, True),
-    (ADMIN, "list_all", {"type": "todo"}, True),
     (ADMIN, "read", {"type": "invoice", "owner_id": "alice"}, False),
     (BANNED, "read", ALICES_TODO, False),
-    (BANNED, "list", {"type": "todo"}, False),
+    (BANNED, "create", {"type": "todo"}, False),
+    (BANNED_ADMIN, "read", ALICES_TODO, False),
+    # No list actions: the list is the todos `read` allows (test_shipped_policy_filters).
+    (ALICE, "list", {"type": "todo"}, False),
 ])
 def test_shipped_policy_decisions(principal, action, resource, allowed):
     engine = Engine.from_file(DEFAULT_POLICY_FILE)
     assert engine.authorize(principal, action, resource).allowed is allowed
+
+
+@pytest.mark.parametrize("principal, kind, permits, forbids", [
+    (ALICE, "conditional", [{"rule": "own-todos", "when": {"eq": "owner_id", "value": "alice"}}], []),
+    (BOB, "conditional", [{"rule": "own-todos", "when": {"eq": "owner_id", "value": "bob"}}], []),
+    (ADMIN, "always", [{"rule": "admins", "when": True}], []),
+    (BANNED, "never", [], [{"rule": "banned", "when": True}]),
+    (BANNED_ADMIN, "never", [], [{"rule": "banned", "when": True}]),
+])
+def test_shipped_policy_filters(principal, kind, permits, forbids):
+    """What ``GET /todos`` lists: the filter of ``read`` on todos."""
+    planned = Engine.from_file(DEFAULT_POLICY_FILE).filter(principal, "read", "todo")
+    assert (planned.kind, planned.to_dict()["permits"], planned.to_dict()["forbids"]) == (kind, permits, forbids)
+
+
+def test_shipped_policy_names_no_list_action():
+    rules = json.loads(DEFAULT_POLICY_FILE.read_text())["rules"]
+    named = {action for rule in rules if isinstance(rule["actions"], list) for action in rule["actions"]}
+    assert named == {"create", "read", "update", "delete"}
 
 
 def test_shipped_policy_loads_as_is_without_warnings():
@@ -54,26 +78,28 @@ def test_dev_token_is_accepted_by_the_shipped_policy():
     assert engine.verify(dev_token("carol", "--banned")).claims["banned"] is True
 
 
-def test_policy_from_environment(policy, tmp_path, monkeypatch, auth):
+def test_policy_from_environment(policy, tmp_path, monkeypatch, auth, database_url):
     strict = dict(policy, rules=[r for r in policy["rules"] if r["id"] != "signed-in-users"])
     path = tmp_path / "policy.json"
     path.write_text(json.dumps(strict))
     monkeypatch.setenv("WARDGATE_POLICY", str(path))
-    with TestClient(create_app(database_url=f"sqlite:///{tmp_path / 'todos.db'}")) as client:
-        assert_error(client.get("/todos", headers=auth("alice")), 403, "INSUFFICIENT_PERMISSIONS", "denied")
+    with TestClient(create_app(database_url=database_url)) as client:
+        response = client.post("/todos", json={"title": "x"}, headers=auth("alice"))
+        assert_error(response, 403, "INSUFFICIENT_PERMISSIONS", "denied")
 
 
-def test_database_from_environment(policy, tmp_path, monkeypatch, auth):
-    database = tmp_path / "from-env.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+def test_database_from_environment(policy, monkeypatch, auth, database_url):
+    monkeypatch.setenv("DATABASE_URL", database_url)
     with TestClient(create_app(policy)) as client:
-        assert client.post("/todos", json={"title": "x"}, headers=auth("alice")).status_code == 201
-    assert database.stat().st_size > 0
+        todo = client.post("/todos", json={"title": "x"}, headers=auth("alice")).json()
+    monkeypatch.delenv("DATABASE_URL")
+    with TestClient(create_app(policy, database_url)) as client:
+        assert client.get("/todos", headers=auth("alice")).json() == [todo]
 
 
-def test_todos_survive_a_restart(policy, tmp_path, auth):
-    url = f"sqlite:///{tmp_path / 'todos.db'}"
-    with TestClient(create_app(policy, url)) as client:
+def test_todos_survive_a_restart(policy, auth, database_url):
+    with TestClient(create_app(policy, database_url)) as client:
         todo = client.post("/todos", json={"title": "persist me"}, headers=auth("alice")).json()
-    with TestClient(create_app(policy, url)) as client:
+    with TestClient(create_app(policy, database_url)) as client:
         assert client.get(f"/todos/{todo['id']}", headers=auth("alice")).json() == todo
+        assert client.get("/todos", headers=auth("alice")).json() == [todo]

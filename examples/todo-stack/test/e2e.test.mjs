@@ -197,7 +197,9 @@ describe('the todo stack', { timeout: 240_000 }, () => {
 
     const listed = await api(b, 'GET', '/todos')
     assert.equal(listed.status, 200)
-    assert.deepEqual(listed.body, [], "B's list holds only B's todos")
+    assert.deepEqual(listed.body, [], "B's list holds only the todos B may read")
+    const mine = await api(b, 'POST', '/todos', { title: "B's todo" })
+    assert.deepEqual((await api(b, 'GET', '/todos')).body.map((t) => t.id), [mine.body.id])
     for (const [method, body] of [['GET'], ['PATCH', { done: true }], ['DELETE']]) {
       const refused = await api(b, method, `/todos/${id}`, body)
       assert.equal(refused.status, 403, `${method} by B`)
@@ -217,11 +219,14 @@ describe('the todo stack', { timeout: 240_000 }, () => {
   test('the admin (admin plugin role) may list, read and update every todo', async () => {
     const a = await clients.a.token()
     const id = (await api(a, 'POST', '/todos', { title: 'seen by the admin' })).body.id
+    const b = (await api(await clients.b.token(), 'POST', '/todos', { title: "B's, seen by the admin" })).body.id
     const token = await clients.admin.token()
     assert.deepEqual(claims(token).role, 'admin')
     const all = await api(token, 'GET', '/todos')
     assert.equal(all.status, 200)
-    assert.ok(all.body.some((t) => t.id === id))
+    assert.ok(all.body.some((t) => t.id === id) && all.body.some((t) => t.id === b), "the admin's list holds everyone's")
+    // The Node route asks the same policy: the admin's `read` filter on todos is `always`.
+    assert.equal((await me(token)).body.may.listAllTodos, true)
     assert.equal((await api(token, 'GET', `/todos/${id}`)).status, 200)
     assert.equal((await api(token, 'PATCH', `/todos/${id}`, { title: 'edited by the admin' })).status, 200)
     assert.equal((await api(a, 'GET', `/todos/${id}`)).body.title, 'edited by the admin')
@@ -236,8 +241,13 @@ describe('the todo stack', { timeout: 240_000 }, () => {
     await setBanned(users.banned.email)
     const token = await clients.banned.token()
     assert.equal(claims(token).banned, true)
-    const refused = await api(token, 'GET', '/todos')
+    const refused = await api(token, 'POST', '/todos', { title: 'after the ban' })
     assert.deepEqual([refused.status, refused.body.reason], [403, 'forbidden'])
+    // The list is the todos the user may read: none, not even the one made before the ban.
+    const listed = await api(token, 'GET', '/todos')
+    assert.deepEqual([listed.status, listed.body], [200, []])
+    const self = await me(token)
+    assert.deepEqual([self.status, self.body.may.viewDashboard, self.body.may.listAllTodos], [200, false, false])
     const dashboard = await page('/dashboard', { cookie: token })
     assert.equal(dashboard.status, 403)
     assert.equal(JSON.parse(dashboard.text).reason, 'forbidden')
