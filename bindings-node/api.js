@@ -42,14 +42,31 @@ class ConfigError extends Error {
   }
 }
 
+/**
+ * A list filter that cannot be planned, read back or turned into a query. `code` is one of
+ * `FILTER_UNSUPPORTED`, `FILTER_TOO_COMPLEX`, `FILTER_UNTRANSLATABLE`, `FILTER_COLUMNS` or
+ * `FILTER_INVALID`; `detail` (also the message) names the rule and the operator or the
+ * column, never a value. Whatever cannot be translated exactly is this error, never a
+ * wider filter.
+ */
+class FilterError extends Error {
+  constructor(detail, code) {
+    super(detail)
+    this.name = 'FilterError'
+    this.code = code
+    this.detail = detail
+  }
+}
+
 const FROM_NATIVE = Symbol('wardgate.native')
 const LOG_LEVELS = ['info', 'warn', 'error']
 
 /**
  * The package's exports over `NativeEngine`: the napi-rs class or the wasm-bindgen one,
  * which have the same methods (`load`, `verify`, `verifyAuthorization`, `authorize`,
- * `check`, `warnings`, and for remote key sets `isRemote`, `verifyIfReady`, `checkIfReady`,
- * `bearerToken`, `credentialToken`, `keyStatus`, `keyEvents`; `loadFile` only where there
+ * `check`, `filter`, `warnings`, and for remote key sets `isRemote`, `verifyIfReady`,
+ * `checkIfReady`, `bearerToken`, `credentialToken`, `keyStatus`, `keyEvents`; the static
+ * `filterRead`, `filterMatches`, `filterSql` and `filterClause`; `loadFile` only where there
  * is a file system, and then `fileURLToPath` too). `verify`, `verifyAuthorization` and
  * `check` give their outcome as JSON text and never fetch: with a remote key set they use
  * the keys cached at the time; `verifyIfReady` and `checkIfReady` give null instead when a
@@ -131,12 +148,25 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
     }
 
     authorize(principal, request) {
-      if (principal === null || typeof principal !== 'object' || typeof principal.id !== 'string') {
-        throw new TypeError(`principal must be a Principal (from engine.verify), not ${describe(principal)}`)
-      }
+      const who = principalArg(principal)
       const { action, resource, context } = requestOf(request)
-      const who = principalText(principal)
       return decisionOf(call(() => this.#native.authorize(who, action, resource, context), 'request'))
+    }
+
+    /**
+     * The list filter: which resources of `resourceType` `authorize` would let `principal`
+     * `action` in `context`, planned from the rules alone. Synchronous: planning reads no
+     * keys, so it never waits, even with `keys.jwks_url`.
+     */
+    filter(principal, action, resourceType, context) {
+      const who = principalArg(principal)
+      text(action, 'action')
+      text(resourceType, 'resourceType')
+      if (context !== undefined && context !== null && !isObject(context)) {
+        throw new TypeError(`context must be an object, not ${describe(context)}`)
+      }
+      const ctx = context === undefined || context === null ? undefined : jsonOf(context, 'context')
+      return filterOf(this.#native.filter(who, action, resourceType, ctx))
     }
 
     checkSync(tokenOrHeader, request, options) {
@@ -203,7 +233,116 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
     }
   }
 
-  return { Engine, AuthError, ConfigError }
+  /**
+   * A list filter (see `Engine#filter`): its `kind`, `matches(resource)`, its SQL and its
+   * clause for ORM adapters. It holds its JSON form as the core wrote it, which every call
+   * hands back to the core, so values in it stay exact (integers beyond 2^53 included).
+   */
+  class Filter {
+    #text
+    #kind
+    #action
+    #resourceType
+
+    constructor(token, text) {
+      if (token !== FILTER) {
+        throw new TypeError('a Filter comes from engine.filter(...) or Filter.fromJSON(...)')
+      }
+      const { kind, action, resource_type: resourceType } = JSON.parse(text)
+      this.#text = text
+      this.#kind = kind
+      this.#action = action
+      this.#resourceType = resourceType
+    }
+
+    /**
+     * A filter from its JSON form (`filter.toJSON()`), as an object or as JSON text
+     * (`String(filter)`, exact for integers beyond 2^53). Throws `FilterError`
+     * (`FILTER_INVALID`) for a form that does not read.
+     */
+    static fromJSON(value) {
+      if (typeof value !== 'string' && !isObject(value)) {
+        throw new TypeError(`filter must be an object or a JSON string, not ${describe(value)}`)
+      }
+      return filterOf(NativeEngine.filterRead(typeof value === 'string' ? value : jsonOf(value, 'filter')))
+    }
+
+    /** `'always'` (every resource of the type), `'never'` (none) or `'conditional'`. */
+    get kind() {
+      return this.#kind
+    }
+
+    /** The action it was planned for. */
+    get action() {
+      return this.#action
+    }
+
+    /** The resource type it was planned for. */
+    get resourceType() {
+      return this.#resourceType
+    }
+
+    /** Whether the filter selects a resource (its attributes; a `type` member is ignored): `authorize`'s answer. */
+    matches(resource) {
+      if (!isObject(resource)) throw new TypeError(`resource must be an object, not ${describe(resource)}`)
+      return filterAnswer(NativeEngine.filterMatches(this.#text, jsonOf(resource, 'resource'))).matches
+    }
+
+    /** The filter as a `WHERE` condition `{ sql, params }` for `'sqlite'` or `'postgres'`. */
+    sql(dialect, columns) {
+      return filterAnswer(NativeEngine.filterSql(this.#text, ...sqlArgs(dialect, columns))).sql
+    }
+
+    /** The filter folded against the columns' types: the tree ORM adapters build from. */
+    clause(dialect, columns) {
+      return filterAnswer(NativeEngine.filterClause(this.#text, ...sqlArgs(dialect, columns))).clause
+    }
+
+    /** The filter's JSON form, a new object each time (`Filter.fromJSON` reads it back). */
+    toJSON() {
+      return JSON.parse(this.#text)
+    }
+
+    /** The filter's JSON form as text, exactly as the core wrote it. */
+    toString() {
+      return this.#text
+    }
+  }
+
+  // `{"filter":F}` as the core writes it: F's text is the outcome less its first 10 and its
+  // last character, kept as is so that no number in it goes through a JavaScript number.
+  function filterOf(outcome) {
+    if (!outcome.startsWith(FILTER_OUTCOME)) filterAnswer(outcome)
+    return new Filter(FILTER, outcome.slice(FILTER_OUTCOME.length, -1))
+  }
+
+  return { Engine, AuthError, ConfigError, FilterError, Filter }
+}
+
+const FILTER = Symbol('wardgate.filter')
+const FILTER_OUTCOME = '{"filter":'
+
+/** A filter call's outcome (JSON text), or its FilterError thrown. */
+function filterAnswer(text) {
+  const outcome = JSON.parse(text)
+  if (outcome.error) throw new FilterError(outcome.error.detail, outcome.error.code)
+  return outcome
+}
+
+function sqlArgs(dialect, columns) {
+  text(dialect, 'dialect')
+  if (!isObject(columns)) {
+    throw new TypeError(`columns must be an object { attribute: type }, not ${describe(columns)}`)
+  }
+  return [dialect, jsonOf(columns, 'columns')]
+}
+
+/** The JSON text of the `principal` argument, which must be a Principal. */
+function principalArg(principal) {
+  if (principal === null || typeof principal !== 'object' || typeof principal.id !== 'string') {
+    throw new TypeError(`principal must be a Principal (from engine.verify), not ${describe(principal)}`)
+  }
+  return principalText(principal)
 }
 
 // How a remote engine gets its keys. Both return `(token, ready, cached, fetching)`, which
@@ -549,4 +688,4 @@ function describe(value) {
   return typeof value
 }
 
-module.exports = { createApi, AuthError, ConfigError, describe }
+module.exports = { createApi, AuthError, ConfigError, FilterError, describe }

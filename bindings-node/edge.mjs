@@ -13,3 +13,5 @@ const api = createApi(wasmEngine(NativeEngine))
 export const Engine = api.Engine
 export const AuthError = api.AuthError
 export const ConfigError = api.ConfigError
+export const FilterError = api.FilterError
+export const Filter = api.Filter

@@ -235,6 +235,27 @@ export declare class Engine {
    * symbol, a BigInt, a cycle).
    */
   authorize(principal: Principal, request: AuthorizationRequest): Decision
+  /**
+   * The list filter: which resources of `resourceType` `authorize` would let `principal`
+   * `action` in `context`, planned from the rules alone (`filter.matches(resource)` is
+   * `authorize`'s answer on every resource of that type). Synchronous, even with
+   * `keys.jwks_url`: planning reads no keys (awaiting it is harmless). The principal is read
+   * as for `authorize`. Throws `FilterError` (`FILTER_UNSUPPORTED`, `FILTER_TOO_COMPLEX`)
+   * for a condition that cannot be planned exactly.
+   *
+   * ```ts
+   * const filter = engine.filter(principal, 'read', 'todo')
+   * if (filter.kind === 'never') return Response.json([])
+   * const { sql, params } = filter.sql('sqlite', { owner_id: 'text', priority: 'integer' })
+   * const rows = db.prepare(`SELECT * FROM todos WHERE ${sql}`).all(...params)
+   * ```
+   */
+  filter(
+    principal: Principal,
+    action: string,
+    resourceType: string,
+    context?: { [name: string]: Json | undefined } | null,
+  ): Filter
   /** `verify` (or `verifyAuthorization` for a value with a scheme), then `authorize`. */
   check(tokenOrHeader: string, request: AuthorizationRequest, options?: VerifyOptions): Promise<Decision>
   /** `check` for engines whose keys are local (else it throws `ERR_REMOTE_KEYS`). */
@@ -257,4 +278,150 @@ export interface CacheStatus {
   hits: number
   /** Verifications that went the whole way (refused tokens included). */
   misses: number
+}
+
+/** What a filter selects: every resource of its type, none, or those its condition holds for. */
+export type FilterKind = 'always' | 'never' | 'conditional'
+
+/** A column's type, which decides how its values compare. */
+export type ColumnType = 'text' | 'integer' | 'real' | 'boolean'
+
+/** `'postgresql'` is read as `'postgres'`. */
+export type SqlDialect = 'sqlite' | 'postgres' | 'postgresql'
+
+/**
+ * The table's columns by resource attribute: a type, or `{ type, column, table }` for a
+ * column of another name or of another (joined, aliased) table. An attribute that is no
+ * column is absent from every row.
+ */
+export type FilterColumns = {
+  [attribute: string]: ColumnType | { type: ColumnType; column?: string; table?: string }
+}
+
+/**
+ * A bound parameter: a string for a `text` column, or for an integer beyond ±(2^53 − 1)
+ * (the SQL casts it back: `CAST(? AS INTEGER)`, `$1::bigint`); a number; a boolean
+ * (PostgreSQL; SQLite's are `1`/`0`).
+ */
+export type SqlParam = string | number | boolean
+
+/**
+ * A `WHERE` condition (without the keyword) and its parameters in order: `?` for SQLite,
+ * `$1`, `$2`... (each cast to its type) for PostgreSQL.
+ */
+export interface FilterSql {
+  sql: string
+  params: SqlParam[]
+}
+
+/**
+ * A predicate of a filter's JSON form: `true`, `false`, `{ and }`, `{ or }`, `{ not }`, or a
+ * test on a resource attribute such as `{ eq: 'owner_id', value: 'u1' }` (see the README).
+ */
+export type FilterPredicate =
+  | boolean
+  | { and: FilterPredicate[] }
+  | { or: FilterPredicate[] }
+  | { not: FilterPredicate }
+  | { [test: string]: Json }
+
+/** A rule's part of a filter: where the rule applies. */
+export interface FilterRule {
+  rule: string
+  when: FilterPredicate
+}
+
+/** A filter's JSON form (`filter.toJSON()`, read back by `Filter.fromJSON`). */
+export interface FilterJSON {
+  kind: FilterKind
+  action: string
+  resource_type: string
+  /** A resource passes when one of these applies... */
+  permits: FilterRule[]
+  /** ...and none of these does. */
+  forbids: FilterRule[]
+}
+
+/** A comparison operator of a clause. */
+export type ClauseOperator = '=' | '<>' | '<' | '<=' | '>' | '>='
+
+/**
+ * A filter folded against the column types (`filter.clause(dialect, columns)`), for ORM
+ * adapters. Attributes are resource attribute names (keys of the columns). `type` is the
+ * type both sides compare as: when it is `'real'`, a side that is not a `real` column is cast
+ * to a double. Values are of that type (integers beyond ±(2^53 − 1) as decimal strings).
+ * A comparison is `NULL` where a column it reads is `NULL`; negations are already pushed
+ * down, so no `NOT` is needed.
+ */
+export type Clause =
+  | boolean
+  | { and: Clause[] }
+  | { or: Clause[] }
+  | { is_null: string }
+  | { not_null: string }
+  | { compare: ClauseOperator; attr: string; value: string | number | boolean; type: ColumnType }
+  | { compare: ClauseOperator; attr: string; other: string; type: ColumnType }
+  | { in: string; values: (string | number | boolean)[]; type: ColumnType }
+  | { not_in: string; values: (string | number | boolean)[]; type: ColumnType }
+
+/**
+ * A list filter, from `engine.filter(...)` or `Filter.fromJSON(...)`. It holds its JSON form
+ * as the core wrote it and hands it back to the core for each call, so the values in it stay
+ * exact (integers beyond 2^53 included).
+ */
+export declare class Filter {
+  private constructor()
+  /**
+   * A filter from its JSON form: an object (`filter.toJSON()`) or JSON text
+   * (`String(filter)`, exact even for integers beyond 2^53, which an object cannot hold).
+   * Throws `FilterError` (`FILTER_INVALID`) for a form that does not read back.
+   */
+  static fromJSON(value: FilterJSON | string): Filter
+  /** `'always'` (every resource of the type), `'never'` (none) or `'conditional'`. */
+  readonly kind: FilterKind
+  /** The action it was planned for. */
+  readonly action: string
+  /** The resource type it was planned for. */
+  readonly resourceType: string
+  /**
+   * Whether the filter selects a resource, given its attributes (a `type` member is
+   * ignored): always `authorize`'s answer for that resource.
+   */
+  matches(resource: { [attribute: string]: Json | undefined }): boolean
+  /**
+   * The filter as a parameterised `WHERE` condition for `'sqlite'` or `'postgres'`.
+   * Throws `FilterError` (`FILTER_UNTRANSLATABLE`, `FILTER_COLUMNS`).
+   */
+  sql(dialect: SqlDialect, columns: FilterColumns): FilterSql
+  /** The filter folded against the column types, for ORM adapters (see `Clause`). */
+  clause(dialect: SqlDialect, columns: FilterColumns): Clause
+  /**
+   * The filter's JSON form, a new object each time. Numbers are JavaScript numbers: an
+   * integer beyond 2^53 in it is not exact (`String(filter)` is).
+   */
+  toJSON(): FilterJSON
+  /** The filter's JSON form as text, exactly as the core wrote it. */
+  toString(): string
+}
+
+export type FilterErrorCode =
+  | 'FILTER_UNSUPPORTED'
+  | 'FILTER_TOO_COMPLEX'
+  | 'FILTER_UNTRANSLATABLE'
+  | 'FILTER_COLUMNS'
+  | 'FILTER_INVALID'
+
+/**
+ * A list filter that cannot be planned (`FILTER_UNSUPPORTED`, `FILTER_TOO_COMPLEX`), turned
+ * into SQL (`FILTER_UNTRANSLATABLE`; `FILTER_COLUMNS` for a column description, a column
+ * type or a dialect that cannot be used) or read back (`FILTER_INVALID`). The message names
+ * the rule and the operator or the column, never a value. Never a wider filter: whatever
+ * cannot be translated exactly is this error.
+ */
+export declare class FilterError extends Error {
+  constructor(detail: string, code: FilterErrorCode)
+  readonly name: 'FilterError'
+  readonly code: FilterErrorCode
+  /** The whole text (also `message`). */
+  readonly detail: string
 }

@@ -9,3 +9,5 @@ const api = createApi(NativeEngine, { fileURLToPath })
 exports.Engine = api.Engine
 exports.AuthError = api.AuthError
 exports.ConfigError = api.ConfigError
+exports.FilterError = api.FilterError
+exports.Filter = api.Filter

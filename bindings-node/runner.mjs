@@ -7,6 +7,7 @@
 // are left out of the output.
 
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { isDeepStrictEqual } from 'node:util'
 
 const quiet = { info() {}, warn() {}, error() {} }
@@ -31,6 +32,7 @@ export async function outcome({ Engine, AuthError, ConfigError }, vector) {
     throw e
   }
   const got = { ok: true, principal }
+  if (vector.filter) got.filter = filterOutcome(engine, principal, vector.filter)
   if (vector.request) {
     const { action, resource = {}, context } = vector.request
     const decision = engine.authorize(principal, { action, resource, context })
@@ -53,6 +55,12 @@ export function mismatches(expect, got) {
         const have = got.principal?.[field]
         if (!isDeepStrictEqual(have, value)) wrong.push(`principal.${field}: expected ${show(value)}, got ${show(have)}`)
       }
+    } else if (key === 'filter') {
+      for (const [field, value] of Object.entries(want)) {
+        const have = field === 'rows' ? sorted(got.filter?.rows) : got.filter?.[field]
+        const expected = field === 'rows' ? sorted(value) : value
+        if (!isDeepStrictEqual(have, expected)) wrong.push(`filter.${field}: expected ${show(expected)}, got ${show(have)}`)
+      }
     } else if (key === 'rules') {
       const a = [...want].sort()
       const b = [...(got.rules ?? [])].sort()
@@ -62,6 +70,71 @@ export function mismatches(expect, got) {
     }
   }
   return wrong
+}
+
+function sorted(list) {
+  return Array.isArray(list) ? [...list].sort() : list
+}
+
+/**
+ * A filter vector's outcome, `{ rows, kind }`: the ids of the rows the filter selects, which
+ * must be the rows `authorize` allows, one by one, and the rows its SQL selects from an
+ * in-memory SQLite table holding them (else it throws, saying where they disagree).
+ */
+function filterOutcome(engine, principal, spec) {
+  const { action, resource_type: type, context = {}, columns, rows } = spec
+  const filter = engine.filter(principal, action, type, context)
+  const selected = []
+  for (const row of rows) {
+    const allowed = engine.authorize(principal, { action, resource: { ...row, type }, context }).allowed
+    const matched = filter.matches(row)
+    if (matched !== allowed) throw new Error(`row ${row.id}: matches says ${matched}, authorize says ${allowed}`)
+    if (allowed) selected.push(row.id)
+  }
+  const fromSql = sqliteRows(filter, columns, rows)
+  if (!isDeepStrictEqual(fromSql, sorted(selected))) {
+    throw new Error(`SQLite selects ${show(fromSql)}, authorize allows ${show(sorted(selected))}`)
+  }
+  return { rows: selected, kind: filter.kind }
+}
+
+// better-sqlite3 is a development dependency of the package: it is loaded for filter vectors only.
+let Database
+function sqlite() {
+  try {
+    Database ??= createRequire(import.meta.url)('better-sqlite3')
+  } catch (e) {
+    throw new Error(`filter vectors need better-sqlite3 (npm install better-sqlite3): ${e.message}`)
+  }
+  return new Database(':memory:')
+}
+
+const STORAGE = { integer: 'INTEGER', boolean: 'INTEGER', real: 'REAL', text: 'TEXT' }
+
+/** The ids, sorted, that `filter.sql('sqlite', columns)` selects from a table of `rows`. */
+function sqliteRows(filter, columns, rows) {
+  const db = sqlite()
+  try {
+    const names = Object.keys(columns)
+    const quote = (name) => `"${name.replaceAll('"', '""')}"`
+    const typeOf = (name) => (typeof columns[name] === 'string' ? columns[name] : columns[name].type)
+    db.exec(`CREATE TABLE t (${names.map((n) => `${quote(n)} ${STORAGE[typeOf(n)] ?? 'TEXT'}`).join(', ')})`)
+    const insert = db.prepare(`INSERT INTO t (${names.map(quote).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`)
+    for (const row of rows) insert.run(...names.map((n) => stored(row[n])))
+    const { sql, params } = filter.sql('sqlite', columns)
+    return db.prepare(`SELECT id FROM t WHERE ${sql} ORDER BY id`).pluck().all(...params).sort()
+  } finally {
+    db.close()
+  }
+}
+
+/** A row's JSON value as SQLite stores it: `NULL` when absent, booleans as 1/0. */
+function stored(value) {
+  if (value === undefined || value === null) return null
+  if (typeof value === 'boolean') return value ? 1 : 0
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value
+  if (typeof value === 'string') return value
+  return JSON.stringify(value)
 }
 
 function show(value) {

@@ -41,6 +41,26 @@ function wasmEngine(Wasm) {
       return this.#engine.checkIfReady(credential, action, resource, context, now) ?? null
     }
 
+    filter(principal, action, resourceType, context) {
+      return this.#engine.filter(principal, action, resourceType, context)
+    }
+
+    static filterRead(filter) {
+      return Wasm.filterRead(filter)
+    }
+
+    static filterMatches(filter, resource) {
+      return Wasm.filterMatches(filter, resource)
+    }
+
+    static filterSql(filter, dialect, columns) {
+      return Wasm.filterSql(filter, dialect, columns)
+    }
+
+    static filterClause(filter, dialect, columns) {
+      return Wasm.filterClause(filter, dialect, columns)
+    }
+
     warnings() {
       return JSON.parse(this.#engine.warnings())
     }

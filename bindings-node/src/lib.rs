@@ -16,6 +16,10 @@
 //! package uses them for local keys; for remote ones it calls `verifyIfReady` and
 //! `checkIfReady`, which verify when the keys are in and give null when a fetch must come
 //! first.
+//!
+//! List filters (`filter`, and the static `filterRead`, `filterMatches`, `filterSql` and
+//! `filterClause`) cross as JSON text both ways: a filter is its JSON form, which each call
+//! reads again, so integers beyond 2^53 in it stay exact.
 
 #![deny(clippy::all)]
 
@@ -119,6 +123,41 @@ impl NativeEngine {
     ) -> napi::Result<Option<String>> {
         let request = request_of(action, &resource, context)?;
         Ok(ffi::check(&self.inner, Credential::either(&credential), &request, ffi::at(now, KeyAccess::IfReady)))
+    }
+
+    /// `{ filter }` or `{ error }` as JSON text: the list filter of the resources of
+    /// `resource_type` that `principal` may `action` (its JSON text, as for `authorize`),
+    /// in the context (JSON text). Planning reads no keys.
+    #[napi]
+    pub fn filter(&self, principal: String, action: String, resource_type: String, context: Option<String>) -> String {
+        ffi::filter(&self.inner, &principal, &action, &resource_type, context.as_deref())
+    }
+
+    /// `{ filter }` or `{ error }` as JSON text: a filter's JSON form (text) read back.
+    #[napi]
+    pub fn filter_read(filter: String) -> String {
+        ffi::filter_read(&filter)
+    }
+
+    /// `{ matches }` or `{ error }` as JSON text: whether a filter (JSON text) selects a
+    /// resource (JSON text).
+    #[napi]
+    pub fn filter_matches(filter: String, resource: String) -> String {
+        ffi::filter_matches(&filter, &resource)
+    }
+
+    /// `{ sql: { sql, params } }` or `{ error }` as JSON text: a filter (JSON text) as SQL
+    /// for `dialect` and the columns (JSON text).
+    #[napi]
+    pub fn filter_sql(filter: String, dialect: String, columns: String) -> String {
+        ffi::filter_sql(&filter, &dialect, &columns)
+    }
+
+    /// `{ clause }` or `{ error }` as JSON text: a filter (JSON text) folded against the
+    /// columns' types (JSON text), for ORM adapters.
+    #[napi]
+    pub fn filter_clause(filter: String, dialect: String, columns: String) -> String {
+        ffi::filter_clause(&filter, &dialect, &columns)
     }
 
     /// Valid but suspicious parts of the policy: `[{ path, message }]`.

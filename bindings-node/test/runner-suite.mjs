@@ -8,7 +8,18 @@ import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 
-import { Signer, NOW, claims, jwksServer, ISSUER, AUDIENCE, projectVectorFiles, sharedVectorFiles } from './support.mjs'
+import {
+  Signer,
+  NOW,
+  claims,
+  jwksServer,
+  ISSUER,
+  AUDIENCE,
+  projectVectorFiles,
+  sharedVectorFiles,
+  projectFilterVectorFiles,
+  sharedFilterVectorFiles,
+} from './support.mjs'
 
 /** Defines the tests of the conformance runner script `runner` (a path). */
 export function conformanceTests(runner) {
@@ -25,6 +36,35 @@ test('the shared vectors pass', (t) => {
   if (!files) return
   const r = run(...files)
   assert.equal(r.status, 0, r.stdout.slice(-3000))
+})
+
+test("the project's filter vectors pass: matches, authorize and SQLite agree on every row", () => {
+  const r = run(...projectFilterVectorFiles())
+  assert.equal(r.status, 0, r.stdout.slice(-3000))
+  assert.match(r.stdout.trim(), / passed, 0 failed$/)
+})
+
+test('the shared filter vectors pass', (t) => {
+  const files = sharedFilterVectorFiles(t)
+  if (!files) return
+  const r = run(...files)
+  assert.equal(r.status, 0, r.stdout.slice(-3000))
+})
+
+test('a wrong filter expectation is reported', () => {
+  const [base] = projectFilterVectorFiles().flatMap((f) => JSON.parse(readFileSync(f, 'utf8')).vectors)
+    .filter((v) => v.expect.ok && v.expect.filter?.kind === 'conditional')
+  const rows = base.filter.rows.map((row) => row.id).filter((id) => !base.expect.filter.rows.includes(id)).slice(0, 1)
+  const wrongRows = { ...base, id: 'wrong-rows', expect: { ok: true, filter: { rows: [...base.expect.filter.rows, ...rows] } } }
+  const wrongKind = { ...base, id: 'wrong-kind', expect: { ok: true, filter: { ...base.expect.filter, kind: 'always' } } }
+  const file = join(mkdtempSync(join(tmpdir(), 'wardgate-')), 'filters.json')
+  writeFileSync(file, JSON.stringify({ suite: 't', vectors: [base, wrongRows, wrongKind] }))
+  const r = run(file)
+  assert.equal(r.status, 1)
+  const lines = r.stdout.trim().split('\n')
+  assert.ok(lines[0].startsWith(`FAIL ${file} wrong-rows: expected `) && lines[0].includes('filter.rows: expected'), lines[0])
+  assert.ok(lines[1].startsWith(`FAIL ${file} wrong-kind: expected `) && lines[1].includes('filter.kind: expected "always", got "conditional"'), lines[1])
+  assert.equal(lines.at(-1), '1 passed, 2 failed')
 })
 
 test('a wrong expectation is reported, and bad files fail', () => {

@@ -34,6 +34,39 @@ export function sharedVectorFiles(t) {
   return null
 }
 
+/** The project's filter vector files (`tests/conformance/filters/*.json`), as paths. */
+export function projectFilterVectorFiles() {
+  const files = jsonFiles(join(root, 'tests', 'conformance', 'filters'))
+  assert.ok(files.length >= 1, "the project's filter vector files are missing")
+  return files
+}
+
+/**
+ * The shared filter vector files (`../shared/conformance/filters/*.json`), as paths; without
+ * them, the test `t` fails under `CI=true` and is skipped elsewhere (null).
+ */
+export function sharedFilterVectorFiles(t) {
+  const dir = join(root, '..', 'shared', 'conformance', 'filters')
+  if (existsSync(dir)) return jsonFiles(dir)
+  assert.notEqual(process.env.CI, 'true', `${dir} is missing (required under CI)`)
+  t.skip(`${dir} is missing`)
+  return null
+}
+
+/**
+ * The PostgreSQL server of the tests that need one (`WARDGATE_TEST_POSTGRES_URL`, which
+ * scripts/with-postgres exports); without it, the test `t` fails under `CI=true` and is
+ * skipped elsewhere, saying so (null).
+ */
+export function postgresUrl(t) {
+  const url = process.env.WARDGATE_TEST_POSTGRES_URL
+  if (url) return url
+  const why = 'WARDGATE_TEST_POSTGRES_URL is unset: run the tests under scripts/with-postgres for PostgreSQL'
+  assert.notEqual(process.env.CI, 'true', `${why} (required under CI)`)
+  t.skip(why)
+  return null
+}
+
 const b64url = (data) => Buffer.from(data).toString('base64url')
 const encode = (part) => b64url(JSON.stringify(part))
 
@@ -45,8 +78,10 @@ export class Signer {
     this.jwk = { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig' }
   }
 
+  /** A token for `payload`: an object, or JSON text (for numbers JavaScript cannot hold). */
   sign(payload, header = {}) {
-    const input = `${encode({ alg: 'EdDSA', typ: 'JWT', kid: this.kid, ...header })}.${encode(payload)}`
+    const body = typeof payload === 'string' ? b64url(payload) : encode(payload)
+    const input = `${encode({ alg: 'EdDSA', typ: 'JWT', kid: this.kid, ...header })}.${body}`
     return `${input}.${b64url(sign(null, Buffer.from(input), this.privateKey))}`
   }
 }

@@ -3,12 +3,21 @@ import {
   Engine,
   AuthError,
   ConfigError,
+  Filter,
+  FilterError,
   type AuthErrorCode,
   type CacheStatus,
+  type Clause,
   type Decision,
+  type FilterColumns,
+  type FilterErrorCode,
+  type FilterJSON,
+  type FilterKind,
+  type FilterSql,
   type KeyStatus,
   type Logger,
   type Principal,
+  type SqlParam,
 } from 'wardgate'
 
 async function handler(header: string | null): Promise<number> {
@@ -87,3 +96,34 @@ function copies(principal: Principal): Principal[] {
   return [copy, byHand]
 }
 void copies
+
+// List filters: planned synchronously, turned into SQL or a clause, kept as JSON.
+function listTodos(engine: Engine, principal: Principal): FilterSql | null {
+  const filter: Filter = engine.filter(principal, 'read', 'todo', { ip: '127.0.0.1' })
+  const kind: FilterKind = filter.kind
+  if (kind === 'never') return null
+  const columns: FilterColumns = { owner_id: 'text', priority: 'integer', team: { type: 'text', column: 'team_id', table: 'p' } }
+  const { sql, params } = filter.sql('postgres', columns)
+  const first: SqlParam | undefined = params[0]
+  void [sql, first, filter.matches({ owner_id: principal.id }) satisfies boolean]
+  const clause: Clause = filter.clause('sqlite', columns)
+  if (typeof clause === 'object' && 'compare' in clause) void clause.type
+  const stored: FilterJSON = filter.toJSON()
+  const again: Filter = Filter.fromJSON(stored)
+  void [Filter.fromJSON(String(filter)), again.resourceType, stored.resource_type, engine.filter(principal, 'read', 'todo').action]
+  try {
+    return again.sql('sqlite', columns)
+  } catch (e) {
+    if (e instanceof FilterError) {
+      const code: FilterErrorCode = e.code
+      void code
+      return null
+    }
+    throw e
+  }
+}
+void listTodos
+
+// @ts-expect-error: a Filter comes from engine.filter or Filter.fromJSON
+new Filter()
+

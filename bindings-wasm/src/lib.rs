@@ -18,6 +18,10 @@
 //! GETs the ticket's URL and hands the response to `keyResponse` (or the failure to
 //! `keyFailed`). `verify` and `check` here never fetch: they use what is cached;
 //! `verifyIfReady` and `checkIfReady` verify only when no fetch must come first.
+//!
+//! List filters (`filter`, and the static `filterRead`, `filterMatches`, `filterSql` and
+//! `filterClause`) cross as JSON text both ways, as in the addon: no object of the core
+//! stays behind in the module's memory, so nothing needs freeing.
 
 use serde::Serialize;
 use wardgate::ffi;
@@ -105,6 +109,39 @@ impl NativeEngine {
     ) -> Result<Option<String>, JsError> {
         let request = request_of(action, resource, context)?;
         Ok(ffi::check(&self.inner, Credential::either(credential), &request, ffi::at(now, KeyAccess::IfReady)))
+    }
+
+    /// `{ filter }` or `{ error }`: the list filter of the resources of `resource_type`
+    /// that `principal` may `action` (its JSON text, as for `authorize`), in the context
+    /// (JSON text). Planning reads no keys.
+    pub fn filter(&self, principal: &str, action: &str, resource_type: &str, context: Option<String>) -> String {
+        ffi::filter(&self.inner, principal, action, resource_type, context.as_deref())
+    }
+
+    /// `{ filter }` or `{ error }`: a filter's JSON form (text) read back.
+    #[wasm_bindgen(js_name = filterRead)]
+    pub fn filter_read(filter: &str) -> String {
+        ffi::filter_read(filter)
+    }
+
+    /// `{ matches }` or `{ error }`: whether a filter (JSON text) selects a resource (JSON text).
+    #[wasm_bindgen(js_name = filterMatches)]
+    pub fn filter_matches(filter: &str, resource: &str) -> String {
+        ffi::filter_matches(filter, resource)
+    }
+
+    /// `{ sql: { sql, params } }` or `{ error }`: a filter (JSON text) as SQL for `dialect`
+    /// and the columns (JSON text).
+    #[wasm_bindgen(js_name = filterSql)]
+    pub fn filter_sql(filter: &str, dialect: &str, columns: &str) -> String {
+        ffi::filter_sql(filter, dialect, columns)
+    }
+
+    /// `{ clause }` or `{ error }`: a filter (JSON text) folded against the columns' types
+    /// (JSON text), for ORM adapters.
+    #[wasm_bindgen(js_name = filterClause)]
+    pub fn filter_clause(filter: &str, dialect: &str, columns: &str) -> String {
+        ffi::filter_clause(filter, dialect, columns)
     }
 
     /// Valid but suspicious parts of the policy: `[{ path, message }]`.

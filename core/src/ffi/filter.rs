@@ -3,7 +3,10 @@
 //! Each call answers `{"filter": …}`, `{"matches": bool}`, `{"sql": {"sql", "params"}}`
 //! or `{"clause": …}`, or `{"error": {"code", "detail"}}` with one of the codes of
 //! [`FilterError::code`]. A filter crosses back as its JSON form, which every call reads
-//! again, so a host may keep, send or store it.
+//! again, so a host may keep, send or store it. A panic inside one of these calls is an
+//! error answer too (`FILTER_INVALID`), never an unwinding across the binding.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use serde_json::{json, Map, Value};
 
@@ -22,7 +25,22 @@ use crate::filter::{Filter, FilterError};
 /// assert_eq!(out["filter"]["kind"], "conditional");
 /// ```
 pub fn filter(engine: &Engine, principal: &str, action: &str, resource_type: &str, context: Option<&str>) -> String {
-    answer(plan(engine, principal, action, resource_type, context).map(|f| json!({"filter": f.to_value()})))
+    answer(|| plan(engine, principal, action, resource_type, context).map(|f| json!({"filter": f.to_value()})))
+}
+
+/// A filter's JSON form read back and written again: `{"filter": FILTER}`, or the error
+/// naming what does not read (for a host that takes a stored or sent filter).
+///
+/// ```
+/// let f = r#"{"kind":"conditional","action":"read","resource_type":"todo",
+///            "permits":[{"rule":"own","when":{"eq":"owner_id","value":"ada"}}],"forbids":[]}"#;
+/// let out: serde_json::Value = serde_json::from_str(&wardgate::ffi::filter_read(f)).unwrap();
+/// assert_eq!(out["filter"]["permits"][0]["rule"], "own");
+/// let out: serde_json::Value = serde_json::from_str(&wardgate::ffi::filter_read(r#"{"kind":"always"}"#)).unwrap();
+/// assert_eq!(out["error"]["code"], "FILTER_INVALID");
+/// ```
+pub fn filter_read(filter: &str) -> String {
+    answer(|| read(filter).map(|f| json!({"filter": f.to_value()})))
 }
 
 /// Plans a filter, for a binding that keeps the core's value.
@@ -57,10 +75,12 @@ pub fn plan(
 /// assert_eq!(wardgate::ffi::filter_matches(f, r#"{"owner_id":"ada"}"#), r#"{"matches":true}"#);
 /// ```
 pub fn filter_matches(filter: &str, resource: &str) -> String {
-    answer(read(filter).and_then(|f| match parse(resource, "resource")? {
-        Value::Object(map) => Ok(json!({"matches": f.matches(&map)})),
-        _ => Err(FilterError::Json("resource must be an object".into())),
-    }))
+    answer(|| {
+        read(filter).and_then(|f| match parse(resource, "resource")? {
+            Value::Object(map) => Ok(json!({"matches": f.matches(&map)})),
+            _ => Err(FilterError::Json("resource must be an object".into())),
+        })
+    })
 }
 
 /// A filter as SQL for `dialect` (`sqlite` or `postgres`) and columns (see
@@ -73,18 +93,19 @@ pub fn filter_matches(filter: &str, resource: &str) -> String {
 /// assert_eq!(out, r#"{"sql":{"params":["ada"],"sql":"\"owner_id\" = ?"}}"#);
 /// ```
 pub fn filter_sql(filter: &str, dialect: &str, columns: &str) -> String {
-    answer(lowered(filter, dialect, columns).and_then(|(f, dialect, columns)| {
-        Ok(json!({"sql": f.sql(dialect, &columns)?.to_value(dialect)}))
-    }))
+    answer(|| {
+        lowered(filter, dialect, columns)
+            .and_then(|(f, dialect, columns)| Ok(json!({"sql": f.sql(dialect, &columns)?.to_value(dialect)})))
+    })
 }
 
 /// A filter folded against column types, for ORM adapters: `{"clause": CLAUSE}` (see
 /// [`crate::filter::sql::Clause`]).
 pub fn filter_clause(filter: &str, dialect: &str, columns: &str) -> String {
-    answer(
+    answer(|| {
         lowered(filter, dialect, columns)
-            .and_then(|(f, dialect, columns)| Ok(json!({"clause": f.clause(dialect, &columns)?.to_value()}))),
-    )
+            .and_then(|(f, dialect, columns)| Ok(json!({"clause": f.clause(dialect, &columns)?.to_value()})))
+    })
 }
 
 /// A filter's JSON form read back.
@@ -125,7 +146,10 @@ pub fn filter_error_value(error: &FilterError) -> Value {
     json!({"code": error.code(), "detail": error.to_string()})
 }
 
-fn answer(result: Result<Value, FilterError>) -> String {
+/// The JSON text of a call's answer; a panic in `f` is an error answer.
+fn answer(f: impl FnOnce() -> Result<Value, FilterError>) -> String {
+    let result = catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(FilterError::Json("the filter could not be processed".into())));
     let value = match result {
         Ok(value) => value,
         Err(error) => json!({"error": filter_error_value(&error)}),

@@ -9,6 +9,8 @@ pub mod panics;
 mod text;
 
 pub use convert::{principal, request};
-pub use filter::{dialect, filter, filter_clause, filter_error_value, filter_matches, filter_sql, plan, read};
+pub use filter::{
+    dialect, filter, filter_clause, filter_error_value, filter_matches, filter_read, filter_sql, plan, read,
+};
 pub use text::Outcome;
 pub use text::{at, authorize, check, error_value, remote, settled, token, verify};

@@ -1,0 +1,4 @@
+import { createRequire } from 'node:module'
+import { filterTests } from './filter-suite.mjs'
+
+filterTests(createRequire(import.meta.url)('../index.js'))
