@@ -7,8 +7,9 @@
 //! ```
 //!
 //! A PREDICATE is `true`, `false`, `{"and": [P, ...]}`, `{"or": [P, ...]}`, `{"not": P}`
-//! or a test naming an attribute (the path after `resource.`, dotted; `""` is the whole
-//! resource): `{"exists": A}`, `{"is_number": A}`, `{"is_list": A}`,
+//! or a test naming an attribute `A`: its name as a string (`"owner_id"`; any string, dots
+//! included, is one name), or a list of names for a path below it (`["owner", "id"]` is
+//! `resource.owner.id`; `[]` is the whole resource): `{"exists": A}`, `{"is_number": A}`, `{"is_list": A}`,
 //! `{"eq": A, "value": V}`, `{"eq": A, "attr": B}`, `{"lt"|"le"|"gt"|"ge": A, "value": N}`
 //! (or `"attr": B`), `{"in": A, "values": [V, ...]}`, `{"contains": A, "value": V}` (or
 //! `"attr": B`).
@@ -141,11 +142,11 @@ fn test_value(test: &Test) -> Value {
         }
         Test::Contains(a, _) => ("contains", a),
     };
-    map.insert(name.into(), Value::String(attr.dotted()));
+    map.insert(name.into(), attr_value(attr));
     match test {
         Test::Eq(_, operand) | Test::Cmp(_, _, operand) | Test::Contains(_, operand) => match operand {
             Operand::Value(v) => map.insert("value".into(), v.clone()),
-            Operand::Attr(b) => map.insert("attr".into(), Value::String(b.dotted())),
+            Operand::Attr(b) => map.insert("attr".into(), attr_value(b)),
         },
         _ => None,
     };
@@ -167,18 +168,25 @@ fn only(object: &Map<String, Value>, names: &[&str], what: &str) -> Result<(), F
     }
 }
 
-fn attr(value: &Value, here: &str) -> Result<Attr, FilterError> {
-    let text = value.as_str().ok_or_else(|| bad(format!("{here} must name an attribute")))?;
-    let valid = text.is_empty()
-        || text.split('.').all(|segment| {
-            let mut chars = segment.chars();
-            chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        });
-    if !valid {
-        return Err(bad(format!("{here} is not an attribute path")));
+/// An attribute's JSON form: its name, or the list of names of a path of another length.
+fn attr_value(attr: &Attr) -> Value {
+    match attr.segments() {
+        [name] => Value::String(name.clone()),
+        names => Value::Array(names.iter().cloned().map(Value::String).collect()),
     }
-    Ok(Attr::from_dotted(text))
+}
+
+fn attr(value: &Value, here: &str) -> Result<Attr, FilterError> {
+    let names = match value {
+        Value::String(name) => vec![name.clone()],
+        Value::Array(items) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| bad(format!("{here} must list attribute names")))?,
+        _ => return Err(bad(format!("{here} must name an attribute"))),
+    };
+    Ok(Attr(names))
 }
 
 fn predicate(value: &Value, here: &str, depth: usize) -> Result<Predicate, FilterError> {

@@ -28,15 +28,6 @@ impl Attr {
         self.0.join(".")
     }
 
-    /// Reads the path from a string such as `owner.id` (`""`: the whole resource).
-    pub(crate) fn from_dotted(text: &str) -> Attr {
-        if text.is_empty() {
-            Attr(Vec::new())
-        } else {
-            Attr(text.split('.').map(str::to_owned).collect())
-        }
-    }
-
     /// Whether `self` lies on the way to `other` (so `other` existing implies `self` does).
     fn is_prefix_of(&self, other: &Attr) -> bool {
         other.0.len() >= self.0.len() && other.0[..self.0.len()] == self.0[..]

@@ -141,3 +141,23 @@ fn matches_agrees_with_authorize() {
         }
     }
 }
+
+/// An attribute name that is no identifier (`resource has 'a.b'`) is one name, in memory
+/// and through the JSON form: never the path a → b.
+#[test]
+fn attribute_names_with_dots_or_punctuation_stay_one_name() {
+    for name in ["a.b", "label; --", "", "x\"y"] {
+        let rules = json!([{"id": "p", "effect": "permit", "resource": "todo", "actions": "*",
+                            "when": format!("resource has '{}'", name.replace('\'', "\\'"))}]);
+        let f = plan(rules, &ada());
+        let back = Filter::from_value(&f.to_value()).unwrap();
+        assert_eq!(back, f, "{name}");
+        let mut flat = Map::new();
+        flat.insert(name.to_owned(), json!(1));
+        assert!(back.matches(&flat), "{name}");
+        assert!(!back.matches(json!({"a": {"b": 1}}).as_object().unwrap()), "{name}");
+    }
+    let nested = plan(json!([{"id": "p", "effect": "permit", "resource": "todo", "actions": "*",
+                               "when": "resource.a.b == 1"}]), &ada());
+    assert_eq!(nested.to_value()["permits"][0]["when"], json!({"eq": ["a", "b"], "value": 1}));
+}
