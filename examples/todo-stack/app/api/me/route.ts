@@ -13,15 +13,15 @@ export async function GET(request: NextRequest) {
   const credential = header ?? request.cookies.get('wardgate_token')?.value ?? ''
   try {
     const principal = await engine.verifyAuthorization(header ?? `Bearer ${credential}`)
-    const can = (action: string, resource: { type: string; owner_id?: string }) =>
-      engine.authorize(principal, { action, resource }).allowed
     return NextResponse.json({
       id: principal.id,
       roles: principal.roles,
       email: principal.claims.email ?? null,
       may: {
-        viewDashboard: can('view', { type: 'dashboard' }),
-        listAllTodos: can('list_all', { type: 'todo' }),
+        viewDashboard: engine.authorize(principal, { action: 'view', resource: { type: 'dashboard' } }).allowed,
+        // The list of todos is the todos one may read (FastAPI's GET /todos): it holds every
+        // todo when the `read` rules allow any todo whatever its columns (admins).
+        listAllTodos: engine.filter(principal, 'read', 'todo').kind === 'always',
       },
       keys: engine.keyStatus(),
     })
