@@ -6,8 +6,6 @@
 //! again, so a host may keep, send or store it. A panic inside one of these calls is an
 //! error answer too (`FILTER_INVALID`), never an unwinding across the binding.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use serde_json::{json, Map, Value};
 
 use super::convert;
@@ -148,9 +146,7 @@ pub fn filter_error_value(error: &FilterError) -> Value {
 
 /// The JSON text of a call's answer; a panic in `f` is an error answer.
 fn answer(f: impl FnOnce() -> Result<Value, FilterError>) -> String {
-    let result = catch_unwind(AssertUnwindSafe(f))
-        .unwrap_or_else(|_| Err(FilterError::Json("the filter could not be processed".into())));
-    let value = match result {
+    let value = match super::panics::filter(f) {
         Ok(value) => value,
         Err(error) => json!({"error": filter_error_value(&error)}),
     };
