@@ -7,7 +7,8 @@ One token per algorithm (EdDSA, ES256, ES512, RS256, PS256, HS256), signed here 
 test-only keys in ``tests/keys/`` and shaped like a Better Auth JWT, valid for a day from
 now; beside each, the wardgate policy (iss/aud/exp checks, one key), the public JWK (or
 the HMAC secret) and the public key in PEM, so every library in every runtime is handed the
-very same key. Also the cache, authorization and memory cases. See bench/README.md.
+very same key. Also the cache, authorization, list-filter and memory cases. See
+bench/README.md.
 """
 from __future__ import annotations
 
@@ -46,6 +47,12 @@ RULES = [
 ]
 
 
+#: The list-filter case plans against the example policy (its key is tests/keys/ed25519-1.pem).
+EXAMPLE_POLICY = ROOT / "examples" / "policy.json"
+#: The list endpoint's table, which every harness builds the same way (see ``list`` below).
+LIST_ROWS, LIST_QUICK_ROWS, LIST_OWNERS = 100_000, 10_000, 100
+
+
 def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -78,6 +85,11 @@ def main(out: Path) -> None:
             "policy": {"token": {**token_checks, "algorithms": [alg]}, "keys": keys, "rules": []},
         })
     eddsa = cases[0]
+    ed_key: Any = serialization.load_pem_private_key((KEYS / "ed25519-1.pem").read_bytes(), password=None)
+
+    def ed_token(**changes: Any) -> str:
+        return jwt.encode({**claims, **changes}, ed_key, algorithm="EdDSA", headers={"kid": "ed-1"})
+
     fixtures: Dict[str, Any] = {
         "generated_at": now,
         "issuer": ISSUER,
@@ -96,6 +108,24 @@ def main(out: Path) -> None:
                 {"name": "deny-other", "action": "delete",
                  "resource": {"type": "todo", "id": "todo_2", "owner_id": "user_2"}, "allowed": False},
             ],
+        },
+        # List filters: examples/policy.json (an ownership permit, an admin permit, a banned
+        # forbid) planned for `read` on `todo` for three principals, one per kind of filter;
+        # the columns a list endpoint's SQL is written for; and the list endpoint's table:
+        # `rows` todos (`quick_rows` under --quick), row i being ("todo_<i>", "user_<i % owners>",
+        # "Todo <i>", i % 3 == 0) as (id, owner_id, title, done), so the `list` principal
+        # (user_1) owns 1 row in `owners`; an index on owner_id.
+        "filter": {
+            "policy": json.loads(EXAMPLE_POLICY.read_text()),
+            "action": "read",
+            "resource_type": "todo",
+            "principals": [
+                {"name": "user", "token": ed_token(), "kind": "conditional"},
+                {"name": "admin", "token": ed_token(sub="user_2", role="admin"), "kind": "always"},
+                {"name": "banned", "token": ed_token(sub="user_3", banned=True), "kind": "never"},
+            ],
+            "columns": {"id": "text", "owner_id": "text", "title": "text", "done": "boolean"},
+            "list": {"principal": "user", "rows": LIST_ROWS, "quick_rows": LIST_QUICK_ROWS, "owners": LIST_OWNERS},
         },
         # Memory: 1,000 engines over the EdDSA policy; 100,000 distinct HS256 tokens
         # (claims as above with "sub": "user_<i>", signed by the harness) through one

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -32,6 +33,10 @@ PEERS = {
     "python": ["wardgate", "PyJWT", "joserfc"],
     "node": ["wardgate (native)", "wardgate (wasm)", "jose"],
 }
+#: The list-filter operations, in the order their table shows them; the other tables skip them.
+FILTER_OPS = ["filter", "filter-sql", "list"]
+#: The kind of filter each principal of the fixtures' filter case gets (bench/fixtures.py).
+FILTER_KINDS = {"user": "conditional", "admin": "always", "banned": "never"}
 
 
 def add_ratios(rows: List[Row]) -> None:
@@ -132,12 +137,35 @@ def verify_table(rows: List[Row], runtime: str) -> List[str]:
 def other_table(rows: List[Row], runtime: str) -> List[str]:
     body = []
     for r in rows:
-        if r["runtime"] != runtime or r["operation"] == "verify":
+        if r["runtime"] != runtime or r["operation"] == "verify" or r["operation"] in FILTER_OPS:
             continue
         ratio = r["ratio_to_wardgate"]
         body.append([r["operation"], r["alg"], r["library"], fmt_ns(r["median_ns"]), fmt_ns(r["p99_ns"]),
                      "" if ratio is None or r["library"] == BASELINE[runtime] else f"{ratio:.2f}x"])
     return table(["operation", "case", "library", "median", "p99", "ratio"], body)
+
+
+def case_label(r: Row) -> str:
+    """A list-filter row's case: the principal and its kind of filter, or the list's rows
+    with thousands separators."""
+    if r["operation"] == "list":
+        return re.sub(r"\d{4,}", lambda m: f"{int(m.group()):,}", r["alg"])
+    kind = FILTER_KINDS.get(r["alg"])
+    return f"{r['alg']} ({kind})" if kind and r["operation"] == "filter" else r["alg"]
+
+
+def filter_table(rows: List[Row], runtime: str) -> List[str]:
+    """The list-filter rows of a runtime: planning, SQL, the list endpoint; the ratio is the
+    row's median over the baseline's (the native addon's; for `list`, the filtered query's)."""
+    body = []
+    for op in FILTER_OPS:
+        for r in rows:
+            if r["runtime"] != runtime or r["operation"] != op:
+                continue
+            ratio = r["ratio_to_wardgate"]
+            body.append([op, case_label(r), r["library"], fmt_ns(r["median_ns"]), fmt_ns(r["p99_ns"]),
+                         "" if ratio is None or r["library"] == BASELINE[runtime] else f"{ratio:.2f}x"])
+    return table(["operation", "case", "library", "median", "p99", "ratio"], body) if body else []
 
 
 def extras_table(extras: List[Row]) -> List[str]:
@@ -183,6 +211,16 @@ def markdown(result: Dict[str, Any], checked: List[Target]) -> str:
     out += ["Medians per call; in parentheses the peer's median over Wardgate's, from the same run "
             "(above 1: Wardgate is faster). Every side checks the signature, `iss`, `aud` and `exp` "
             "of the same token with the same key. Method: `bench/README.md`.", ""]
+    out += ["List filters: `filter` plans `engine.filter(principal, \"read\", \"todo\")` for "
+            "`examples/policy.json` (for `read`: an ownership permit, an admin permit, a banned forbid); "
+            "`filter-sql` "
+            "writes the user's filter as SQLite SQL; `list` is one request of a list endpoint on SQLite "
+            "whose caller owns 1% of the rows (an index on `owner_id`): `wardgate` plans the filter and runs "
+            "the filtered query, `wardgate (authorize each row)` loads every row and calls `authorize` on "
+            "each, and the ratio is how many times longer that takes. "
+            + ("Under `--quick` the table has 10,000 rows (100,000 in a full run), small enough for "
+               "SQLite's page cache: its ratios are not those of a full run." if meta["quick"]
+               else "The table has 100,000 rows (10,000 under `--quick`)."), ""]
     for runtime in RUNTIMES:
         if not any(r["runtime"] == runtime for r in rows):
             continue
@@ -192,6 +230,9 @@ def markdown(result: Dict[str, Any], checked: List[Target]) -> str:
         others = other_table(rows, runtime)
         if len(others) > 2:
             out += ["Cache hits, synchronous calls and authorization:", ""] + others + [""]
+        filters = filter_table(rows, runtime)
+        if filters:
+            out += ["List filters:", ""] + filters + [""]
     out += ["## Targets", ""] + table(["target", "needed", "measured", "verdict"],
                                        [t.cells() for t in checked]) + [""]
     out += notes(rows)
@@ -238,6 +279,22 @@ def notes(rows: List[Row]) -> List[str]:
             f"- **WebAssembly ES256, RS256 and PS256** are slower than jose ({fmt_ns(w)} against {fmt_ns(j)} for "
             "ES256): ring has no assembly on `wasm32`, so its portable P-256 and RSA code faces WebCrypto's native "
             "code. EdDSA and HS256, the algorithms Better Auth uses, are faster than jose there too.")
+    listing = []
+    for runtime in ("rust", "python"):
+        lists = [r for r in rows if r["runtime"] == runtime and r["operation"] == "list"]
+        filtered: Optional[Row] = next((r for r in lists if r["library"] == BASELINE[runtime]), None)
+        each_row: Optional[Row] = next((r for r in lists if r["library"] != BASELINE[runtime]), None)
+        if filtered and each_row:
+            listing.append(f"{TITLES[runtime]} {fmt_ns(filtered['median_ns'])} against "
+                           f"{fmt_ns(each_row['median_ns'])} ({each_row['median_ns'] / filtered['median_ns']:.0f}x)")
+    if listing:
+        case = next(case_label(r) for r in rows if r["operation"] == "list")
+        out.append(
+            f"- **A list endpoint** ({case}): the filtered query against loading every row and authorizing "
+            f"each, {'; '.join(listing)}. The filter's cost is its planning and its SQL (the `filter` and "
+            "`filter-sql` rows) plus an index lookup and the caller's rows; authorizing each row scans the whole "
+            "table and builds a resource and makes a decision for every row, so its cost follows the table's "
+            "size while the filter's follows the caller's rows.")
     out.append(
         "- **jose's times swing** by up to 2x between runs: it verifies through WebCrypto, which Node runs on the "
         "libuv thread pool, and the hand-off between CPUs costs tens of microseconds on a virtual machine. "

@@ -14,7 +14,11 @@
 //
 // and, for both builds: `verify-cached` (engine.verifySync on an engine whose verified-token
 // cache holds the EdDSA token) and `verify-cached-async` (the same with await engine.verify);
-// `authorize` (engine.authorize(principal, { action, resource }), alg = the request's name).
+// `authorize` (engine.authorize(principal, { action, resource }), alg = the request's name);
+// the list filters of the fixtures' `filter` case (examples/policy.json, `read` on `todo`):
+// `filter` (engine.filter(principal, action, resourceType), alg = the principal: `user`, a
+// conditional filter; `admin`, always; `banned`, never) and `filter-sql` (the user's
+// filter.sql('sqlite', columns)).
 //
 // Before timing, every side must accept the token and refuse a tampered, an expired, a
 // wrong-issuer and a wrong-audience one (checks.mjs); the run stops otherwise. The sides of
@@ -114,6 +118,29 @@ async function authorizeRows(authorize, builds, settings) {
   return rowsOf(sides, settings)
 }
 
+/** filter per principal and build, then filter-sql of the conditional one; each filter must
+ *  be of the kind the fixtures give, and its SQL must bind its values, before it is timed. */
+async function filterRows(spec, builds, settings) {
+  const engine = engines(builds, spec.policy)
+  const { action, resource_type: resourceType, columns } = spec
+  const sides = []
+  for (const key of Object.keys(builds)) {
+    const plans = []
+    for (const { name, token, kind } of spec.principals) {
+      const principal = engine[key].verifySync(token)
+      const filter = engine[key].filter(principal, action, resourceType)
+      if (filter.kind !== kind) throw new Error(`${LIBRARY[key]}: filter ${name} is ${filter.kind}, the fixtures say ${kind}`)
+      plans.push({ name, kind, filter })
+      sides.push({ library: LIBRARY[key], operation: 'filter', alg: name, timer: syncTimer(() => engine[key].filter(principal, action, resourceType)) })
+    }
+    const { name, filter } = plans.find((p) => p.kind === 'conditional')
+    const { sql, params } = filter.sql('sqlite', columns)
+    if (!sql.includes('?') || params.length === 0) throw new Error(`${LIBRARY[key]}: filter-sql ${name}: ${sql} binds no parameter`)
+    sides.push({ library: LIBRARY[key], operation: 'filter-sql', alg: name, timer: syncTimer(() => filter.sql('sqlite', columns)) })
+  }
+  return rowsOf(sides, settings)
+}
+
 /** The rows as a table: per operation and alg, the medians and their ratios. */
 function rowsTable(rows) {
   const groups = new Map()
@@ -138,7 +165,7 @@ function extrasTable(extras) {
   return table([['measure', 'library', 'value'], ...extras.map((e) => [e.measure, e.library, value(e)])])
 }
 
-/** Every row: the verifications of each case, the cache hits, the authorizations. */
+/** Every row: the verifications of each case, the cache hits, the authorizations, the filters. */
 async function allRows(fixtures, builds, settings, now) {
   const rows = []
   const tokensOf = {}
@@ -148,6 +175,7 @@ async function allRows(fixtures, builds, settings, now) {
   }
   rows.push(...(await cachedRows(fixtures.cache, builds, tokensOf[fixtures.cache.alg], settings)))
   rows.push(...(await authorizeRows(fixtures.authorize, builds, settings)))
+  rows.push(...(await filterRows(fixtures.filter, builds, settings)))
   return addRatios(rows, LIBRARY.native)
 }
 

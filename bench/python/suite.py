@@ -16,6 +16,16 @@ a tampered, an expired, a wrong-issuer and a wrong-audience one, or the run abor
 them, Wardgate alone: ``verify-cached`` (a verified-token cache hit, EdDSA) and
 ``authorize`` (the ``allow-owner`` and ``deny-other`` requests against four rules).
 
+List filters (the fixtures' ``filter`` case: examples/policy.json, ``read`` on ``todo``):
+``filter`` (``engine.filter(principal, action, resource_type)`` for a user, an admin and a
+banned user: a conditional, an always and a never filter), ``filter-sql`` (the user's
+``filter.sql("sqlite", columns)``) and ``list``: one request of a list endpoint on a SQLite
+file (``sqlite3``) whose caller owns 1% of the rows, ``wardgate`` planning the filter and
+running ``SELECT ... WHERE <its condition>`` (``owner_id`` indexed), ``wardgate (authorize
+each row)`` selecting every row and keeping those ``engine.authorize`` allows; both return
+the same row tuples. 100,000 rows (10,000 under ``--quick``), built once per run; the two
+``list`` sides run interleaved with each other, after the others.
+
 Timing (bench/README.md, "Method"): every side runs interleaved with all the others, for
 ``rounds`` rounds (full 30, quick 5); in each round each side runs for about ``batch``
 (full 20 ms, quick 5 ms), in an order that rotates every round. A sample is the time of
@@ -40,9 +50,11 @@ import hmac
 import importlib.util
 import json
 import platform
+import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -303,6 +315,145 @@ def authorize_sides(fixtures: dict[str, Any]) -> list[Side]:
     return sides
 
 
+# --- list filters ------------------------------------------------------------------------------
+
+#: The columns both sides of the list endpoint read, in the order of a row tuple.
+LIST_SELECT = "SELECT id, owner_id, title, done FROM todos"
+
+
+def filter_setup(fixtures: dict[str, Any]) -> tuple[dict[str, Any], wardgate.Engine, dict[str, wardgate.Principal]]:
+    """The filter case, its engine (the example policy) and its principals by name, each
+    checked to get the kind of filter the fixtures give."""
+    spec = fixtures["filter"]
+    engine = wardgate.Engine(spec["policy"])
+    principals = {}
+    for p in spec["principals"]:
+        principal = engine.verify(p["token"])
+        kind = engine.filter(principal, spec["action"], spec["resource_type"]).kind
+        if kind != p["kind"]:
+            abort(f"filter {p['name']}: the filter is {kind}, the fixtures say {p['kind']}")
+        principals[p["name"]] = principal
+    return spec, engine, principals
+
+
+def filter_timer(engine: wardgate.Engine, principal: wardgate.Principal, action: str, resource_type: str) -> Timer:
+    plan, clock = engine.filter, time.perf_counter_ns
+
+    def run(k: int) -> int:
+        start = clock()
+        for _ in repeat(None, k):
+            plan(principal, action, resource_type)
+        return clock() - start
+
+    return run
+
+
+def filter_sql_timer(planned: wardgate.Filter, columns: dict[str, Any]) -> Timer:
+    sql, clock = planned.sql, time.perf_counter_ns
+
+    def run(k: int) -> int:
+        start = clock()
+        for _ in repeat(None, k):
+            sql("sqlite", columns)
+        return clock() - start
+
+    return run
+
+
+def filter_sides(fixtures: dict[str, Any]) -> list[Side]:
+    """``filter`` for every principal, then ``filter-sql`` for the conditional one."""
+    spec, engine, principals = filter_setup(fixtures)
+    action, resource_type, columns = spec["action"], spec["resource_type"], spec["columns"]
+    sides = [Side("wardgate", "filter", name, filter_timer(engine, principal, action, resource_type))
+             for name, principal in principals.items()]
+    name = next(p["name"] for p in spec["principals"] if p["kind"] == "conditional")
+    planned = engine.filter(principals[name], action, resource_type)
+    text, params = planned.sql("sqlite", columns)
+    if "?" not in text or not params:
+        abort(f"filter-sql {name}: {text!r} binds no parameter")
+    sides.append(Side("wardgate", "filter-sql", name, filter_sql_timer(planned, columns)))
+    return sides
+
+
+def list_database(path: Path, rows: int, owners: int) -> sqlite3.Connection:
+    """The list endpoint's table (bench/fixtures.py, ``filter.list``) in a new SQLite file."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE todos (id TEXT PRIMARY KEY, owner_id TEXT NOT NULL, title TEXT NOT NULL, "
+                  "done INTEGER NOT NULL)")
+    with conn:
+        conn.executemany("INSERT INTO todos VALUES (?, ?, ?, ?)",
+                         ((f"todo_{i}", f"user_{i % owners}", f"Todo {i}", int(i % 3 == 0)) for i in range(rows)))
+    conn.executescript("CREATE INDEX todos_owner_id ON todos (owner_id); ANALYZE;")
+    return conn
+
+
+def list_filtered(conn: sqlite3.Connection, engine: wardgate.Engine, principal: wardgate.Principal, action: str,
+                  resource_type: str, columns: dict[str, Any]) -> Callable[[], list[tuple[Any, ...]]]:
+    """The endpoint with a filter: plan it, write its SQL, run the filtered query."""
+    plan, execute = engine.filter, conn.execute
+
+    def call() -> list[tuple[Any, ...]]:
+        where, params = plan(principal, action, resource_type).sql("sqlite", columns)
+        return execute(f"{LIST_SELECT} WHERE {where}", params).fetchall()
+
+    return call
+
+
+def list_authorized(conn: sqlite3.Connection, engine: wardgate.Engine, principal: wardgate.Principal, action: str,
+                    resource_type: str) -> Callable[[], list[tuple[Any, ...]]]:
+    """The endpoint without one: every row, each row's resource through ``authorize``."""
+    authorize, execute = engine.authorize, conn.execute
+
+    def call() -> list[tuple[Any, ...]]:
+        allowed = []
+        for row in execute(LIST_SELECT):
+            todo_id, owner_id, title, done = row
+            resource = {"type": resource_type, "id": todo_id, "owner_id": owner_id, "title": title,
+                        "done": bool(done)}
+            if authorize(principal, action, resource).allowed:
+                allowed.append(row)
+        return allowed
+
+    return call
+
+
+def call_timer(call: Callable[[], Any]) -> Timer:
+    clock = time.perf_counter_ns
+
+    def run(k: int) -> int:
+        start = clock()
+        for _ in repeat(None, k):
+            call()
+        return clock() - start
+
+    return run
+
+
+def list_sides(fixtures: dict[str, Any], quick: bool, folder: Path) -> tuple[list[Side], sqlite3.Connection]:
+    """``list``: the filtered query and authorize-each-row, checked to return the same rows
+    (the caller's, 1 in ``owners``), over a database written into ``folder``."""
+    spec, engine, principals = filter_setup(fixtures)
+    table = spec["list"]
+    rows, owners = int(table["quick_rows" if quick else "rows"]), int(table["owners"])
+    principal = principals[table["principal"]]
+    conn = list_database(folder / "list.sqlite", rows, owners)
+    where, params = engine.filter(principal, spec["action"], spec["resource_type"]).sql("sqlite", spec["columns"])
+    plan = [step[3] for step in conn.execute(f"EXPLAIN QUERY PLAN {LIST_SELECT} WHERE {where}", params)]
+    if not any("todos_owner_id" in step for step in plan):
+        abort(f"list: the filtered query does not use the owner_id index: {plan}")
+    filtered = list_filtered(conn, engine, principal, spec["action"], spec["resource_type"], spec["columns"])
+    each = list_authorized(conn, engine, principal, spec["action"], spec["resource_type"])
+    mine, theirs = filtered(), each()
+    expected = sum(1 for i in range(rows) if i % owners == 1)
+    if len(mine) != expected or any(row[1] != principal.id for row in mine):
+        abort(f"list: the filtered query returns {len(mine)} rows, expected the caller's {expected}")
+    if sorted(mine) != sorted(theirs):
+        abort("list: the filtered query and authorize disagree")
+    alg = f"{expected} of {rows} rows"
+    return [Side("wardgate", "list", alg, call_timer(filtered)),
+            Side("wardgate (authorize each row)", "list", alg, call_timer(each))], conn
+
+
 # --- sampling ----------------------------------------------------------------------------------
 
 
@@ -505,10 +656,13 @@ def extra(library: str, measure_name: str, value: float, unit: str, note: str) -
 def versions() -> dict[str, str]:
     return {"python": platform.python_version(), "wardgate": wardgate.__version__,
             "PyJWT": jwt.__version__, "joserfc": joserfc.__version__,
-            "cryptography": cryptography.__version__, "openssl": openssl_backend.openssl_version_text()}
+            "cryptography": cryptography.__version__, "openssl": openssl_backend.openssl_version_text(),
+            "sqlite": sqlite3.sqlite_version}
 
 
 def fmt_ns(ns: float) -> str:
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
     return f"{ns / 1000:.2f} µs" if ns >= 1000 else f"{ns:.0f} ns"
 
 
@@ -552,8 +706,15 @@ def main() -> int:
     began = time.perf_counter()
     settings = Settings.of(args.quick)
     cached, cached_engine = cached_side(fixtures)
-    sides = verify_sides(fixtures) + [cached] + authorize_sides(fixtures)
+    sides = verify_sides(fixtures) + [cached] + authorize_sides(fixtures) + filter_sides(fixtures)
     measure(sides, settings)
+    # The list endpoint's sides take milliseconds a call and churn memory: they run
+    # interleaved with each other only.
+    with tempfile.TemporaryDirectory(prefix="wardgate-bench-") as folder:
+        listing, conn = list_sides(fixtures, args.quick, Path(folder))
+        measure(listing, settings)
+        conn.close()
+    sides += listing
     status = cached_engine.cache_status()
     if not status or status["hits"] <= 0:
         abort("verify-cached: the engine's cache reports no hits")

@@ -40,6 +40,37 @@ pub struct AuthorizeCase {
     pub requests: Vec<AuthzRequest>,
 }
 
+/// One principal the list filter is planned for, and the kind of filter it must get.
+pub struct FilterPrincipal {
+    pub name: String,
+    pub token: String,
+    /// `always`, `never` or `conditional`.
+    pub kind: String,
+}
+
+/// The list endpoint's table: row `i` is (`todo_<i>`, `user_<i % owners>`, `Todo <i>`,
+/// `i % 3 == 0`) as (id, owner_id, title, done).
+pub struct ListCase {
+    /// The name of the principal the endpoint lists for (one of [`FilterCase::principals`]).
+    pub principal: String,
+    pub rows: usize,
+    /// The rows under `--quick`.
+    pub quick_rows: usize,
+    pub owners: usize,
+}
+
+/// The list-filter case: the example policy, the request planned, the principals, the
+/// columns and the list endpoint.
+pub struct FilterCase {
+    pub policy: Value,
+    pub action: String,
+    pub resource_type: String,
+    pub principals: Vec<FilterPrincipal>,
+    /// `{"attr": "text", ...}`, as `Columns::from_value` reads it.
+    pub columns: Value,
+    pub list: ListCase,
+}
+
 /// The memory extras' inputs.
 pub struct MemoryCase {
     pub engines: usize,
@@ -56,6 +87,7 @@ pub struct Fixtures {
     pub cases: Vec<Case>,
     pub cache: CacheCase,
     pub authorize: AuthorizeCase,
+    pub filter: FilterCase,
     pub memory: MemoryCase,
 }
 
@@ -77,6 +109,8 @@ impl Fixtures {
             .collect();
         let cache = member(&doc, "cache");
         let authorize = member(&doc, "authorize");
+        let filter = member(&doc, "filter");
+        let list = member(filter, "list");
         let memory = member(&doc, "memory");
         Fixtures {
             issuer: string(&doc, "issuer"),
@@ -95,6 +129,26 @@ impl Fixtures {
                         allowed: member(r, "allowed").as_bool().expect("authorize.requests[].allowed is a boolean"),
                     })
                     .collect(),
+            },
+            filter: FilterCase {
+                policy: member(filter, "policy").clone(),
+                action: string(filter, "action"),
+                resource_type: string(filter, "resource_type"),
+                principals: array(filter, "principals")
+                    .iter()
+                    .map(|p| FilterPrincipal {
+                        name: string(p, "name"),
+                        token: string(p, "token"),
+                        kind: string(p, "kind"),
+                    })
+                    .collect(),
+                columns: member(filter, "columns").clone(),
+                list: ListCase {
+                    principal: string(list, "principal"),
+                    rows: count(list, "rows"),
+                    quick_rows: count(list, "quick_rows"),
+                    owners: count(list, "owners"),
+                },
             },
             memory: MemoryCase {
                 engines: count(memory, "engines"),

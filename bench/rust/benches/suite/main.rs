@@ -1,6 +1,7 @@
 //! The Rust harness of the benchmark suite (bench/README.md): Wardgate beside the bare
 //! signature check (ring; p521 for ES512), jsonwebtoken on its `aws_lc_rs` and its
-//! `rust_crypto` backend, and cedar-policy, all interleaved in one process.
+//! `rust_crypto` backend, and cedar-policy, all interleaved in one process; then its list
+//! filters: planning, SQL, and a list endpoint on SQLite against authorizing each row.
 //!
 //! ```sh
 //! cargo bench --manifest-path bench/rust/Cargo.toml --target-dir target/bench-rust \
@@ -11,6 +12,7 @@
 //! repository root. Flags it does not know (cargo adds `--bench`) are ignored.
 
 mod authorize;
+mod filter;
 mod fixtures;
 mod measure;
 mod memory;
@@ -79,6 +81,7 @@ fn main() {
     verify::check_claims(&fx, now, now_secs);
     let mut sides = verify::sides(&fx, now);
     sides.extend(authorize::sides(&fx, now));
+    sides.extend(filter::sides(&fx, now));
     eprintln!(
         "rust: {} sides checked; {} rounds of {} ms per side{}",
         sides.len(),
@@ -87,7 +90,16 @@ fn main() {
         if args.quick { " (quick)" } else { "" }
     );
     let stats = measure::run(&mut sides, plan);
-    let rows: Vec<Row> = sides.iter().zip(stats).map(|(side, stats)| Row::new(side, stats)).collect();
+    let mut rows: Vec<Row> = sides.iter().zip(stats).map(|(side, stats)| Row::new(side, stats)).collect();
+
+    // The list endpoint's two sides take milliseconds a call and churn memory: they run
+    // interleaved with each other only, after the others.
+    let (mut list, db) = filter::list_sides(&fx, now, args.quick);
+    eprintln!("rust: list endpoint ({})", list[0].alg);
+    let stats = measure::run(&mut list, plan);
+    rows.extend(list.iter().zip(stats).map(|(side, stats)| Row::new(side, stats)));
+    drop(list);
+    drop(db);
 
     eprintln!("rust: memory extras (fresh processes)");
     let extras = memory::extras(&fixtures_path);

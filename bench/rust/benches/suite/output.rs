@@ -10,7 +10,7 @@ use std::process::Command;
 const LOCK: &str = include_str!("../../Cargo.lock");
 
 /// The crates whose versions the report names.
-const CRATES: [&str; 6] = ["wardgate", "ring", "p521", "jsonwebtoken", "aws-lc-rs", "cedar-policy"];
+const CRATES: [&str; 7] = ["wardgate", "ring", "p521", "jsonwebtoken", "aws-lc-rs", "cedar-policy", "rusqlite"];
 
 /// A measured row.
 pub struct Row {
@@ -55,6 +55,7 @@ pub fn versions() -> Map<String, Value> {
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .and_then(|v| v.split_whitespace().nth(1).map(str::to_owned));
     versions.insert("rustc".into(), rustc.map_or(Value::Null, Value::from));
+    versions.insert("sqlite".into(), Value::from(rusqlite::version()));
     versions
 }
 
