@@ -66,7 +66,7 @@ const LOG_LEVELS = ['info', 'warn', 'error']
  * which have the same methods (`load`, `verify`, `verifyAuthorization`, `authorize`,
  * `check`, `filter`, `warnings`, and for remote key sets `isRemote`, `verifyIfReady`,
  * `checkIfReady`, `bearerToken`, `credentialToken`, `keyStatus`, `keyEvents`; the static
- * `filterRead`, `filterMatches`, `filterSql` and `filterClause`; `loadFile` only where there
+ * `filterRead`, `filterMatches`, `filterSql`, `filterAttributes` and `filterClause`; `loadFile` only where there
  * is a file system, and then `fileURLToPath` too). `verify`, `verifyAuthorization` and
  * `check` give their outcome as JSON text and never fetch: with a remote key set they use
  * the keys cached at the time; `verifyIfReady` and `checkIfReady` give null instead when a
@@ -291,6 +291,14 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
     /** The filter as a `WHERE` condition `{ sql, params }` for `'sqlite'` or `'postgres'`. */
     sql(dialect, columns) {
       return filterAnswer(NativeEngine.filterSql(this.#text, ...sqlArgs(dialect, columns))).sql
+    }
+
+    /**
+     * The resource attributes the filter reads (the first name of each path), sorted: what a
+     * table needs columns for.
+     */
+    get attributes() {
+      return filterAnswer(NativeEngine.filterAttributes(this.#text)).attributes
     }
 
     /** The filter folded against the columns' types: the tree ORM adapters build from. */

@@ -84,7 +84,7 @@ export function where(filter, table, columns) {
   }
   const places = placesOf(table, columns ?? {}, dialect)
   const types = {}
-  for (const attribute of attributesRead(filter)) {
+  for (const attribute of filter.attributes) {
     const place = places.get(attribute)
     if (place === undefined) continue
     if (place.type === undefined) {
@@ -130,28 +130,6 @@ function placeOf(column, dialect) {
   const type = Object.hasOwn(TYPES[dialect], column.columnType) ? TYPES[dialect][column.columnType] : undefined
   const other = dialect === 'sqlite' ? 'postgres' : 'sqlite'
   return { column, type, foreign: Object.hasOwn(TYPES[other], column.columnType) }
-}
-
-// The attributes (their first segment: the column) that the filter's rules read, from its
-// JSON form: in every test, the attribute it is named by and the one under `attr`.
-function attributesRead(filter) {
-  const read = new Set()
-  const walk = (p) => {
-    if (p === null || typeof p !== 'object') return
-    if (Array.isArray(p.and) || Array.isArray(p.or)) {
-      for (const q of p.and ?? p.or) walk(q)
-      return
-    }
-    if ('not' in p) return walk(p.not)
-    for (const [name, value] of Object.entries(p)) {
-      if (name !== 'value' && name !== 'values' && typeof value === 'string' && value !== '') {
-        read.add(value.split('.')[0])
-      }
-    }
-  }
-  const { permits = [], forbids = [] } = filter.toJSON()
-  for (const part of [...permits, ...forbids]) walk(part.when)
-  return read
 }
 
 function build(clause, places, dialect) {

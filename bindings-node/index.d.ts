@@ -384,6 +384,11 @@ export declare class Filter {
   /** The resource type it was planned for. */
   readonly resourceType: string
   /**
+   * The resource attributes the filter reads (the first name of each path), sorted: what a
+   * table needs columns for (`wardgate/drizzle` types exactly these).
+   */
+  readonly attributes: string[]
+  /**
    * Whether the filter selects a resource, given its attributes (a `type` member is
    * ignored): always `authorize`'s answer for that resource.
    */

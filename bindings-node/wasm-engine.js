@@ -57,6 +57,10 @@ function wasmEngine(Wasm) {
       return Wasm.filterSql(filter, dialect, columns)
     }
 
+    static filterAttributes(filter) {
+      return Wasm.filterAttributes(filter)
+    }
+
     static filterClause(filter, dialect, columns) {
       return Wasm.filterClause(filter, dialect, columns)
     }

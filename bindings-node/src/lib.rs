@@ -17,8 +17,8 @@
 //! `checkIfReady`, which verify when the keys are in and give null when a fetch must come
 //! first.
 //!
-//! List filters (`filter`, and the static `filterRead`, `filterMatches`, `filterSql` and
-//! `filterClause`) cross as JSON text both ways: a filter is its JSON form, which each call
+//! List filters (`filter`, and the static `filterRead`, `filterMatches`, `filterSql`,
+//! `filterAttributes` and `filterClause`) cross as JSON text both ways: a filter is its JSON form, which each call
 //! reads again, so integers beyond 2^53 in it stay exact.
 
 #![deny(clippy::all)]
@@ -151,6 +151,13 @@ impl NativeEngine {
     #[napi]
     pub fn filter_sql(filter: String, dialect: String, columns: String) -> String {
         ffi::filter_sql(&filter, &dialect, &columns)
+    }
+
+    /// `{ attributes }` or `{ error }` as JSON text: the resource attributes a filter (JSON
+    /// text) reads, for ORM adapters.
+    #[napi]
+    pub fn filter_attributes(filter: String) -> String {
+        ffi::filter_attributes(&filter)
     }
 
     /// `{ clause }` or `{ error }` as JSON text: a filter (JSON text) folded against the

@@ -194,6 +194,12 @@ export function filterTests({ Engine, Filter, FilterError, ConfigError }) {
 
   // The filter crosses as its JSON form, which names an attribute by a string (one name, dots
   // included) and a path by a list of names: `resource has 'a.b'` is never the path a → b.
+  test('attributes lists the first name of every path the rules read, sorted', () => {
+    const rules = withRules([{ id: 'p', effect: 'permit', resource: 'todo', actions: '*', when: "resource.team.lead == principal.id || resource has 'a.b' || resource.done" }])
+    assert.deepEqual(rules.filter(user('u1'), 'read', 'todo').attributes, ['a.b', 'done', 'team'])
+    assert.deepEqual(engine.filter(user('root', { roles: ['admin'] }), 'read', 'todo').attributes, [])
+  })
+
   test('an attribute name that is no identifier crosses the JSON form', () => {
     const odd = withRules([{ id: 'odd', effect: 'permit', resource: 'todo', actions: '*', when: "resource has 'a.b' || resource has 'label; --'" }])
     const filter = odd.filter(user('u1'), 'read', 'todo')

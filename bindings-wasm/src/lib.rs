@@ -19,8 +19,8 @@
 //! `keyFailed`). `verify` and `check` here never fetch: they use what is cached;
 //! `verifyIfReady` and `checkIfReady` verify only when no fetch must come first.
 //!
-//! List filters (`filter`, and the static `filterRead`, `filterMatches`, `filterSql` and
-//! `filterClause`) cross as JSON text both ways, as in the addon: no object of the core
+//! List filters (`filter`, and the static `filterRead`, `filterMatches`, `filterSql`,
+//! `filterAttributes` and `filterClause`) cross as JSON text both ways, as in the addon: no object of the core
 //! stays behind in the module's memory, so nothing needs freeing.
 
 use serde::Serialize;
@@ -135,6 +135,12 @@ impl NativeEngine {
     #[wasm_bindgen(js_name = filterSql)]
     pub fn filter_sql(filter: &str, dialect: &str, columns: &str) -> String {
         ffi::filter_sql(filter, dialect, columns)
+    }
+
+    /// `{ attributes }` or `{ error }`: the resource attributes a filter (JSON text) reads.
+    #[wasm_bindgen(js_name = filterAttributes)]
+    pub fn filter_attributes(filter: &str) -> String {
+        ffi::filter_attributes(filter)
     }
 
     /// `{ clause }` or `{ error }`: a filter (JSON text) folded against the columns' types

@@ -41,6 +41,18 @@ pub fn filter_read(filter: &str) -> String {
     answer(|| read(filter).map(|f| json!({"filter": f.to_value()})))
 }
 
+/// The attributes a filter (its JSON form) reads, as [`Filter::attributes`] gives them:
+/// `{"attributes": [...]}`, for an ORM adapter that must know which columns to type.
+///
+/// ```
+/// let f = r#"{"kind":"conditional","action":"read","resource_type":"todo",
+///            "permits":[{"rule":"own","when":{"eq":"owner_id","attr":["team","lead"]}}],"forbids":[]}"#;
+/// assert_eq!(wardgate::ffi::filter_attributes(f), r#"{"attributes":["owner_id","team"]}"#);
+/// ```
+pub fn filter_attributes(filter: &str) -> String {
+    answer(|| read(filter).map(|f| json!({"attributes": f.attributes()})))
+}
+
 /// Plans a filter, for a binding that keeps the core's value.
 ///
 /// # Errors

@@ -10,7 +10,8 @@ mod text;
 
 pub use convert::{principal, request};
 pub use filter::{
-    dialect, filter, filter_clause, filter_error_value, filter_matches, filter_read, filter_sql, plan, read,
+    dialect, filter, filter_attributes, filter_clause, filter_error_value, filter_matches, filter_read, filter_sql,
+    plan, read,
 };
 pub use text::Outcome;
 pub use text::{at, authorize, check, error_value, remote, settled, token, verify};

@@ -43,7 +43,17 @@ pub enum KeyFailure {
 impl fmt::Display for KeyFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyFailure::TimedOut(ms) => write!(f, "timed out after {} s", *ms as f64 / 1000.0),
+            // Seconds written from the integer milliseconds, without float formatting (which
+            // would cost the WebAssembly build two float printers).
+            KeyFailure::TimedOut(ms) => {
+                let fraction = format!("{:03}", ms % 1000);
+                let fraction = fraction.trim_end_matches('0');
+                if fraction.is_empty() {
+                    write!(f, "timed out after {} s", ms / 1000)
+                } else {
+                    write!(f, "timed out after {}.{fraction} s", ms / 1000)
+                }
+            }
             KeyFailure::ConnectionRefused => f.write_str("connection refused"),
             KeyFailure::HostNotFound => f.write_str("the host was not found"),
             KeyFailure::ConnectionFailed => f.write_str("the connection failed"),
@@ -102,6 +112,9 @@ mod tests {
     fn every_kind_a_host_sends_is_worded_by_the_core() {
         let cases = [
             (json!({"kind": "timed_out", "detail": 5000}), "timed out after 5 s"),
+            (json!({"kind": "timed_out", "detail": 1500}), "timed out after 1.5 s"),
+            (json!({"kind": "timed_out", "detail": 250}), "timed out after 0.25 s"),
+            (json!({"kind": "timed_out", "detail": 10_001}), "timed out after 10.001 s"),
             (json!({"kind": "connection_refused"}), "connection refused"),
             (json!({"kind": "host_not_found"}), "the host was not found"),
             (json!({"kind": "connection_failed"}), "the connection failed"),
