@@ -1,14 +1,13 @@
 //! `Filter`: a list filter planned by the core, with its row check, its JSON form, its
 //! SQL and its clause for ORM adapters. Every rule is the core's; this converts.
 
-
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use serde_json::Value;
-use wardgate::filter::sql::{Columns, SqlValue};
 use wardgate::ffi::panics::filter as contain;
+use wardgate::filter::sql::{Columns, SqlValue};
 
 use crate::convert;
 use crate::errors;
@@ -138,8 +137,6 @@ impl Filter {
         )
     }
 }
-
-/// The first names of the attribute paths a predicate reads (none for the whole resource).
 
 /// A `dict`, or any other `collections.abc.Mapping` (copied into a `dict` first), as JSON.
 pub fn mapping(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {

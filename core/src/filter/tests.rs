@@ -157,7 +157,10 @@ fn attribute_names_with_dots_or_punctuation_stay_one_name() {
         assert!(back.matches(&flat), "{name}");
         assert!(!back.matches(json!({"a": {"b": 1}}).as_object().unwrap()), "{name}");
     }
-    let nested = plan(json!([{"id": "p", "effect": "permit", "resource": "todo", "actions": "*",
-                               "when": "resource.a.b == 1"}]), &ada());
+    let nested = plan(
+        json!([{"id": "p", "effect": "permit", "resource": "todo", "actions": "*",
+                               "when": "resource.a.b == 1"}]),
+        &ada(),
+    );
     assert_eq!(nested.to_value()["permits"][0]["when"], json!({"eq": ["a", "b"], "value": 1}));
 }
