@@ -238,27 +238,39 @@ impl Predicate {
         Predicate::any(vec![a, b])
     }
 
-    /// The conjunction of `items`, flattened and simplified: constants folded, repeats
-    /// dropped, an operand and its negation give `False`, and an `Exists` that another
-    /// operand implies is dropped.
-    pub(crate) fn all(items: Vec<Predicate>) -> Predicate {
+    /// The operands of a conjunction (or a disjunction), with nested ones of the same kind
+    /// flattened in and repeats and the neutral constant dropped; `None` when the whole is
+    /// the absorbing constant: one operand is (`False` in a conjunction, `True` in a
+    /// disjunction), or one is the negation of another.
+    fn operands(items: Vec<Predicate>, conjunction: bool) -> Option<Vec<Predicate>> {
+        let (neutral, absorbing) =
+            if conjunction { (Predicate::True, Predicate::False) } else { (Predicate::False, Predicate::True) };
         let mut out: Vec<Predicate> = Vec::with_capacity(items.len());
         for item in items {
             let parts = match item {
-                Predicate::True => continue,
-                Predicate::False => return Predicate::False,
-                Predicate::And(parts) => parts,
+                Predicate::And(parts) if conjunction => parts,
+                Predicate::Or(parts) if !conjunction => parts,
                 other => vec![other],
             };
             for part in parts {
-                if out.contains(&Predicate::not(part.clone())) {
-                    return Predicate::False;
+                if part == absorbing || out.contains(&Predicate::not(part.clone())) {
+                    return None;
                 }
-                if !out.contains(&part) {
+                if part != neutral && !out.contains(&part) {
                     out.push(part);
                 }
             }
         }
+        Some(out)
+    }
+
+    /// The conjunction of `items`, flattened and simplified: constants folded, repeats
+    /// dropped, an operand and its negation give `False`, and an `Exists` that another
+    /// operand implies is dropped.
+    pub(crate) fn all(items: Vec<Predicate>) -> Predicate {
+        let Some(out) = Predicate::operands(items, true) else {
+            return Predicate::False;
+        };
         let implied = |i: usize, out: &[Predicate]| match &out[i] {
             Predicate::Test(Test::Exists(attr)) => out
                 .iter()
@@ -278,23 +290,9 @@ impl Predicate {
     /// The disjunction of `items`, flattened and simplified: constants folded, repeats
     /// dropped, and an operand with its negation gives `True`.
     pub(crate) fn any(items: Vec<Predicate>) -> Predicate {
-        let mut out: Vec<Predicate> = Vec::with_capacity(items.len());
-        for item in items {
-            let parts = match item {
-                Predicate::False => continue,
-                Predicate::True => return Predicate::True,
-                Predicate::Or(parts) => parts,
-                other => vec![other],
-            };
-            for part in parts {
-                if out.contains(&Predicate::not(part.clone())) {
-                    return Predicate::True;
-                }
-                if !out.contains(&part) {
-                    out.push(part);
-                }
-            }
-        }
+        let Some(mut out) = Predicate::operands(items, false) else {
+            return Predicate::True;
+        };
         match out.len() {
             0 => Predicate::False,
             1 => out.remove(0),

@@ -260,28 +260,36 @@ fn proves_present(clause: &Clause) -> Vec<&str> {
     }
 }
 
-/// A conjunction, flattened and simplified: an `IS NULL` that a sibling rules out is
-/// dropped, and a `NOT NULL` that a sibling implies is dropped.
-fn and(items: Vec<Clause>) -> Clause {
-    let mut out: Vec<Clause> = Vec::with_capacity(items.len());
+/// The operands of a conjunction (or a disjunction), with nested ones of the same kind
+/// flattened in, repeats and the neutral constant dropped; `None` when one of them is the
+/// absorbing constant (`FALSE` in a conjunction, `TRUE` in a disjunction).
+fn operands(items: Vec<Clause>, conjunction: bool) -> Option<Vec<Clause>> {
+    let (neutral, absorbing) = if conjunction { (Clause::True, Clause::False) } else { (Clause::False, Clause::True) };
+    let mut out = Vec::with_capacity(items.len());
     for item in items {
-        match item {
-            Clause::True => {}
-            Clause::False => return Clause::False,
-            Clause::And(parts) => {
-                for part in parts {
-                    if !out.contains(&part) {
-                        out.push(part);
-                    }
-                }
+        let parts = match item {
+            Clause::And(parts) if conjunction => parts,
+            Clause::Or(parts) if !conjunction => parts,
+            other => vec![other],
+        };
+        for part in parts {
+            if part == absorbing {
+                return None;
             }
-            other => {
-                if !out.contains(&other) {
-                    out.push(other);
-                }
+            if part != neutral && !out.contains(&part) {
+                out.push(part);
             }
         }
     }
+    Some(out)
+}
+
+/// A conjunction, flattened and simplified: an `IS NULL` that a sibling rules out is
+/// dropped, and a `NOT NULL` that a sibling implies is dropped.
+fn and(items: Vec<Clause>) -> Clause {
+    let Some(out) = operands(items, true) else {
+        return Clause::False;
+    };
     let present: Vec<String> = out.iter().flat_map(proves_present).map(str::to_owned).collect();
     let mut simplified = Vec::with_capacity(out.len());
     for clause in &out {
@@ -313,25 +321,9 @@ fn and(items: Vec<Clause>) -> Clause {
 
 /// A disjunction, flattened and simplified.
 fn or(items: Vec<Clause>) -> Clause {
-    let mut out: Vec<Clause> = Vec::with_capacity(items.len());
-    for item in items {
-        match item {
-            Clause::False => {}
-            Clause::True => return Clause::True,
-            Clause::Or(parts) => {
-                for part in parts {
-                    if !out.contains(&part) {
-                        out.push(part);
-                    }
-                }
-            }
-            other => {
-                if !out.contains(&other) {
-                    out.push(other);
-                }
-            }
-        }
-    }
+    let Some(mut out) = operands(items, false) else {
+        return Clause::True;
+    };
     let absent: Vec<&str> = out
         .iter()
         .filter_map(|c| match c {
