@@ -33,7 +33,7 @@ def me(principal: CurrentPrincipal) -> Mapping[str, Any]:  # FastAPI validates M
 @app.get("/todos/{owner}")
 def read(owner: str, principal: Principal = Depends(guard.require("read", "todo"))) -> Dict[str, Any]:
     fields: Mapping[str, Any] = principal  # a read-only mapping
-    assert_type(guard.allows(principal, "list_all", {"type": "todo"}), bool)
+    assert_type(guard.allows(principal, "update", {"type": "todo", "owner_id": "u1"}), bool)
     guard.authorize(principal, "read", {"type": "todo", "owner_id": owner})
     return {**fields, "copy": dict(principal)}
 
