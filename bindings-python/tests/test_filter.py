@@ -142,8 +142,8 @@ def test_json_form_round_trips(engine):
 @pytest.mark.parametrize("form, message", [
     ({"kind": "always"}, "must be"),
     ({"kind": "always", "action": "read", "resource_type": "todo", "permits": [], "forbids": []}, "kind is"),
-    ({"kind": "conditional", "action": "read", "resource_type": "todo", "permits": [{"rule": "r", "when": {"eq": "a b", "value": 1}}],
-      "forbids": []}, "not an attribute path"),
+    ({"kind": "conditional", "action": "read", "resource_type": "todo", "permits": [{"rule": "r", "when": {"eq": ["a", 7], "value": 1}}],
+      "forbids": []}, "must list attribute names"),
     ({"kind": "never", "action": "read", "resource_type": "todo", "permits": [], "forbids": [], "extra": 1}, "unknown member"),
 ])
 def test_a_form_that_does_not_read_is_filter_invalid(form, message):
