@@ -25,9 +25,9 @@ use wardgate::filter::sql::Dialect;
 use wardgate::filter::{Filter, FilterKind};
 use wardgate::{Engine, Principal, Request};
 
-/// Cases per run unless `PROPTEST_CASES` says otherwise (about 15 s in a debug build on two
+/// Cases per run unless `PROPTEST_CASES` says otherwise (about 25 s in a debug build on two
 /// cores, PostgreSQL included).
-const DEFAULT_CASES: u32 = 1000;
+const DEFAULT_CASES: u32 = 2000;
 
 /// The resource type every filter is planned for.
 const TYPE: &str = "todo";
