@@ -5,7 +5,7 @@
 use rusqlite::types::Value as SqliteValue;
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
-use wardgate::filter::sql::{ColumnType, Columns, Dialect, SqlValue};
+use wardgate::filter::sql::{quote_identifier, ColumnType, Columns, Dialect, SqlValue};
 use wardgate::{Engine, Principal, Request};
 
 /// The outcome of a filter vector: `{"rows": [ids in row order], "kind": ...}`, or a
@@ -66,14 +66,14 @@ fn sqlite_rows(
                 Some(ColumnType::Real) => "REAL",
                 _ => "TEXT",
             };
-            format!("{} {sql_type}", quote(name))
+            format!("{} {sql_type}", quote_identifier(name))
         })
         .collect();
     conn.execute(&format!("CREATE TABLE t ({})", declared.join(", ")), []).map_err(db)?;
     let placeholders = vec!["?"; names.len()].join(", ");
     let insert = format!(
         "INSERT INTO t ({}) VALUES ({placeholders})",
-        names.iter().map(|n| quote(n)).collect::<Vec<_>>().join(", ")
+        names.iter().map(|n| quote_identifier(n)).collect::<Vec<_>>().join(", ")
     );
     for row in rows {
         let values: Vec<SqliteValue> = names.iter().map(|name| sqlite_value(row.get(name.as_str()))).collect();
@@ -90,10 +90,6 @@ fn sqlite_rows(
     let mut ids = ids;
     ids.sort();
     Ok(ids)
-}
-
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// A row's JSON value as stored: `NULL` when absent, booleans as 0/1.

@@ -219,7 +219,8 @@ impl Filter {
         }
         let mut filter =
             Filter { kind: FilterKind::Conditional, action, resource_type, permits, forbids, whole_resource: false };
-        filter.kind = match filter.condition().as_constant() {
+        let condition = filter.condition();
+        filter.kind = match condition.as_constant() {
             Some(true) => FilterKind::Always,
             Some(false) => FilterKind::Never,
             None => FilterKind::Conditional,
@@ -229,7 +230,8 @@ impl Filter {
             filter.permits.clear();
             filter.forbids.clear();
         }
-        filter.whole_resource = filter.condition().reads_whole_resource();
+        // Only a conditional filter evaluates its rules on a resource.
+        filter.whole_resource = filter.kind == FilterKind::Conditional && condition.reads_whole_resource();
         filter
     }
 

@@ -38,6 +38,8 @@
 mod lower;
 mod render;
 
+pub use render::quote_identifier;
+
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};

@@ -15,8 +15,12 @@ struct Writer<'a> {
     params: Vec<SqlValue>,
 }
 
-/// `"name"`, with any `"` doubled.
-fn quote(name: &str) -> String {
+/// An SQL identifier quoted for SQLite and PostgreSQL: `"name"`, with any `"` doubled.
+///
+/// ```
+/// assert_eq!(wardgate::filter::sql::quote_identifier(r#"odd"name"#), r#""odd""name""#);
+/// ```
+pub fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -86,10 +90,10 @@ impl Writer<'_> {
         };
         let mut reference = String::new();
         if let Some(table) = table {
-            reference.push_str(&quote(table));
+            reference.push_str(&quote_identifier(table));
             reference.push('.');
         }
-        reference.push_str(&quote(name));
+        reference.push_str(&quote_identifier(name));
         let cast = compare_as == Some(ColumnType::Real) && column_type != Some(ColumnType::Real);
         match (cast, self.dialect) {
             (false, _) => self.text.push_str(&reference),
