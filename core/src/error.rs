@@ -134,6 +134,9 @@ pub enum Reason {
     IssuerMismatch,
     /// `aud` is absent or names none of the configured audiences.
     AudienceMismatch,
+    /// The token's `sid` or `jti` is revoked, or its subject has a "revoked before" entry
+    /// covering its `iat` (the policy's `revocation` section).
+    Revoked,
     /// No permit rule applies.
     Denied,
     /// A forbid rule applies.
@@ -143,7 +146,7 @@ pub enum Reason {
 }
 
 /// One row per reason: the reason, its wire name and its code.
-const REASONS: [(Reason, &str, Code); 17] = [
+const REASONS: [(Reason, &str, Code); 18] = [
     (Reason::Missing, "missing", Code::TokenMissing),
     (Reason::Expired, "expired", Code::TokenExpired),
     (Reason::Malformed, "malformed", Code::TokenInvalid),
@@ -158,6 +161,7 @@ const REASONS: [(Reason, &str, Code); 17] = [
     (Reason::TooOld, "too_old", Code::TokenInvalid),
     (Reason::IssuerMismatch, "issuer_mismatch", Code::TokenInvalid),
     (Reason::AudienceMismatch, "audience_mismatch", Code::TokenInvalid),
+    (Reason::Revoked, "revoked", Code::TokenInvalid),
     (Reason::Denied, "denied", Code::InsufficientPermissions),
     (Reason::Forbidden, "forbidden", Code::InsufficientPermissions),
     (Reason::KeysUnavailable, "keys_unavailable", Code::KeysUnavailable),
@@ -165,10 +169,10 @@ const REASONS: [(Reason, &str, Code); 17] = [
 
 impl Reason {
     /// Every reason, in the order of the contract's table.
-    pub const ALL: [Reason; 17] = {
-        let mut all = [Reason::Missing; 17];
+    pub const ALL: [Reason; 18] = {
+        let mut all = [Reason::Missing; 18];
         let mut i = 0;
-        while i < 17 {
+        while i < 18 {
             all[i] = REASONS[i].0;
             i += 1;
         }
@@ -235,6 +239,12 @@ impl AuthError {
     /// who does not look fails closed, and [`AuthError::keys_pending`] is true.
     pub(crate) fn keys_pending_error() -> Self {
         AuthError { pending: true, ..AuthError::new(Reason::KeysUnavailable, "the keys are not ready") }
+    }
+
+    /// A token refused by the revocation step: one detail for every kind of entry (a `sid`,
+    /// a `jti`, a subject revoked before a time), naming no claim value.
+    pub(crate) fn revoked() -> Self {
+        AuthError::new(Reason::Revoked, "the token has been revoked")
     }
 
     /// Whether the token was not verified because, with
@@ -385,6 +395,7 @@ mod tests {
         assert_eq!(Reason::Missing.status(), 401);
         assert_eq!(Reason::Expired.code(), Code::TokenExpired);
         assert_eq!(Reason::AudienceMismatch.code(), Code::TokenInvalid);
+        assert_eq!((Reason::Revoked.code(), Reason::Revoked.status()), (Code::TokenInvalid, 401));
         assert_eq!(Reason::Denied.status(), 403);
     }
 

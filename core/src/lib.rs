@@ -48,6 +48,7 @@ pub mod ffi;
 pub mod filter;
 mod keys;
 mod policy;
+mod revocation;
 mod time;
 mod token;
 
@@ -71,6 +72,7 @@ pub use policy::decision::{Decision, RuleError};
 pub use policy::lint::Warning;
 pub use policy::principal::Principal;
 pub use policy::request::Request;
+pub use revocation::status::{RevocationSource, RevocationState, RevocationStatus};
 pub use time::UnixTime;
 pub use token::algorithm::{Algorithm, KeyFamily};
 pub use token::credential::Credential;

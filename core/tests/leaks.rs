@@ -185,12 +185,29 @@ struct Case {
     needles: Needles,
 }
 
+/// The URLs of a `revocation` section, which may hold a password (`redis_url`) or a key in
+/// their query (`url`): neither may show in any message.
+fn revocation_needles(section: &Value, out: &mut Needles) {
+    for member in ["redis_url", "url"] {
+        if let Some(url) = section[member].as_str() {
+            push(out, &format!("revocation.{member}"), url);
+            if let Some((_, query)) = url.split_once('?') {
+                push(out, &format!("the query of revocation.{member}"), query);
+            }
+            if let Some((userinfo, _)) = url.split_once("://").and_then(|(_, rest)| rest.split_once('@')) {
+                push(out, &format!("the user info of revocation.{member}"), userinfo);
+            }
+        }
+    }
+}
+
 /// The cases of one vector.
 fn cases(file: &str, vector: &Value) -> Vec<Case> {
     let id = vector["id"].as_str().unwrap_or("?");
     let policy = vector["policy"].clone();
     let mut key_set = BTreeSet::new();
     key_needles(&policy["keys"], "keys", &mut key_set);
+    revocation_needles(&policy["revocation"], &mut key_set);
     let credential = match (&vector["token"], &vector["authorization"]) {
         (Value::String(t), _) => Credential::Token(t.clone()),
         (_, Value::String(h)) => Credential::Authorization(h.clone()),

@@ -22,6 +22,7 @@ use crate::policy::lint::{self, Warning};
 use crate::policy::principal::Principal;
 use crate::policy::request::Request;
 use crate::policy::Policy;
+use crate::revocation::status::RevocationStatus;
 use crate::time::{monotonic_ms, UnixTime};
 use crate::token;
 use crate::token::algorithm::Algorithm;
@@ -128,7 +129,8 @@ impl Engine {
     /// (any integer or [`UnixTime`] converts) and how a remote key set's keys may be
     /// obtained ([`KeyAccess`]: by default fetched as needed, blocking, with the `http`
     /// feature). Checks run in the contract's order: length, structure, header, key
-    /// selection, signature, then claims. An empty token is [`Reason::Missing`].
+    /// selection, signature, claims, then revocation (with a `revocation` section). An empty
+    /// token is [`Reason::Missing`].
     ///
     /// ```
     /// use wardgate::{Credential, Engine, KeyAccess, Options, Reason};
@@ -189,7 +191,8 @@ impl Engine {
 
     /// A cache hit: `None` when the entry was verified with keys no longer in use;
     /// `Some(Ok(false))` when, with [`KeyAccess::IfReady`], the keys are due for a fetch;
-    /// otherwise every claim check again, with the caller's `now`.
+    /// otherwise every claim check again, with the caller's `now`, and the revocation step
+    /// against the set in force now.
     fn cached(&self, entry: &Entry, now: UnixTime, access: KeyAccess) -> Option<Result<bool, AuthError>> {
         let policy = &self.policy;
         let generation = match &policy.keys {
@@ -210,7 +213,12 @@ impl Engine {
         if generation != entry.generation {
             return None;
         }
-        Some(claims::check(&entry.principal.claims, &policy.claims, &policy.principal, now).map(|()| true))
+        let claims = &entry.principal.claims;
+        Some(
+            claims::check(claims, &policy.claims, &policy.principal, now)
+                .and_then(|()| self.unrevoked(claims))
+                .map(|()| true),
+        )
     }
 
     /// The whole verification: the principal, and what the token cache keeps beside it;
@@ -263,8 +271,18 @@ impl Engine {
             return Err(AuthError::new(Reason::BadSignature, "the token's signature does not verify"));
         }
         claims::check(&parsed.payload, &policy.claims, &policy.principal, now)?;
+        self.unrevoked(&parsed.payload)?;
         let stamp = Stamp { generation, kid: parsed.kid, alg: parsed.alg };
         Ok(Some((policy.principal.principal(parsed.payload), stamp)))
+    }
+
+    /// The last step of verification: with a `revocation` section, verified `claims` that
+    /// the set in force revokes are [`Reason::Revoked`].
+    fn unrevoked(&self, claims: &Map<String, Value>) -> Result<(), AuthError> {
+        match &self.policy.revocation {
+            None => Ok(()),
+            Some(revocation) => revocation.check(claims, &self.policy.principal.id),
+        }
     }
 
     /// Decides `request` for `principal`. Never fails: a condition that cannot be
@@ -429,6 +447,22 @@ impl Engine {
         self.policy.cache.as_ref().map(TokenCache::status)
     }
 
+    /// The revocation source's state, when the policy has a `revocation` section: where the
+    /// entries come from, whether they can be vouched for, and how many there are.
+    ///
+    /// ```
+    /// use wardgate::{RevocationSource, RevocationState};
+    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
+    ///   "revocation":{"inline":{"sid":["s1"],"jti":["j1","j2"]}}}"#).unwrap();
+    /// let status = engine.revocation_status().unwrap();
+    /// assert_eq!((status.source, status.state), (RevocationSource::Inline, RevocationState::Ready));
+    /// assert_eq!((status.entries, status.sids, status.jtis, status.subjects), (3, 1, 2, 0));
+    /// ```
+    pub fn revocation_status(&self) -> Option<RevocationStatus> {
+        self.policy.revocation.as_ref().map(|r| r.status())
+    }
+
     /// Things in the policy that are valid but suspicious: rules that can never apply,
     /// forbid rules that read an attribute without a `has` guard, algorithms with no key.
     ///
@@ -483,3 +517,6 @@ fn parse_document(text: &str) -> Result<Value, ConfigError> {
         ConfigError::new("", format!("the policy is not valid JSON (line {}, column {})", e.line(), e.column()))
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,6 +15,7 @@ use crate::keys::{self, Keys};
 use crate::policy::expr::Expr;
 use crate::policy::fields::{item, strings, type_name, Fields};
 use crate::policy::principal::PrincipalMapping;
+use crate::revocation::{self, Revocation};
 use crate::token::algorithm::Algorithm;
 use crate::token::claims::ClaimRules;
 use crate::token::{normalize_typ, HeaderRules};
@@ -38,6 +39,8 @@ pub(crate) struct Policy {
     pub rules: Vec<Rule>,
     /// The verified-token cache, when the document asks for one.
     pub cache: Option<TokenCache>,
+    /// Where revoked entries come from, when the document has a `revocation` section.
+    pub revocation: Option<Revocation>,
 }
 
 /// Whether a rule grants or refuses.
@@ -79,10 +82,11 @@ impl Policy {
 
     /// Reads and validates a whole document, reporting every problem in document order:
     /// every unknown top-level field, and the first problem of each independent part
-    /// (`token`, `keys`, `principal`, each rule). Never an empty list on failure.
+    /// (`token`, `keys`, `principal`, each rule, `cache`, `revocation`). Never an empty list on
+    /// failure.
     pub(crate) fn load(doc: &Value) -> Result<Policy, Vec<ConfigError>> {
         let top = Fields::open_any(doc, "").map_err(|e| vec![e])?;
-        let mut problems = top.unknown(&["token", "keys", "principal", "rules", "cache"]);
+        let mut problems = top.unknown(&["token", "keys", "principal", "rules", "cache", "revocation"]);
         let token = top.required("token").and_then(|v| Fields::new(v, "token", &TOKEN_FIELDS));
         let algorithms = token.as_ref().map_err(ConfigError::clone).and_then(algorithms);
         let token = match (&token, &algorithms) {
@@ -105,9 +109,12 @@ impl Policy {
             ),
         };
         let cache = keep(top.get("cache").map(token_cache::parse).transpose(), &mut problems);
-        match (token, keys, principal, rules, cache) {
-            (Some((header, claims)), Some(keys), Some(principal), Some(rules), Some(cache)) if problems.is_empty() => {
-                Ok(Policy { header, claims, keys, principal, rules, cache })
+        let revocation = keep(top.get("revocation").map(revocation::section::parse).transpose(), &mut problems);
+        match (token, keys, principal, rules, cache, revocation) {
+            (Some((header, claims)), Some(keys), Some(principal), Some(rules), Some(cache), Some(revocation))
+                if problems.is_empty() =>
+            {
+                Ok(Policy { header, claims, keys, principal, rules, cache, revocation })
             }
             _ => Err(problems),
         }

@@ -112,7 +112,7 @@ pub(crate) fn without_query(url: &str) -> &str {
 /// three, gives the same text. `tests/urls/jwks_urls.json` is a corpus of tricky URLs with
 /// what the core does with each, run here, through the public API (`core/tests/jwks_urls.rs`)
 /// and against Node's `URL` (`bindings-node/test/jwks-urls-suite.mjs`).
-fn check_url(url: &str) -> Result<String, canonical::UrlProblem> {
+pub(crate) fn check_url(url: &str) -> Result<String, canonical::UrlProblem> {
     canonical::canonical(url)
 }
 

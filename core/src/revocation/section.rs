@@ -1,0 +1,251 @@
+//! The policy's `revocation` section: exactly one source of revoked entries (`inline`,
+//! `redis_url` or `url`) and, for the sources that are not inline, `stale_for`.
+//!
+//! ```json
+//! "revocation": { "inline": { "sid": ["s1"], "jti": ["j1"], "subjects": { "user_1": 1764000000 } } }
+//! ```
+//!
+//! `redis_url` and `url` are read for their shape (so a document written for them fails on
+//! its own mistakes first) and then refused: those sources are not available yet.
+
+use serde_json::Value;
+
+use super::{Revocation, RevocationSet};
+use crate::error::ConfigError;
+use crate::keys::remote::url::check_url;
+use crate::policy::fields::{strings, type_name, Fields};
+
+/// The members that give the entries; a section has exactly one.
+const SOURCES: [&str; 3] = ["inline", "redis_url", "url"];
+/// Every member of the section.
+const MEMBERS: [&str; 4] = ["inline", "redis_url", "url", "stale_for"];
+/// The members of `revocation.inline`.
+const INLINE_MEMBERS: [&str; 3] = ["sid", "jti", "subjects"];
+
+/// `revocation.stale_for` when the document gives none, in seconds: how long the last set a
+/// source obtained is still used while the source cannot be reached.
+pub(crate) const DEFAULT_STALE_FOR: u64 = 60;
+/// The longest `revocation.stale_for` (one year), as for `keys.refresh.stale_for`.
+const MAX_SECONDS: u64 = 366 * 24 * 3600;
+/// The latest "revoked before" time accepted: 2^53 − 1, the largest integer that every
+/// runtime (JavaScript's numbers included) holds exactly.
+const MAX_TIME: u64 = (1 << 53) - 1;
+
+/// Reads the `revocation` section.
+pub(crate) fn parse(value: &Value) -> Result<Revocation, ConfigError> {
+    let fields = Fields::new(value, "revocation", &MEMBERS)?;
+    let given: Vec<&str> = SOURCES.into_iter().filter(|name| fields.has(name)).collect();
+    let source = match given.as_slice() {
+        [one] => *one,
+        [] => return Err(ConfigError::new("revocation", "needs exactly one of inline, redis_url or url")),
+        _ => {
+            return Err(ConfigError::new(
+                "revocation",
+                format!("needs exactly one of inline, redis_url or url, not {}", given.join(" and ")),
+            ))
+        }
+    };
+    let path = fields.path_of(source);
+    if source == "inline" {
+        if fields.has("stale_for") {
+            return Err(fields
+                .error("stale_for", "applies only to revocation.redis_url and revocation.url, not revocation.inline"));
+        }
+        return Ok(Revocation::Inline(inline(fields.required(source)?, &path)?));
+    }
+    let url = fields.string(source)?.ok_or_else(|| fields.error(source, "is required"))?;
+    if source == "redis_url" {
+        check_redis_url(url).map_err(|problem| ConfigError::new(&path, problem))?;
+    } else {
+        check_url(url).map_err(|problem| ConfigError::new(&path, problem.to_string()))?;
+    }
+    // Read now so that a bad value is reported with its path; the remote sources keep it.
+    let _stale_for = fields.non_negative("stale_for", MAX_SECONDS)?.unwrap_or(DEFAULT_STALE_FOR);
+    Err(ConfigError::new(path, format!("the {source} source is not available yet; use revocation.inline")))
+}
+
+/// `revocation.inline`: `{"sid": [...], "jti": [...], "subjects": {"<principal id>": T}}`,
+/// each member optional and possibly empty.
+fn inline(value: &Value, path: &str) -> Result<RevocationSet, ConfigError> {
+    let fields = Fields::new(value, path, &INLINE_MEMBERS)?;
+    let sids = ids(&fields, "sid", "session ids")?;
+    let jtis = ids(&fields, "jti", "token ids")?;
+    let subjects = match fields.get("subjects") {
+        None => Vec::new(),
+        Some(value @ Value::Object(map)) => {
+            let path = fields.path_of("subjects");
+            let times = Fields::open_any(value, &path)?;
+            let mut subjects = Vec::with_capacity(map.len());
+            for id in map.keys() {
+                if id.is_empty() {
+                    return Err(ConfigError::new(&path, "a principal id must not be empty"));
+                }
+                let before = times.non_negative(id, MAX_TIME)?.ok_or_else(|| times.error(id, "is required"))?;
+                subjects.push((id.clone(), before));
+            }
+            subjects
+        }
+        Some(other) => {
+            return Err(fields.error(
+                "subjects",
+                format!("must be an object of principal ids and times (Unix seconds), not {}", type_name(other)),
+            ))
+        }
+    };
+    Ok(RevocationSet::new(sids, jtis, subjects))
+}
+
+/// A list of non-empty strings (possibly `[]`), or nothing.
+fn ids(fields: &Fields<'_>, name: &str, what: &str) -> Result<Vec<String>, ConfigError> {
+    match fields.get(name) {
+        None => Ok(Vec::new()),
+        Some(Value::Array(items)) => strings(items, &fields.path_of(name), true),
+        Some(other) => Err(fields.error(name, format!("must be a list of {what}, not {}", type_name(other)))),
+    }
+}
+
+/// The shape of a `redis://` or `rediss://` URL. The problems never repeat the URL, which
+/// may hold a password.
+fn check_redis_url(url: &str) -> Result<(), &'static str> {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain whitespace or control characters");
+    }
+    let scheme_end = url.find("://").ok_or("must be a redis:// or rediss:// URL")?;
+    if !["redis", "rediss"].iter().any(|s| url[..scheme_end].eq_ignore_ascii_case(s)) {
+        return Err("must be a redis:// or rediss:// URL");
+    }
+    let rest = &url[scheme_end + 3..];
+    if rest.is_empty() || rest.starts_with(['/', '?', '#']) {
+        return Err("has no host");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(value: Value) -> String {
+        parse(&value).unwrap_err().to_string()
+    }
+
+    fn status(value: Value) -> (usize, usize, usize) {
+        let Revocation::Inline(set) = parse(&value).unwrap();
+        set.counts()
+    }
+
+    #[test]
+    fn inline_sets() {
+        let full = json!({"inline": {"sid": ["s1", "s2"], "jti": ["j1"], "subjects": {"u1": 1_764_000_000, "u2": 0}}});
+        assert_eq!(status(full), (2, 1, 2));
+        assert_eq!(status(json!({"inline": {}})), (0, 0, 0));
+        assert_eq!(status(json!({"inline": {"sid": [], "jti": [], "subjects": {}}})), (0, 0, 0));
+        assert_eq!(status(json!({"inline": {"sid": ["s1", "s1"]}})), (1, 0, 0));
+        assert_eq!(status(json!({"inline": {"subjects": {"u1": 9_007_199_254_740_991u64}}})), (0, 0, 1));
+    }
+
+    #[test]
+    fn exactly_one_source() {
+        assert_eq!(err(json!({})), "revocation: needs exactly one of inline, redis_url or url");
+        assert_eq!(err(json!({"stale_for": 60})), "revocation: needs exactly one of inline, redis_url or url");
+        assert_eq!(
+            err(json!({"inline": {}, "url": "https://a.example/revoked"})),
+            "revocation: needs exactly one of inline, redis_url or url, not inline and url"
+        );
+        assert!(err(json!([])).starts_with("revocation: this must be an object"));
+    }
+
+    #[test]
+    fn unknown_members_are_named_with_a_suggestion() {
+        assert_eq!(err(json!({"inlne": {}})), "revocation.inlne: unknown field (did you mean `inline`?)");
+        assert_eq!(err(json!({"inline": {}, "stale": 60})), "revocation.stale: unknown field");
+        assert_eq!(
+            err(json!({"inline": {}, "stale_fr": 60})),
+            "revocation.stale_fr: unknown field (did you mean `stale_for`?)"
+        );
+        assert_eq!(err(json!({"redis": "redis://x"})), "revocation.redis: unknown field");
+        assert_eq!(err(json!({"inline": {"sids": []}})), "revocation.inline.sids: unknown field (did you mean `sid`?)");
+        assert_eq!(
+            err(json!({"inline": {"subject": {}}})),
+            "revocation.inline.subject: unknown field (did you mean `subjects`?)"
+        );
+    }
+
+    #[test]
+    fn inline_members_are_checked_with_paths() {
+        assert_eq!(err(json!({"inline": []})), "revocation.inline: this must be an object, not a list");
+        assert_eq!(
+            err(json!({"inline": {"sid": "s1"}})),
+            "revocation.inline.sid: must be a list of session ids, not a string"
+        );
+        assert_eq!(
+            err(json!({"inline": {"jti": {"j1": 1}}})),
+            "revocation.inline.jti: must be a list of token ids, not an object"
+        );
+        assert_eq!(err(json!({"inline": {"sid": ["s1", ""]}})), "revocation.inline.sid[1]: must not be empty");
+        assert_eq!(
+            err(json!({"inline": {"jti": ["j1", 2]}})),
+            "revocation.inline.jti[1]: must be a string, not a number"
+        );
+        assert!(
+            err(json!({"inline": {"subjects": ["u1"]}})).starts_with("revocation.inline.subjects: must be an object")
+        );
+        assert_eq!(
+            err(json!({"inline": {"subjects": {"": 1}}})),
+            "revocation.inline.subjects: a principal id must not be empty"
+        );
+        assert!(err(json!({"inline": {"subjects": {"u1": -1}}}))
+            .starts_with("revocation.inline.subjects.u1: must be a non-negative"));
+        assert!(err(json!({"inline": {"subjects": {"u1": 1.5}}})).ends_with("not a fraction"));
+        assert!(err(json!({"inline": {"subjects": {"u1": "2025-01-01"}}})).ends_with("not a string"));
+        assert!(err(json!({"inline": {"subjects": {"u1": null}}})).ends_with("not null"));
+        assert_eq!(
+            err(json!({"inline": {"subjects": {"u1": 9_007_199_254_740_992u64}}})),
+            "revocation.inline.subjects.u1: must be at most 9007199254740991"
+        );
+    }
+
+    #[test]
+    fn stale_for_belongs_to_the_remote_sources() {
+        assert_eq!(
+            err(json!({"inline": {}, "stale_for": 60})),
+            "revocation.stale_for: applies only to revocation.redis_url and revocation.url, not revocation.inline"
+        );
+        let redis = |stale_for: Value| err(json!({"redis_url": "redis://127.0.0.1:6379/0", "stale_for": stale_for}));
+        assert!(redis(json!(-1)).starts_with("revocation.stale_for: must be a non-negative"));
+        assert!(redis(json!(0.5)).starts_with("revocation.stale_for: must be a non-negative"));
+        assert!(redis(json!("60")).starts_with("revocation.stale_for: must be a non-negative"));
+        assert_eq!(redis(json!(366 * 24 * 3600 + 1)), "revocation.stale_for: must be at most 31622400");
+        assert!(redis(json!(0)).starts_with("revocation.redis_url: the redis_url source is not available yet"));
+    }
+
+    #[test]
+    fn remote_sources_are_read_then_refused() {
+        let not_yet = "the redis_url source is not available yet; use revocation.inline";
+        for url in ["redis://127.0.0.1:6379/0", "rediss://:secret@cache.example:6380", "REDIS://localhost"] {
+            assert_eq!(err(json!({"redis_url": url})), format!("revocation.redis_url: {not_yet}"));
+        }
+        assert_eq!(
+            err(json!({"url": "https://auth.example.com/api/auth/revoked?key=secret"})),
+            "revocation.url: the url source is not available yet; use revocation.inline"
+        );
+        for (url, problem) in [
+            ("http://127.0.0.1:6379", "must be a redis:// or rediss:// URL"),
+            ("127.0.0.1:6379", "must be a redis:// or rediss:// URL"),
+            ("redis://", "has no host"),
+            ("redis:///0", "has no host"),
+            ("redis://:pw@host /0", "must not contain whitespace or control characters"),
+        ] {
+            let msg = err(json!({"redis_url": url}));
+            assert_eq!(msg, format!("revocation.redis_url: {problem}"));
+        }
+        assert_eq!(err(json!({"redis_url": ""})), "revocation.redis_url: must not be empty");
+        assert_eq!(err(json!({"redis_url": 6379})), "revocation.redis_url: must be a string, not a number");
+        assert!(err(json!({"url": "http://auth.example.com/revoked"})).starts_with("revocation.url: must use https:"));
+        assert!(err(json!({"url": {"href": "https://a.example"}})).starts_with("revocation.url: must be a string"));
+        // Messages never repeat a URL, which may hold a password or a key.
+        let msg = err(json!({"redis_url": "rediss://:hunter2@cache.example:6380 "}));
+        assert!(!msg.contains("hunter2"), "{msg}");
+    }
+}

@@ -1,0 +1,123 @@
+//! What is revoked: session ids, token ids, and subjects revoked before a time.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+/// The revoked entries: `sid` values, `jti` values, and principal ids each with a time
+/// `T` (Unix seconds) before which (`iat <= T`) every token of that principal is revoked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RevocationSet {
+    sids: HashSet<String>,
+    jtis: HashSet<String>,
+    subjects: HashMap<String, u64>,
+}
+
+impl RevocationSet {
+    /// A set of these entries. A subject given twice keeps its latest `T`, which revokes
+    /// more.
+    pub(crate) fn new(
+        sids: impl IntoIterator<Item = String>,
+        jtis: impl IntoIterator<Item = String>,
+        subjects: impl IntoIterator<Item = (String, u64)>,
+    ) -> RevocationSet {
+        let mut set =
+            RevocationSet { sids: sids.into_iter().collect(), jtis: jtis.into_iter().collect(), ..Default::default() };
+        for (id, before) in subjects {
+            let t = set.subjects.entry(id).or_insert(before);
+            *t = (*t).max(before);
+        }
+        set
+    }
+
+    /// Whether verified `claims`, whose principal id is the claim `id_claim`, are revoked:
+    /// their `sid` is a revoked session, their `jti` a revoked token, or their principal id
+    /// has a "revoked before `T`" entry and their `iat` is at or before `T` (a token without
+    /// `iat` cannot show it was issued after `T`, so it counts as revoked).
+    ///
+    /// Only string `sid`, `jti` and principal id values are compared, exactly; a claim of
+    /// another type matches no entry. `iat` has been checked to be a number when present.
+    pub(crate) fn revokes(&self, claims: &Map<String, Value>, id_claim: &str) -> bool {
+        let text = |name: &str| claims.get(name).and_then(Value::as_str);
+        let listed = |entries: &HashSet<String>, name: &str| {
+            !entries.is_empty() && text(name).is_some_and(|value| entries.contains(value))
+        };
+        if listed(&self.sids, "sid") || listed(&self.jtis, "jti") {
+            return true;
+        }
+        if self.subjects.is_empty() {
+            return false;
+        }
+        let Some(before) = text(id_claim).and_then(|id| self.subjects.get(id)) else { return false };
+        claims.get("iat").and_then(Value::as_f64).is_none_or(|iat| iat <= *before as f64)
+    }
+
+    /// How many revoked session ids, token ids and subjects the set holds.
+    pub(crate) fn counts(&self) -> (usize, usize, usize) {
+        (self.sids.len(), self.jtis.len(), self.subjects.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const T: u64 = 1_764_000_000;
+
+    fn set() -> RevocationSet {
+        RevocationSet::new(["s1".into()], ["j1".into()], [("u1".into(), T)])
+    }
+
+    fn revoked(claims: Value) -> bool {
+        set().revokes(claims.as_object().unwrap(), "sub")
+    }
+
+    #[test]
+    fn each_kind_of_entry() {
+        assert!(revoked(json!({"sub": "u2", "sid": "s1", "iat": T + 10})));
+        assert!(revoked(json!({"sub": "u2", "jti": "j1", "iat": T + 10})));
+        assert!(revoked(json!({"sub": "u1", "iat": T - 10})));
+        assert!(!revoked(json!({"sub": "u2", "sid": "s2", "jti": "j2", "iat": T - 10})));
+        // A sid in the jti list, or the other way round, is not revoked.
+        assert!(!revoked(json!({"sub": "u2", "sid": "j1", "jti": "s1"})));
+    }
+
+    #[test]
+    fn the_iat_boundary_is_inclusive() {
+        assert!(revoked(json!({"sub": "u1", "iat": T})));
+        assert!(revoked(json!({"sub": "u1", "iat": T as f64 - 0.5})));
+        assert!(!revoked(json!({"sub": "u1", "iat": T as f64 + 0.5})));
+        assert!(!revoked(json!({"sub": "u1", "iat": T + 1})));
+        assert!(revoked(json!({"sub": "u1"})), "no iat: cannot show it was issued after T");
+    }
+
+    #[test]
+    fn only_strings_match() {
+        let numbers = RevocationSet::new(["5".into()], ["7".into()], []);
+        let claims = json!({"sub": "u1", "sid": 5, "jti": 7});
+        assert!(!numbers.revokes(claims.as_object().unwrap(), "sub"));
+        assert!(!revoked(json!({"sub": "u2", "sid": ["s1"], "jti": {"j1": true}})));
+    }
+
+    #[test]
+    fn the_subject_is_the_principal_id_claim() {
+        let claims = json!({"sub": "someone", "uid": "u1", "iat": T});
+        assert!(set().revokes(claims.as_object().unwrap(), "uid"));
+        assert!(!set().revokes(claims.as_object().unwrap(), "sub"));
+    }
+
+    #[test]
+    fn a_subject_given_twice_keeps_the_later_time() {
+        let set = RevocationSet::new([], [], [("u1".into(), T), ("u1".into(), T + 100), ("u1".into(), T + 50)]);
+        assert!(set.revokes(json!({"sub": "u1", "iat": T + 100}).as_object().unwrap(), "sub"));
+        assert_eq!(set.counts(), (0, 0, 1));
+    }
+
+    #[test]
+    fn an_empty_set_revokes_nothing() {
+        let empty = RevocationSet::default();
+        assert!(!empty.revokes(json!({"sub": "u1", "sid": "s1", "jti": "j1"}).as_object().unwrap(), "sub"));
+        assert_eq!(empty.counts(), (0, 0, 0));
+    }
+}
