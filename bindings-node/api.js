@@ -7,9 +7,15 @@
 // core decides when to fetch and judges what comes back.
 
 /**
- * A refused credential or a denied request. `headers` are those of its HTTP answer, as the
- * engine gives them (`WWW-Authenticate` on a 401, `Retry-After` on a 503, none on a 403);
- * not enumerable, so the error's own fields stay its body's.
+ * A refused credential or a denied request. `code`, `status` and `reason` are the engine's
+ * (its table in core/src/error.rs): `TOKEN_MISSING` (`missing`), `TOKEN_EXPIRED` (`expired`),
+ * `TOKEN_INVALID` (`malformed`, `token_too_large`, `invalid_header`, `algorithm_not_allowed`,
+ * `unknown_key`, `bad_signature`, `missing_claim`, `invalid_claim`, `not_yet_valid`,
+ * `too_old`, `issuer_mismatch`, `audience_mismatch`, `revoked`), all 401;
+ * `INSUFFICIENT_PERMISSIONS` (`denied`, `forbidden`), 403; `KEYS_UNAVAILABLE`
+ * (`keys_unavailable`), 503. `headers` are those of its HTTP answer, as the engine gives them
+ * (`WWW-Authenticate` on a 401, `Retry-After` on a 503, none on a 403); not enumerable, so
+ * the error's own fields stay its body's.
  */
 class AuthError extends Error {
   constructor(detail, code, status, reason, headers = {}) {
@@ -64,10 +70,11 @@ const LOG_LEVELS = ['info', 'warn', 'error']
 /**
  * The package's exports over `NativeEngine`: the napi-rs class or the wasm-bindgen one,
  * which have the same methods (`load`, `verify`, `verifyAuthorization`, `authorize`,
- * `check`, `filter`, `warnings`, and for remote key sets `isRemote`, `verifyIfReady`,
- * `checkIfReady`, `bearerToken`, `credentialToken`, `keyStatus`, `keyEvents`; the static
- * `filterRead`, `filterMatches`, `filterSql`, `filterAttributes` and `filterClause`; `loadFile` only where there
- * is a file system, and then `fileURLToPath` too). `verify`, `verifyAuthorization` and
+ * `check`, `filter`, `warnings`, `cacheStatus`, `revocationStatus`, and for remote key sets
+ * `isRemote`, `verifyIfReady`, `checkIfReady`, `bearerToken`, `credentialToken`,
+ * `keyStatus`, `keyEvents`; the static `filterRead`, `filterMatches`, `filterSql`,
+ * `filterAttributes` and `filterClause`; `loadFile` only where there is a file system, and
+ * then `fileURLToPath` too). `verify`, `verifyAuthorization` and
  * `check` give their outcome as JSON text and never fetch: with a remote key set they use
  * the keys cached at the time; `verifyIfReady` and `checkIfReady` give null instead when a
  * fetch must come first. The engines differ in how remote keys are fetched: the addon's
@@ -198,6 +205,15 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
     /** The verified-token cache's counters (the policy's `cache` section), or null. */
     cacheStatus() {
       const s = this.#native.cacheStatus()
+      return s && camelCased(s)
+    }
+
+    /**
+     * Where revoked entries come from (the policy's `revocation` section), whether the set is
+     * ready, and how many entries it holds; null without the section.
+     */
+    revocationStatus() {
+      const s = this.#native.revocationStatus()
       return s && camelCased(s)
     }
 

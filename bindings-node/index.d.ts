@@ -118,6 +118,7 @@ export type AuthErrorReason =
   | 'too_old'
   | 'issuer_mismatch'
   | 'audience_mismatch'
+  | 'revoked'
   | 'denied'
   | 'forbidden'
   | 'keys_unavailable'
@@ -125,7 +126,9 @@ export type AuthErrorReason =
 /**
  * A refused credential (401), a denied request (403), or keys that cannot be had (503,
  * `KEYS_UNAVAILABLE`: `keys.jwks_url` could not be fetched and no keys are cached; the token
- * may be fine, so retry later rather than sign in again). The message never holds the token.
+ * may be fine, so retry later rather than sign in again). A token that verifies but whose
+ * `sid`, `jti` or subject the policy's `revocation` section revokes is `TOKEN_INVALID` with
+ * reason `'revoked'`. The message never holds the token or a claim's value.
  */
 export declare class AuthError extends Error {
   constructor(detail: string, code: AuthErrorCode, status: number, reason: AuthErrorReason, headers?: Record<string, string>)
@@ -266,6 +269,11 @@ export declare class Engine {
   keyStatus(): KeyStatus
   /** The verified-token cache's counters; null when the policy has no `cache` section. */
   cacheStatus(): CacheStatus | null
+  /**
+   * Where revoked entries come from and how many there are; null when the policy has no
+   * `revocation` section.
+   */
+  revocationStatus(): RevocationStatus | null
 }
 
 /** The counters of the verified-token cache (`"cache": { "max_entries": N }`). */
@@ -278,6 +286,25 @@ export interface CacheStatus {
   hits: number
   /** Verifications that went the whole way (refused tokens included). */
   misses: number
+}
+
+/**
+ * The state of the revocation source (the policy's `revocation` section), for health checks
+ * and logs.
+ */
+export interface RevocationStatus {
+  /** Where the entries come from: `'inline'` (written in the policy). */
+  source: 'inline'
+  /** `'ready'`: the set is in hand and current (always, for an inline set). */
+  state: 'ready'
+  /** How many entries the set holds in all (`sids + jtis + subjects`). */
+  entries: number
+  /** Revoked session ids (`sid`). */
+  sids: number
+  /** Revoked token ids (`jti`). */
+  jtis: number
+  /** Principals with a "revoked before" time. */
+  subjects: number
 }
 
 /** What a filter selects: every resource of its type, none, or those its condition holds for. */

@@ -4,7 +4,8 @@
 // `FAIL <file> <id>: expected ..., got ...` for each mismatch and `N passed, N failed`.
 // It verifies through the Promise API, so vectors whose policy has `keys.jwks_url` run too
 // (the engine fetches the keys, or fails with KEYS_UNAVAILABLE); the key cache's log lines
-// are left out of the output.
+// are left out of the output. A vector whose policy has a `cache` section has its credential
+// verified twice by one engine, and the two outcomes must be the same.
 
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -22,15 +23,27 @@ export async function outcome({ Engine, AuthError, ConfigError }, vector) {
     throw e
   }
   const options = { now: vector.now }
-  let principal
-  try {
-    if ('token' in vector) principal = await engine.verify(vector.token, options)
-    else if ('authorization' in vector) principal = await engine.verifyAuthorization(vector.authorization, options)
-    else principal = await engine.verify('', options)
-  } catch (e) {
-    if (e instanceof AuthError) return { ok: false, ...e.toJSON() }
-    throw e
+  const verify = async () => {
+    try {
+      if ('token' in vector) return { principal: await engine.verify(vector.token, options) }
+      if ('authorization' in vector) return { principal: await engine.verifyAuthorization(vector.authorization, options) }
+      return { principal: await engine.verify('', options) }
+    } catch (e) {
+      if (e instanceof AuthError) return { error: { ok: false, ...e.toJSON() } }
+      throw e
+    }
   }
+  const first = await verify()
+  // With a verified-token cache, the same credential again (a hit, when the first one
+  // verified) must give the same outcome: a cache never changes an answer.
+  if (vector.policy?.cache !== undefined) {
+    const again = await verify()
+    if (!isDeepStrictEqual(again, first)) {
+      throw new Error(`the second verification (with the cache) differs from the first: ${summary(again.error ?? again)}`)
+    }
+  }
+  if (first.error) return first.error
+  const { principal } = first
   const got = { ok: true, principal }
   if (vector.filter) got.filter = filterOutcome(engine, principal, vector.filter)
   if (vector.request) {

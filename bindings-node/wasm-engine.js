@@ -104,6 +104,10 @@ function wasmEngine(Wasm) {
       return JSON.parse(this.#engine.cacheStatus())
     }
 
+    revocationStatus() {
+      return JSON.parse(this.#engine.revocationStatus())
+    }
+
     keyEvents() {
       return JSON.parse(this.#engine.keyEvents())
     }

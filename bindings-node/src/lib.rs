@@ -227,6 +227,13 @@ impl NativeEngine {
         contained(Value::Null, || json!(self.inner.cache_status()))
     }
 
+    /// The revocation source's state, `{ source, state, entries, sids, jtis, subjects }`, or
+    /// null without a `revocation` section.
+    #[napi]
+    pub fn revocation_status(&self) -> Value {
+        contained(Value::Null, || json!(self.inner.revocation_status()))
+    }
+
     /// The key cache's events since the last call: `[{ level, message }]`.
     #[napi]
     pub fn key_events(&self) -> Value {

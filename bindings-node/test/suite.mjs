@@ -83,6 +83,51 @@ test('the verified-token cache answers repeats and reports its counters', async 
   assert.deepEqual(cached.cacheStatus(), { maxEntries: 100, entries: 1, hits: 2, misses: 1 })
 })
 
+test('revocation: revoked sids, jtis and subjects are refused, on every call, with the cache too', async () => {
+  assert.equal(engine.revocationStatus(), null)
+  const revocation = { inline: { sid: ['s-gone'], jti: ['j-gone'], subjects: { banned: NOW - 60 } } }
+  for (const cache of [undefined, { max_entries: 10 }]) {
+    const revoking = new Engine({ ...policy, cache, revocation })
+    const refused = [
+      signer.sign(claims({ sid: 's-gone' })),
+      signer.sign(claims({ jti: 'j-gone' })),
+      signer.sign(claims({ sub: 'banned', iat: NOW - 60 })),
+      signer.sign(claims({ sub: 'banned', iat: undefined })),
+    ]
+    for (let round = 0; round < 3; round++) {
+      for (const token of refused) {
+        const check = (e) => {
+          assert.ok(e instanceof AuthError)
+          assert.deepEqual(e.toJSON(), { detail: 'the token has been revoked', code: 'TOKEN_INVALID', status: 401, reason: 'revoked' })
+          assert.equal(e.headers['WWW-Authenticate'], 'Bearer error="invalid_token"')
+          return true
+        }
+        assert.throws(() => revoking.verifySync(token, at), check)
+        await assert.rejects(revoking.verify(token, at), check)
+        assert.throws(() => revoking.checkSync(token, { action: 'read', resource: { type: 'todo' } }, at), check)
+      }
+      // Issued after the subject's time, another session, another token id: fine.
+      assert.equal(revoking.verifySync(signer.sign(claims({ sub: 'banned', iat: NOW - 59 })), at).id, 'banned')
+      assert.equal(revoking.verifySync(signer.sign(claims({ sid: 's-live', jti: 'j-live' })), at).id, 'user_1')
+    }
+    // Revocation comes after the claim checks: an expired, revoked token is expired.
+    assert.throws(() => revoking.verifySync(signer.sign(claims({ sid: 's-gone', exp: NOW })), at), { code: 'TOKEN_EXPIRED' })
+    assert.deepEqual(revoking.revocationStatus(), { source: 'inline', state: 'ready', entries: 3, sids: 1, jtis: 1, subjects: 1 })
+    if (cache) assert.equal(revoking.cacheStatus().entries, 2)
+  }
+  assert.throws(() => new Engine({ ...policy, revocation: { redis_url: 'redis://:pw-secret@127.0.0.1:6379/0' } }), (e) => {
+    assert.ok(e instanceof ConfigError)
+    assert.equal(e.path, 'revocation.redis_url')
+    assert.match(e.problem, /not available yet/)
+    assert.ok(!e.message.includes('pw-secret'))
+    return true
+  })
+  assert.throws(() => new Engine({ ...policy, revocation: { inline: { sids: [] } } }), {
+    path: 'revocation.inline.sids',
+    problem: 'unknown field (did you mean `sid`?)',
+  })
+})
+
 test('every failure is an AuthError with code, status, reason and toJSON', async () => {
   const cases = [
     ['', 'TOKEN_MISSING', 'missing'],

@@ -17,6 +17,7 @@ import {
   type KeyStatus,
   type Logger,
   type Principal,
+  type RevocationStatus,
   type SqlParam,
 } from 'wardgate'
 
@@ -83,6 +84,16 @@ const hits: number | undefined = cache?.hits
 void hits
 // @ts-expect-error: camelCase here too
 void remote.cacheStatus()?.max_entries
+
+// The revocation source's state, or null; a refusal for a revoked token is a reason.
+const revocation: RevocationStatus | null = remote.revocationStatus()
+const revoked: number | undefined = revocation?.entries
+void revoked
+const reason: AuthError['reason'] = 'revoked'
+void reason
+// @ts-expect-error: not a reason
+const notAReason: AuthError['reason'] = 'banned'
+void notAReason
 
 // A verified principal is frozen, and typed so; a copy, or a principal built by hand with
 // mutable arrays, is still a Principal.

@@ -229,6 +229,20 @@ impl Engine {
             .transpose()
     }
 
+    /// The revocation source's state, `{"source", "state", "entries", "sids", "jtis",
+    /// "subjects"}`, or `None` when the policy has no `revocation` section.
+    fn revocation_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let status = panics::auth(|| Ok(self.inner.revocation_status()))
+            .map_err(|_| PyRuntimeError::new_err("the revocation status could not be read"))?;
+        status
+            .map(|s| {
+                let value = serde_json::to_value(s)
+                    .map_err(|_| PyRuntimeError::new_err("the revocation status could not be converted"))?;
+                convert::to_py(py, &value)
+            })
+            .transpose()
+    }
+
     /// Suspicious but valid parts of the policy, as `(path, message)` pairs.
     fn warnings(&self) -> Vec<(String, String)> {
         self.inner.warnings().into_iter().map(|w| (w.path, w.message)).collect()

@@ -291,6 +291,53 @@ def test_the_verified_token_cache_answers_repeats_and_reports_its_counters(polic
     assert cached.cache_status() == {"max_entries": 100, "entries": 1, "hits": 2, "misses": 1}
 
 
+def test_revoked_sessions_tokens_and_subjects_are_refused_on_every_call(policy, signer, engine):
+    assert engine.revocation_status() is None
+    revocation = {"inline": {"sid": ["s-gone"], "jti": ["j-gone"], "subjects": {"banned": NOW - 60}}}
+    no_iat = claims(sub="banned")
+    del no_iat["iat"]
+    refused = [
+        signer.sign(claims(sid="s-gone")),
+        signer.sign(claims(jti="j-gone")),
+        signer.sign(claims(sub="banned", iat=NOW - 60)),
+        signer.sign(no_iat),
+    ]
+    for cache in (None, {"max_entries": 10}):
+        revoking = Engine({**policy, "revocation": revocation, **({"cache": cache} if cache else {})})
+        for _ in range(3):
+            for token in refused:
+                with pytest.raises(TokenInvalid) as err:
+                    revoking.verify(token, now=NOW)
+                assert err.value.to_dict() == {"detail": "the token has been revoked", "code": "TOKEN_INVALID",
+                                               "status": 401, "reason": "revoked"}
+                assert err.value.headers == {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+                with pytest.raises(TokenInvalid, match="revoked"):
+                    revoking.check(token, "read", {"type": "todo"}, now=NOW)
+                with pytest.raises(TokenInvalid, match="revoked"):
+                    asyncio.run(revoking.averify(token, now=NOW))
+            assert revoking.verify(signer.sign(claims(sub="banned", iat=NOW - 59)), now=NOW).id == "banned"
+            assert revoking.verify(signer.sign(claims(sid="s-live", jti="j-live")), now=NOW).id == "user_1"
+        # Revocation comes after the claim checks: an expired, revoked token is expired.
+        with pytest.raises(TokenExpired):
+            revoking.verify(signer.sign(claims(sid="s-gone", exp=NOW)), now=NOW)
+        assert revoking.revocation_status() == {"source": "inline", "state": "ready", "entries": 3, "sids": 1,
+                                                "jtis": 1, "subjects": 1}
+        if cache:
+            assert revoking.cache_status()["entries"] == 2
+
+
+def test_revocation_section_errors_name_the_field(policy):
+    with pytest.raises(ConfigError) as err:
+        Engine({**policy, "revocation": {"redis_url": "redis://:pw-secret@127.0.0.1:6379/0", "stale_for": 60}})
+    assert err.value.path == "revocation.redis_url"
+    assert "not available yet" in err.value.problem and "pw-secret" not in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        Engine({**policy, "revocation": {"inline": {"subjects": {"u1": 1.5}}}})
+    assert err.value.path == "revocation.inline.subjects.u1"
+    with pytest.raises(ConfigError, match=r"did you mean `inline`"):
+        Engine({**policy, "revocation": {"inlined": {}}})
+
+
 def test_errors_carry_the_headers_of_their_http_answer_from_the_engine():
     import wardgate
 

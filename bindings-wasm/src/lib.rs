@@ -232,6 +232,13 @@ impl NativeEngine {
         text(&self.inner.cache_status())
     }
 
+    /// The revocation source's state, `{ source, state, entries, sids, jtis, subjects }`, or
+    /// null without a `revocation` section.
+    #[wasm_bindgen(js_name = revocationStatus)]
+    pub fn revocation_status(&self) -> String {
+        text(&self.inner.revocation_status())
+    }
+
     /// The key cache's events since the last call: `[{ level, message }]`.
     #[wasm_bindgen(js_name = keyEvents)]
     pub fn key_events(&self) -> String {

@@ -1,5 +1,7 @@
 //! The Rust conformance runner: runs vector files (see the README's "Conformance
-//! vectors") through the public `wardgate` API and reports every mismatch.
+//! vectors") through the public `wardgate` API and reports every mismatch. A vector whose
+//! policy has a `cache` section has its credential verified twice by one engine, and the
+//! two outcomes must be the same (the second is a cache hit when the first verified).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -60,12 +62,27 @@ fn outcome(vector: &Value) -> Result<Value, String> {
         Err(e) => return Ok(json!({"config_error": true, "detail": e.to_string()})),
     };
     let now = vector.get("now").and_then(Value::as_f64).ok_or("the vector has no numeric now")?;
-    let verified = match (vector.get("token"), vector.get("authorization")) {
-        (Some(Value::String(token)), _) => engine.verify(token, now),
-        (None, Some(Value::String(header))) => engine.verify(Credential::Authorization(header), now),
-        (None, None) => engine.verify("", now),
-        _ => return Err("token and authorization must be strings".into()),
+    let verify = || match (vector.get("token"), vector.get("authorization")) {
+        (Some(Value::String(token)), _) => Ok(engine.verify(token.as_str(), now)),
+        (None, Some(Value::String(header))) => Ok(engine.verify(Credential::Authorization(header), now)),
+        (None, None) => Ok(engine.verify("", now)),
+        _ => Err("token and authorization must be strings"),
     };
+    let verified = verify()?;
+    // With a verified-token cache, the same credential again (a hit, when the first one
+    // verified) must give the same outcome: a cache never changes an answer.
+    if engine.cache_status().is_some() {
+        let again = verify()?;
+        if again != verified {
+            return Err(format!(
+                "the second verification (with the cache) differs from the first: {}",
+                match &again {
+                    Ok(p) => format!("principal {:?}", p.id()),
+                    Err(e) => error_outcome(e).to_string(),
+                }
+            ));
+        }
+    }
     let principal = match verified {
         Err(e) => return Ok(error_outcome(&e)),
         Ok(p) => p,

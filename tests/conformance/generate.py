@@ -443,7 +443,7 @@ REASON_CODE = {
 TOKEN_INVALID_REASONS = [
     "malformed", "token_too_large", "invalid_header", "algorithm_not_allowed",
     "unknown_key", "bad_signature", "missing_claim", "invalid_claim",
-    "not_yet_valid", "too_old", "issuer_mismatch", "audience_mismatch",
+    "not_yet_valid", "too_old", "issuer_mismatch", "audience_mismatch", "revoked",
 ]
 
 
@@ -2440,12 +2440,73 @@ def model_refresh(refresh):
         need(is_int(value) and (1 if name == "timeout" else 0) <= value <= top, "refresh")
 
 
+REVOCATION_SOURCES = ("inline", "redis_url", "url")
+MAX_REVOKED_BEFORE = 2**53 - 1
+
+
+def model_redis_url(url):
+    """revocation.redis_url: redis:// or rediss:// (any case), a host, no whitespace."""
+    need(is_nonempty_str(url), "revocation-url")
+    need(not any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url), "revocation-url")
+    scheme, sep, rest = url.partition("://")
+    need(sep and scheme.lower() in ("redis", "rediss"), "revocation-url")
+    need(rest and rest[0] not in "/?#", "revocation-url")
+
+
+def model_revocation(section):
+    """The revocation section: the inline set ({"sid", "jti", "subjects"}), or None for no
+    section. redis_url and url are read for their shape, then refused (not available yet);
+    stale_for (whole seconds, at most a year) belongs to them only."""
+    only_fields(section, REVOCATION_SOURCES + ("stale_for",))
+    sources = [k for k in REVOCATION_SOURCES if k in section]
+    need(len(sources) == 1, "revocation-source")
+    source = sources[0]
+    if source == "inline":
+        need("stale_for" not in section, "revocation-stale-for")
+        inline = section["inline"]
+        only_fields(inline, ("sid", "jti", "subjects"))
+        for name in ("sid", "jti"):
+            if name in inline:
+                need(isinstance(inline[name], list) and all(is_nonempty_str(x) for x in inline[name]),
+                     "revocation-ids")
+        subjects = inline.get("subjects", {})
+        need(isinstance(subjects, dict), "revocation-subjects")
+        for who, t in subjects.items():
+            need(who != "" and is_int(t) and 0 <= t <= MAX_REVOKED_BEFORE, "revocation-subjects")
+        return {"sid": set(inline.get("sid", [])), "jti": set(inline.get("jti", [])), "subjects": dict(subjects)}
+    if source == "redis_url":
+        model_redis_url(section["redis_url"])
+    else:
+        try:
+            model_jwks_url(section["url"])
+        except ConfigError:
+            raise ConfigError("revocation-url")
+    if "stale_for" in section:
+        need(is_int(section["stale_for"]) and 0 <= section["stale_for"] <= 366 * 24 * 3600, "revocation-stale-for")
+    raise ConfigError("revocation-not-yet")
+
+
+def model_revoked(P, c):
+    """The last step of verification: a listed string sid or jti, or a principal id revoked
+    before T with iat <= T (or no iat), is revoked."""
+    R = P["revocation"]
+    if R is None:
+        return
+    text = lambda name: c[name] if isinstance(c.get(name), str) else None
+    if text("sid") in R["sid"] or text("jti") in R["jti"]:
+        raise Fail("revoked")
+    who = text(P["principal"].get("id", "sub"))
+    if who in R["subjects"] and ("iat" not in c or c["iat"] <= R["subjects"][who]):
+        raise Fail("revoked")
+
+
 def model_policy(doc):
-    only_fields(doc, ("token", "keys", "principal", "rules", "cache"))
+    only_fields(doc, ("token", "keys", "principal", "rules", "cache", "revocation"))
     if "cache" in doc:
         only_fields(doc["cache"], ("max_entries",))
         n = doc["cache"].get("max_entries")
         need(is_int(n) and 1 <= n <= 1_000_000, "cache")
+    revocation = model_revocation(doc["revocation"]) if "revocation" in doc else None
     need("token" in doc, "missing-token")
     need("keys" in doc, "missing-keys")
     t = doc["token"]
@@ -2525,7 +2586,7 @@ def model_policy(doc):
                 raise ConfigError("when")
         parsed.append((r, ast))
     return {"token": t, "algs": algs, "source": source, "keys": key_list, "principal": principal,
-            "rules": parsed}
+            "rules": parsed, "revocation": revocation}
 
 
 # -- expression language ----------------------------------------------------
@@ -2920,7 +2981,9 @@ def model_verify(P, v):
     msg = (parts[0] + "." + parts[1]).encode()
     if not any(check_signature(alg, k, msg, raw[2]) for k in cands):
         raise Fail("bad_signature")
-    return model_claims(P, payload, v["now"])
+    principal = model_claims(P, payload, v["now"])
+    model_revoked(P, payload)
+    return principal
 
 
 def model_claims(P, c, now):
@@ -3276,6 +3339,218 @@ def remote_key_vectors():
     return out
 
 
+def revocation_vectors():
+    """The policy's revocation section with an inline set (redis_url and url are read for
+    their shape and refused: not available yet). A token is revoked when its sid or jti is
+    listed, or when its principal id has a "revoked before T" entry and its iat is at or
+    before T (no iat: revoked); only string claims match; revocation is the last step, after
+    every claim check; with a cache section the runners verify each credential twice, and a
+    revoked token is refused both times."""
+    out = []
+    T = NOW - 60  # the iat of claims()
+
+    def rp(inline=None, cache=None, **policy_kw):
+        p = pol(**policy_kw)
+        if cache is not None:
+            p["cache"] = cache
+        p["revocation"] = {"inline": inline if inline is not None else {}}
+        return p
+
+    def r(vid, desc, policy, expect, token=None, **kw):
+        out.append(V(vid, desc, policy, expect, token, **kw))
+
+    def bad(vid, desc, section, why):
+        p = pol()
+        p["revocation"] = section
+        out.append(V(vid, desc, p, CFG, BASE_TOKEN, why=why))
+
+    no_iat = claims(drop=("iat",))
+    sids = {"sid": ["sess-1", "sess-2", "sess-3"]}
+    jtis = {"jti": ["tok-1", "tok-2"]}
+
+    # sid
+    r("sid-revoked", "the token's sid is revoked", rp(sids), FAIL("revoked"), tok(claims(sid="sess-2")))
+    r("sid-not-listed", "another sid", rp(sids), OK(), tok(claims(sid="sess-4")))
+    r("sid-absent", "a token without sid against a sid list", rp(sids), OK(), tok())
+    r("sid-exact-case", "sids compare exactly: SESS-1 is not sess-1", rp(sids), OK(), tok(claims(sid="SESS-1")))
+    r("sid-not-a-string", "a numeric sid never matches the string entry", rp({"sid": ["7"]}), OK(),
+      tok(claims(sid=7)))
+    r("sid-list-not-a-string", "a list-valued sid never matches", rp(sids), OK(), tok(claims(sid=["sess-1"])))
+    r("sid-in-jti-list", "a sid listed under jti only is not revoked", rp({"jti": ["sess-1"]}), OK(),
+      tok(claims(sid="sess-1")))
+    # jti
+    r("jti-revoked", "the token's jti is revoked", rp(jtis), FAIL("revoked"), tok(claims(jti="tok-1")))
+    r("jti-not-listed", "another jti", rp(jtis), OK(), tok(claims(jti="tok-3")))
+    r("jti-absent", "a token without jti against a jti list", rp(jtis), OK(), tok())
+    r("jti-in-sid-list", "a jti listed under sid only is not revoked", rp({"sid": ["tok-1"]}), OK(),
+      tok(claims(jti="tok-1")))
+    r("sid-live-jti-revoked", "a live sid does not save a revoked jti", rp({**sids, **jtis}), FAIL("revoked"),
+      tok(claims(sid="sess-9", jti="tok-2")))
+    # subjects: revoked before T, T inclusive
+    subj = lambda t, who="user_1": {"subjects": {who: t}}
+    r("subject-iat-equal", "iat equal to the subject's T is revoked", rp(subj(T)), FAIL("revoked"), tok())
+    r("subject-iat-before", "iat one second before T is revoked", rp(subj(T + 1)), FAIL("revoked"), tok())
+    r("subject-iat-after", "iat one second after T is not revoked", rp(subj(T - 1)), OK(), tok())
+    r("subject-iat-fraction-before", "iat half a second before T is revoked", rp(subj(T)), FAIL("revoked"),
+      tok(claims(iat=T - 0.5)))
+    r("subject-iat-fraction-after", "iat half a second after T is not revoked", rp(subj(T)), OK(),
+      tok(claims(iat=T + 0.5)))
+    r("subject-no-iat", "a token without iat of a revoked subject counts as revoked", rp(subj(T - 3600)),
+      FAIL("revoked"), tok(no_iat))
+    r("subject-no-iat-time-zero", "without iat even T = 0 revokes", rp(subj(0)), FAIL("revoked"), tok(no_iat))
+    r("subject-time-zero", "T = 0 revokes no token issued since", rp(subj(0)), OK(), tok())
+    r("subject-future-time", "T in the future revokes every token issued until then", rp(subj(NOW + 3600)),
+      FAIL("revoked"), tok(claims(iat=NOW)))
+    r("subject-other", "another subject's entry", rp(subj(NOW, "user_2")), OK(), tok())
+    r("subject-other-no-iat", "another subject's entry, token without iat", rp(subj(NOW, "user_2")), OK(),
+      tok(no_iat))
+    r("subject-exact-case", "principal ids compare exactly", rp(subj(NOW, "User_1")), OK(), tok())
+    r("subject-several", "one of several subjects", rp({"subjects": {"user_0": NOW, "user_1": T, "user_2": NOW}}),
+      FAIL("revoked"), tok())
+    uid = {"id": "uid"}
+    r("subject-is-principal-id", "the subject is the principal.id claim (uid), not sub",
+      rp(subj(T, "member-7"), principal=uid), FAIL("revoked"), tok(claims(uid="member-7")))
+    r("subject-sub-when-id-is-uid", "with principal.id uid, an entry for the sub value is another subject",
+      rp(subj(T, "user_1"), principal=uid), OK("member-7"), tok(claims(uid="member-7")))
+    r("subject-not-the-sid", "a subject entry does not match the sid claim", rp(subj(NOW, "sess-1")), OK(),
+      tok(claims(sid="sess-1")))
+    # whole sets
+    r("inline-empty", "an empty inline section revokes nothing", rp({}), OK(), tok())
+    r("inline-empty-lists", "empty lists and no subjects", rp({"sid": [], "jti": [], "subjects": {}}), OK(),
+      tok(claims(sid="sess-1", jti="tok-1")))
+    every = {**sids, **jtis, "subjects": {"user_2": NOW, "user_1": T - 1}}
+    r("all-kinds-none-matching", "every kind listed, none matching the token", rp(every), OK(),
+      tok(claims(sid="sess-9", jti="tok-9")))
+    r("all-kinds-subject-matching", "every kind listed, the subject matching", rp(every), FAIL("revoked"),
+      tok(claims(sid="sess-9", jti="tok-9", iat=T - 1)))
+    r("authorization-header", "a Bearer value of a revoked token", rp(sids), FAIL("revoked"),
+      auth="Bearer " + tok(claims(sid="sess-1")))
+    rules = [rule("read", resource="todo", actions=["read"])]
+    r("request-revoked", "a revoked token's request is never decided", rp(sids, rules=rules), FAIL("revoked"),
+      tok(claims(sid="sess-1")), request=req())
+    r("request-not-revoked", "a live token's request is decided", rp(sids, rules=rules), ALLOW(["read"]),
+      tok(claims(sid="sess-4")), request=req())
+    r("hs256-jti-revoked", "a shared-secret policy revokes the same way", rp(jtis, algs=("HS256",), keys=K_SECRET),
+      FAIL("revoked"), tok(claims(jti="tok-2"), alg="HS256"))
+    r("es256-subject-revoked", "an ES256 policy revokes the same way", rp(subj(T), algs=("ES256",), keys=K_ALL),
+      FAIL("revoked"), tok(alg="ES256"))
+
+    # order: revocation is the last step
+    r("expired-and-revoked", "expired and revoked (sid): expired", rp(sids), FAIL("expired"),
+      tok(claims(sid="sess-1", exp=NOW)))
+    r("expired-and-subject-revoked", "expired and its subject revoked: expired", rp(subj(NOW)), FAIL("expired"),
+      tok(claims(exp=NOW - 1)))
+    r("expired-no-iat-subject-revoked", "expired, no iat, subject revoked: expired", rp(subj(NOW)),
+      FAIL("expired"), tok(claims(drop=("iat",), exp=NOW - 1)))
+    r("within-leeway-and-revoked", "exp passed within the leeway, sid revoked: revoked", rp(sids, leeway=30),
+      FAIL("revoked"), tok(claims(sid="sess-1", exp=NOW - 10)))
+    r("nbf-future-and-revoked", "nbf in the future and revoked: not_yet_valid", rp(sids), FAIL("not_yet_valid"),
+      tok(claims(sid="sess-1", nbf=NOW + 60)))
+    r("iat-future-and-revoked", "iat in the future and its subject revoked up to then: not_yet_valid",
+      rp(subj(NOW + 3600)), FAIL("not_yet_valid"), tok(claims(iat=NOW + 60)))
+    r("too-old-and-revoked", "older than max_age and revoked: too_old", rp(sids, max_age=30), FAIL("too_old"),
+      tok(claims(sid="sess-1")))
+    r("max-age-no-iat-and-subject-revoked", "max_age without iat, subject revoked: missing_claim",
+      rp(subj(NOW), max_age=3600), FAIL("missing_claim"), tok(no_iat))
+    r("issuer-and-revoked", "wrong issuer and revoked: issuer_mismatch", rp(jtis), FAIL("issuer_mismatch"),
+      tok(claims(jti="tok-1", iss="https://other.example.com")))
+    r("audience-and-revoked", "wrong audience and revoked: audience_mismatch", rp(jtis), FAIL("audience_mismatch"),
+      tok(claims(jti="tok-1", aud="https://other.example.com")))
+    r("invalid-iat-and-subject-revoked", "iat not a number, subject revoked: invalid_claim", rp(subj(NOW)),
+      FAIL("invalid_claim"), tok(claims(iat="yesterday")))
+    r("missing-principal-id-and-revoked", "no principal id claim, sid revoked: missing_claim",
+      rp(sids, principal=uid), FAIL("missing_claim"), tok(claims(sid="sess-1")))
+    r("bad-signature-and-revoked", "bad signature and revoked: bad_signature", rp(sids), FAIL("bad_signature"),
+      tamper_sig(tok(claims(sid="sess-1"))))
+    r("unknown-kid-and-revoked", "unknown kid and revoked: unknown_key", rp(sids), FAIL("unknown_key"),
+      tok(claims(sid="sess-1"), kid="nope"))
+    r("malformed-and-revoked", "a malformed token is malformed", rp(sids), FAIL("malformed"), "not-a-token")
+    r("missing-credential", "no credential at all", rp(sids), FAIL("missing"), auth="")
+
+    # the verified-token cache: runners verify each credential twice through one engine
+    cache = {"max_entries": 10}
+    r("cache-sid-revoked", "with a cache, a revoked sid is refused every time", rp(sids, cache=cache),
+      FAIL("revoked"), tok(claims(sid="sess-3")))
+    r("cache-jti-revoked", "with a cache, a revoked jti is refused every time", rp(jtis, cache=cache),
+      FAIL("revoked"), tok(claims(jti="tok-2")))
+    r("cache-subject-revoked", "with a cache, a revoked subject is refused every time", rp(subj(T), cache=cache),
+      FAIL("revoked"), tok())
+    r("cache-subject-no-iat", "with a cache, a revoked subject's token without iat is refused every time",
+      rp(subj(0), cache=cache), FAIL("revoked"), tok(no_iat))
+    r("cache-one-entry-revoked", "a cache of one entry, a revoked token", rp(sids, cache={"max_entries": 1}),
+      FAIL("revoked"), tok(claims(sid="sess-1")))
+    r("cache-live-token", "with a cache, a live token verifies every time (the second a hit)",
+      rp(every, cache=cache), OK(), tok(claims(sid="sess-9", jti="tok-9")))
+    r("cache-subject-after", "with a cache, a token issued after its subject's T verifies every time",
+      rp(subj(T - 1), cache=cache), OK(), tok())
+    r("cache-revoked-request", "with a cache, a revoked token's request is never decided",
+      rp(jtis, cache=cache, rules=rules), FAIL("revoked"), tok(claims(jti="tok-1")), request=req())
+    r("cache-expired-and-revoked", "with a cache, expired and revoked: expired", rp(sids, cache=cache),
+      FAIL("expired"), tok(claims(sid="sess-1", exp=NOW)))
+
+    # the section itself
+    bad("not-object", "revocation is a list", [], "not-object")
+    bad("string", "revocation is a string", "inline", "not-object")
+    bad("no-source", "revocation without a source", {}, "revocation-source")
+    bad("stale-for-alone", "stale_for is not a source", {"stale_for": 60}, "revocation-source")
+    bad("inline-and-url", "two sources", {"inline": {}, "url": "https://app.example.com/api/auth/revoked"},
+        "revocation-source")
+    bad("inline-and-redis", "two sources", {"inline": {}, "redis_url": "redis://127.0.0.1:6379/0"},
+        "revocation-source")
+    bad("redis-and-url", "two sources", {"redis_url": "redis://127.0.0.1:6379/0", "url": "https://a.example/r"},
+        "revocation-source")
+    bad("unknown-member", "revocation.ttl is not a member", {"inline": {}, "ttl": 60}, "unknown-field")
+    bad("unknown-member-typo", "inlin instead of inline", {"inlin": {}}, "unknown-field")
+    bad("refresh-member", "refresh belongs to keys.jwks_url", {"url": "https://a.example/r", "refresh": {}},
+        "unknown-field")
+    bad("inline-not-object", "inline is a list", {"inline": ["sess-1"]}, "not-object")
+    bad("inline-null", "inline is null", {"inline": None}, "not-object")
+    bad("inline-unknown-member", "sids instead of sid", {"inline": {"sids": ["sess-1"]}}, "unknown-field")
+    bad("inline-sub-member", "sub is not a member (subjects is)", {"inline": {"sub": {"user_1": T}}},
+        "unknown-field")
+    bad("sid-string", "sid is a string", {"inline": {"sid": "sess-1"}}, "revocation-ids")
+    bad("sid-empty-string", "an empty sid", {"inline": {"sid": ["sess-1", ""]}}, "revocation-ids")
+    bad("sid-number", "a numeric sid entry", {"inline": {"sid": [7]}}, "revocation-ids")
+    bad("jti-null-entry", "a null jti entry", {"inline": {"jti": [None]}}, "revocation-ids")
+    bad("jti-object", "jti is an object", {"inline": {"jti": {"tok-1": True}}}, "revocation-ids")
+    bad("subjects-list", "subjects is a list", {"inline": {"subjects": ["user_1"]}}, "revocation-subjects")
+    bad("subjects-empty-id", "an empty principal id", {"inline": {"subjects": {"": T}}}, "revocation-subjects")
+    for vid, t in [("negative", -1), ("fraction", T + 0.5), ("string", "2025-11-24T00:00:00Z"), ("null", None),
+                   ("boolean", True), ("over-2-53", 2**53), ("list", [T])]:
+        bad(f"subject-time-{vid}", f"a subject's time {json.dumps(t)}", {"inline": {"subjects": {"user_1": t}}},
+            "revocation-subjects")
+    bad("inline-stale-for", "stale_for beside inline", {"inline": {}, "stale_for": 60}, "revocation-stale-for")
+    # Sources for later steps: read for their shape, then refused.
+    for vid, u in [("redis", "redis://127.0.0.1:6379/0"), ("rediss-password", "rediss://:p4ssw0rd-x@cache.example:6380"),
+                   ("redis-upper-case", "REDIS://localhost")]:
+        bad(f"redis-url-{vid}", f"redis_url {u} is not available yet", {"redis_url": u}, "revocation-not-yet")
+    bad("redis-url-stale-for", "redis_url with stale_for, not available yet",
+        {"redis_url": "redis://127.0.0.1:6379/0", "stale_for": 60}, "revocation-not-yet")
+    bad("redis-url-stale-for-zero", "redis_url with stale_for 0, not available yet",
+        {"redis_url": "redis://127.0.0.1:6379/0", "stale_for": 0}, "revocation-not-yet")
+    for vid, u in [("http", "http://127.0.0.1:6379"), ("no-scheme", "127.0.0.1:6379"), ("no-host", "redis://"),
+                   ("path-only", "redis:///0"), ("space", "redis://127.0.0.1 :6379"), ("empty", ""),
+                   ("number", 6379), ("null", None)]:
+        bad(f"redis-url-{vid}", f"redis_url {json.dumps(u)} is refused", {"redis_url": u}, "revocation-url")
+    for vid, stale in [("negative", -1), ("fraction", 0.5), ("string", "60"), ("over-a-year", 366 * 24 * 3600 + 1)]:
+        bad(f"stale-for-{vid}", f"stale_for {json.dumps(stale)} is refused",
+            {"redis_url": "redis://127.0.0.1:6379/0", "stale_for": stale}, "revocation-stale-for")
+    for vid, u in [("https", "https://app.example.com/api/auth/revoked"),
+                   ("https-query", "https://app.example.com/api/auth/revoked?key=s3cret-value"),
+                   ("http-loopback", "http://127.0.0.1:3000/api/auth/revoked")]:
+        bad(f"url-{vid}", f"url {u} is not available yet", {"url": u}, "revocation-not-yet")
+    bad("url-stale-for", "url with stale_for, not available yet",
+        {"url": "https://app.example.com/api/auth/revoked", "stale_for": 120}, "revocation-not-yet")
+    for vid, u in [("http-remote", "http://app.example.com/api/auth/revoked"), ("relative", "/api/auth/revoked"),
+                   ("credentials", "https://user:pw@app.example.com/revoked"), ("empty", ""),
+                   ("object", {"href": "https://app.example.com/revoked"})]:
+        bad(f"url-{vid}", f"url {json.dumps(u)} is refused", {"url": u}, "revocation-url")
+    p = pol()
+    p["revokation"] = {"inline": {}}
+    out.append(V("top-level-typo", "revokation instead of revocation", p, CFG, BASE_TOKEN, why="unknown-field"))
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Files
 # ---------------------------------------------------------------------------
@@ -3292,6 +3567,7 @@ SUITES = [
     ("rfc7515.json", "rfc7515", rfc_vectors),
     ("rfc7520.json", "rfc7520", rfc7520_vectors),
     ("keys-remote.json", "keys-remote", remote_key_vectors),
+    ("revocation.json", "revocation", revocation_vectors),
 ]
 
 

@@ -11,7 +11,9 @@ The same engine, and so the same decisions, in Rust, Node, the Edge and Python::
 
 Keys may be inline or fetched from ``keys.jwks_url`` (cached, refreshed as the policy's
 ``keys.refresh`` says; ``engine.key_status()`` shows the cache, and fetches are logged
-to the ``wardgate`` logger).
+to the ``wardgate`` logger). A ``revocation`` section refuses tokens whose session, token id
+or subject is revoked (``TokenInvalid``, reason ``"revoked"``;
+``engine.revocation_status()`` shows the set).
 
 List endpoints: ``engine.filter(principal, "read", "todo")`` plans which resources
 ``authorize`` would allow, as a :class:`Filter` (``kind``, ``matches(row)``, its JSON form,
@@ -35,7 +37,7 @@ from .errors import (
     TokenInvalid,
     TokenMissing,
 )
-from ._status import CacheStatus, KeyStatus
+from ._status import CacheStatus, KeyStatus, RevocationStatus
 from ._wardgate import Decision, Engine, Filter, Principal, __version__
 
 # A principal is a read-only mapping of "id", "roles", "tenant" and "claims" (see
@@ -54,6 +56,7 @@ __all__ = [
     "KeyStatus",
     "KeysUnavailable",
     "Principal",
+    "RevocationStatus",
     "TokenExpired",
     "TokenInvalid",
     "TokenMissing",

@@ -1,8 +1,9 @@
-"""The shapes of :meth:`wardgate.Engine.key_status` and :meth:`wardgate.Engine.cache_status`."""
+"""The shapes of :meth:`wardgate.Engine.key_status`, :meth:`wardgate.Engine.cache_status` and
+:meth:`wardgate.Engine.revocation_status`."""
 
 from typing import List, Literal, Optional, TypedDict
 
-__all__ = ["CacheStatus", "KeyStatus"]
+__all__ = ["CacheStatus", "KeyStatus", "RevocationStatus"]
 
 
 class KeyStatus(TypedDict):
@@ -51,3 +52,20 @@ class CacheStatus(TypedDict):
     hits: int
     #: Verifications that went the whole way (refused tokens included).
     misses: int
+
+
+class RevocationStatus(TypedDict):
+    """The state of the revocation source (the policy's ``revocation`` section)."""
+
+    #: Where the entries come from: ``"inline"`` (written in the policy).
+    source: Literal["inline"]
+    #: ``"ready"``: the set is in hand and current (always, for an inline set).
+    state: Literal["ready"]
+    #: How many entries the set holds in all (``sids + jtis + subjects``).
+    entries: int
+    #: Revoked session ids (``sid``).
+    sids: int
+    #: Revoked token ids (``jti``).
+    jtis: int
+    #: Principals with a "revoked before" time.
+    subjects: int

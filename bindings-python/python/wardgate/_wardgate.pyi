@@ -4,7 +4,7 @@ from datetime import datetime
 from os import PathLike
 from typing import Any, Coroutine, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Tuple, Union, final
 
-from wardgate._status import CacheStatus, KeyStatus
+from wardgate._status import CacheStatus, KeyStatus, RevocationStatus
 
 __all__ = ["Decision", "Engine", "Filter", "Principal", "__version__", "response_headers"]
 
@@ -176,8 +176,9 @@ class Engine:
     def from_file(path: Union[str, "PathLike[str]"]) -> "Engine":
         """Loads a policy document from a JSON file."""
     def verify(self, token: str, *, now: _Now = None) -> Principal:
-        """Verifies a compact JWS; raises :class:`wardgate.AuthError` (a subclass per code).
-        May fetch a remote key set (see the class)."""
+        """Verifies a compact JWS; raises :class:`wardgate.AuthError` (a subclass per code;
+        a token the policy's ``revocation`` section revokes is :class:`wardgate.TokenInvalid`
+        with reason ``"revoked"``). May fetch a remote key set (see the class)."""
     def verify_authorization(self, header: Optional[str], *, now: _Now = None) -> Principal:
         """Verifies the token of an ``Authorization: Bearer <token>`` value; ``None`` or
         anything but ``Bearer`` is :class:`wardgate.TokenMissing`."""
@@ -230,6 +231,10 @@ class Engine:
         """:meth:`check` for ``async`` code (as :meth:`averify`)."""
     def cache_status(self) -> Optional[CacheStatus]:
         """The verified-token cache's counters; ``None`` without a ``cache`` section."""
+    def revocation_status(self) -> Optional[RevocationStatus]:
+        """Where revoked entries come from (``source``: ``"inline"``), whether the set is
+        ready (``state``) and how many entries it holds; ``None`` without a ``revocation``
+        section."""
     def key_status(self) -> KeyStatus:
         """The state of the key source (a new ``dict``), for health checks and logs:
         ``state`` is ``"static"`` for inline keys, else ``"empty"``, ``"fresh"`` or ``"stale"``."""

@@ -7,7 +7,9 @@ failed, 2 when no file was given.
 
 A vector whose policy has ``keys.jwks_url`` is run like any other: the engine fetches
 the key set (an unreachable URL gives ``KEYS_UNAVAILABLE``, 503). The runner does not
-print the key cache's log records.
+print the key cache's log records. A vector whose policy has a ``cache`` section has its
+credential verified twice by one engine, and the two outcomes must be the same (the
+second is a cache hit when the first verified).
 
 A filter vector (one with ``filter`` instead of ``request``) is run as FORMAT.md says: the
 filter is planned with :meth:`wardgate.Engine.filter`, its ``kind`` checked, ``matches``
@@ -36,15 +38,28 @@ def outcome(vector: Dict[str, Any]) -> Dict[str, Any]:
     except ConfigError as e:
         return {"config_error": True, "detail": str(e)}
     now = vector["now"]
-    try:
-        if "token" in vector:
-            principal = engine.verify(vector["token"], now=now)
-        elif "authorization" in vector:
-            principal = engine.verify_authorization(vector["authorization"], now=now)
-        else:
-            principal = engine.verify("", now=now)
-    except AuthError as e:
-        return {"ok": False, **e.to_dict()}
+
+    def verify() -> Tuple[Optional[Principal], Optional[Dict[str, Any]]]:
+        try:
+            if "token" in vector:
+                return engine.verify(vector["token"], now=now), None
+            if "authorization" in vector:
+                return engine.verify_authorization(vector["authorization"], now=now), None
+            return engine.verify("", now=now), None
+        except AuthError as e:
+            return None, {"ok": False, **e.to_dict()}
+
+    principal, error = verify()
+    # With a verified-token cache, the same credential again (a hit, when the first one
+    # verified) must give the same outcome: a cache never changes an answer.
+    policy = vector["policy"]
+    if isinstance(policy, dict) and policy.get("cache") is not None:
+        again, again_error = verify()
+        if again != principal or again_error != error:
+            shown = again_error if again_error is not None else {"principal": again.id if again else None}
+            raise ValueError(f"the second verification (with the cache) differs from the first: {shown}")
+    if principal is None:
+        return error or {}
     got: Dict[str, Any] = {"ok": True, "principal": principal.to_dict()}
     if vector.get("filter") is not None:
         got.update(filter_outcome(engine, principal, vector["filter"]))

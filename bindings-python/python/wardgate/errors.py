@@ -72,7 +72,12 @@ class TokenExpired(AuthError):
 
 
 class TokenInvalid(AuthError):
-    """The token is not acceptable: bad signature, wrong issuer... (``TOKEN_INVALID``, 401)."""
+    """The token is not acceptable (``TOKEN_INVALID``, 401). ``reason`` says why:
+    ``malformed``, ``token_too_large``, ``invalid_header``, ``algorithm_not_allowed``,
+    ``unknown_key``, ``bad_signature``, ``missing_claim``, ``invalid_claim``,
+    ``not_yet_valid``, ``too_old``, ``issuer_mismatch``, ``audience_mismatch``, or
+    ``revoked`` (a token that verifies, but whose ``sid``, ``jti`` or subject the policy's
+    ``revocation`` section revokes)."""
 
 
 class InsufficientPermissions(AuthError):

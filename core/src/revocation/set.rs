@@ -1,16 +1,21 @@
 //! What is revoked: session ids, token ids, and subjects revoked before a time.
 
-use std::collections::{HashMap, HashSet};
-
 use serde_json::{Map, Value};
 
 /// The revoked entries: `sid` values, `jti` values, and principal ids each with a time
 /// `T` (Unix seconds) before which (`iat <= T`) every token of that principal is revoked.
+///
+/// Each kind is an ordered map keyed by the revoked value (serde_json's map, whose code
+/// every build carries already: a set of another type would add several kilobytes to the
+/// WebAssembly build); a lookup costs a few string comparisons.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct RevocationSet {
-    sids: HashSet<String>,
-    jtis: HashSet<String>,
-    subjects: HashMap<String, u64>,
+    /// Revoked session ids, each mapped to `null`.
+    sids: Map<String, Value>,
+    /// Revoked token ids, each mapped to `null`.
+    jtis: Map<String, Value>,
+    /// Principal ids, each mapped to its time `T`.
+    subjects: Map<String, Value>,
 }
 
 impl RevocationSet {
@@ -21,11 +26,15 @@ impl RevocationSet {
         jtis: impl IntoIterator<Item = String>,
         subjects: impl IntoIterator<Item = (String, u64)>,
     ) -> RevocationSet {
-        let mut set =
-            RevocationSet { sids: sids.into_iter().collect(), jtis: jtis.into_iter().collect(), ..Default::default() };
+        let keys = |ids: &mut dyn Iterator<Item = String>| ids.map(|id| (id, Value::Null)).collect();
+        let mut set = RevocationSet {
+            sids: keys(&mut sids.into_iter()),
+            jtis: keys(&mut jtis.into_iter()),
+            ..Default::default()
+        };
         for (id, before) in subjects {
-            let t = set.subjects.entry(id).or_insert(before);
-            *t = (*t).max(before);
+            let kept = set.subjects.get(&id).and_then(Value::as_u64).unwrap_or(0);
+            set.subjects.insert(id, Value::from(before.max(kept)));
         }
         set
     }
@@ -38,24 +47,25 @@ impl RevocationSet {
     /// Only string `sid`, `jti` and principal id values are compared, exactly; a claim of
     /// another type matches no entry. `iat` has been checked to be a number when present.
     pub(crate) fn revokes(&self, claims: &Map<String, Value>, id_claim: &str) -> bool {
-        let text = |name: &str| claims.get(name).and_then(Value::as_str);
-        let listed = |entries: &HashSet<String>, name: &str| {
-            !entries.is_empty() && text(name).is_some_and(|value| entries.contains(value))
-        };
-        if listed(&self.sids, "sid") || listed(&self.jtis, "jti") {
+        if entry(&self.sids, claims, "sid").is_some() || entry(&self.jtis, claims, "jti").is_some() {
             return true;
         }
-        if self.subjects.is_empty() {
-            return false;
-        }
-        let Some(before) = text(id_claim).and_then(|id| self.subjects.get(id)) else { return false };
-        claims.get("iat").and_then(Value::as_f64).is_none_or(|iat| iat <= *before as f64)
+        let Some(before) = entry(&self.subjects, claims, id_claim).and_then(Value::as_u64) else { return false };
+        claims.get("iat").and_then(Value::as_f64).is_none_or(|iat| iat <= before as f64)
     }
 
     /// How many revoked session ids, token ids and subjects the set holds.
     pub(crate) fn counts(&self) -> (usize, usize, usize) {
         (self.sids.len(), self.jtis.len(), self.subjects.len())
     }
+}
+
+/// The entry of `entries` for the string value of the claim `name`, if there is one.
+fn entry<'a>(entries: &'a Map<String, Value>, claims: &Map<String, Value>, name: &str) -> Option<&'a Value> {
+    if entries.is_empty() {
+        return None;
+    }
+    claims.get(name).and_then(Value::as_str).and_then(|value| entries.get(value))
 }
 
 #[cfg(test)]
