@@ -2462,7 +2462,6 @@ def model_revocation(section):
     need(len(sources) == 1, "revocation-source")
     source = sources[0]
     if source == "inline":
-        need("stale_for" not in section, "revocation-stale-for")
         inline = section["inline"]
         only_fields(inline, ("sid", "jti", "subjects"))
         for name in ("sid", "jti"):
@@ -2473,6 +2472,7 @@ def model_revocation(section):
         need(isinstance(subjects, dict), "revocation-subjects")
         for who, t in subjects.items():
             need(who != "" and is_int(t) and 0 <= t <= MAX_REVOKED_BEFORE, "revocation-subjects")
+        need("stale_for" not in section, "revocation-stale-for")
         return {"sid": set(inline.get("sid", [])), "jti": set(inline.get("jti", [])), "subjects": dict(subjects)}
     if source == "redis_url":
         model_redis_url(section["redis_url"])

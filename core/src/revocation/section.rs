@@ -47,11 +47,12 @@ pub(crate) fn parse(value: &Value) -> Result<Revocation, ConfigError> {
     };
     let path = fields.path_of(source);
     if source == "inline" {
+        let set = inline(fields.required(source)?, &path)?;
         if fields.has("stale_for") {
             return Err(fields
                 .error("stale_for", "applies only to revocation.redis_url and revocation.url, not revocation.inline"));
         }
-        return Ok(Revocation::Inline(inline(fields.required(source)?, &path)?));
+        return Ok(Revocation::Inline(set));
     }
     let url = fields.string(source)?.ok_or_else(|| fields.error(source, "is required"))?;
     if source == "redis_url" {
@@ -212,6 +213,8 @@ mod tests {
             err(json!({"inline": {}, "stale_for": 60})),
             "revocation.stale_for: applies only to revocation.redis_url and revocation.url, not revocation.inline"
         );
+        // The source's own problems come first, as for redis_url and url.
+        assert!(err(json!({"inline": {"sid": "s1"}, "stale_for": 60})).starts_with("revocation.inline.sid:"));
         let redis = |stale_for: Value| err(json!({"redis_url": "redis://127.0.0.1:6379/0", "stale_for": stale_for}));
         assert!(redis(json!(-1)).starts_with("revocation.stale_for: must be a non-negative"));
         assert!(redis(json!(0.5)).starts_with("revocation.stale_for: must be a non-negative"));
