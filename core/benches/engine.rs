@@ -98,13 +98,25 @@ fn verify_remote(c: &mut Criterion) {
 }
 
 /// A verified-token cache hit (`"cache": {"max_entries": 10000}`) beside the whole
-/// verification of the same token.
+/// verification of the same token; and a hit of a token with `sid` and `jti` claims,
+/// without and with an inline revocation set of 1,000 entries of each kind (which its
+/// `sid`, `jti` and subject are checked against, none matching).
 fn verify_cache_hit(c: &mut Criterion) {
     let signer = Signer::ed25519();
     let plain = Engine::from_value(&policy(&signer, "k1", json!([]))).unwrap();
     let mut doc = policy(&signer, "k1", json!([]));
     doc["cache"] = json!({"max_entries": 10000});
     let cached = Engine::from_value(&doc).unwrap();
+    let ids = |prefix: &str| (0..1000).map(|i| format!("{prefix}-{i:04}")).collect::<Vec<_>>();
+    let subjects: serde_json::Map<String, serde_json::Value> =
+        ids("user").into_iter().map(|id| (id, json!(NOW - 3600))).collect();
+    doc["revocation"] = json!({"inline": {"sid": ids("sess"), "jti": ids("tok"), "subjects": subjects}});
+    let revoking = Engine::from_value(&doc).unwrap();
+    let mut with_ids = claims("user-0500");
+    with_ids["sid"] = json!("sess-live");
+    with_ids["jti"] = json!("tok-live");
+    let live = signer.sign("k1", &with_ids);
+    assert!(revoking.verify(&live, NOW).is_ok());
     let token = signer.sign("k1", &claims("user_1"));
     assert_eq!(cached.verify(&token, NOW).unwrap(), plain.verify(&token, NOW).unwrap());
 
@@ -114,6 +126,13 @@ fn verify_cache_hit(c: &mut Criterion) {
     });
     group.bench_function(BenchmarkId::from_parameter("hit"), |b| {
         b.iter(|| cached.verify(black_box(&token), NOW).unwrap())
+    });
+    // The same token (with sid and jti claims) without and with the revocation step.
+    group.bench_function(BenchmarkId::from_parameter("hit-sid-jti"), |b| {
+        b.iter(|| cached.verify(black_box(&live), NOW).unwrap())
+    });
+    group.bench_function(BenchmarkId::from_parameter("hit-revocation-3000"), |b| {
+        b.iter(|| revoking.verify(black_box(&live), NOW).unwrap())
     });
     group.finish();
     assert!(cached.cache_status().unwrap().hits > 0);
