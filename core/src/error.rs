@@ -31,25 +31,31 @@ pub enum Code {
     /// (`keys.jwks_url`) that has never been fetched, or whose cached keys have passed
     /// `refresh.stale_for` while the endpoint fails (503; the token may be fine).
     KeysUnavailable,
+    /// The revoked entries cannot be had: a revocation source (`revocation.redis_url` or
+    /// `revocation.url`) that has never been read, or that has been out of reach for longer
+    /// than `revocation.stale_for` (503; the token may be fine).
+    RevocationUnavailable,
 }
 
 /// The `WWW-Authenticate` of a 401 when no credential was presented (RFC 6750, 3).
 const BEARER: &str = "Bearer";
 /// The `WWW-Authenticate` of a 401 for a token that was presented and refused.
 const BEARER_INVALID: &str = "Bearer error=\"invalid_token\"";
-/// Seconds a client is asked to wait (`Retry-After`) after a 503: the keys may be back by then.
+/// Seconds a client is asked to wait (`Retry-After`) after a 503: the keys (or the revoked
+/// entries) may be back by then.
 const RETRY_AFTER: &str = "5";
 
 /// A code, its wire name, its HTTP status and the header (name, value) its HTTP answer carries.
 type CodeRow = (Code, &'static str, u16, Option<(&'static str, &'static str)>);
 
 /// One row per code.
-const CODES: [CodeRow; 5] = [
+const CODES: [CodeRow; 6] = [
     (Code::TokenMissing, "TOKEN_MISSING", 401, Some(("WWW-Authenticate", BEARER))),
     (Code::TokenExpired, "TOKEN_EXPIRED", 401, Some(("WWW-Authenticate", BEARER_INVALID))),
     (Code::TokenInvalid, "TOKEN_INVALID", 401, Some(("WWW-Authenticate", BEARER_INVALID))),
     (Code::InsufficientPermissions, "INSUFFICIENT_PERMISSIONS", 403, None),
     (Code::KeysUnavailable, "KEYS_UNAVAILABLE", 503, Some(("Retry-After", RETRY_AFTER))),
+    (Code::RevocationUnavailable, "REVOCATION_UNAVAILABLE", 503, Some(("Retry-After", RETRY_AFTER))),
 ];
 
 impl Code {
@@ -143,10 +149,13 @@ pub enum Reason {
     Forbidden,
     /// No keys of a remote key set are available to check the token with.
     KeysUnavailable,
+    /// The revocation source has no set it can vouch for: never read yet, or out of reach
+    /// for longer than `revocation.stale_for`.
+    RevocationUnavailable,
 }
 
 /// One row per reason: the reason, its wire name and its code.
-const REASONS: [(Reason, &str, Code); 18] = [
+const REASONS: [(Reason, &str, Code); 19] = [
     (Reason::Missing, "missing", Code::TokenMissing),
     (Reason::Expired, "expired", Code::TokenExpired),
     (Reason::Malformed, "malformed", Code::TokenInvalid),
@@ -165,14 +174,15 @@ const REASONS: [(Reason, &str, Code); 18] = [
     (Reason::Denied, "denied", Code::InsufficientPermissions),
     (Reason::Forbidden, "forbidden", Code::InsufficientPermissions),
     (Reason::KeysUnavailable, "keys_unavailable", Code::KeysUnavailable),
+    (Reason::RevocationUnavailable, "revocation_unavailable", Code::RevocationUnavailable),
 ];
 
 impl Reason {
     /// Every reason, in the order of the contract's table.
-    pub const ALL: [Reason; 18] = {
-        let mut all = [Reason::Missing; 18];
+    pub const ALL: [Reason; 19] = {
+        let mut all = [Reason::Missing; 19];
         let mut i = 0;
-        while i < 18 {
+        while i < 19 {
             all[i] = REASONS[i].0;
             i += 1;
         }

@@ -72,6 +72,7 @@ pub use policy::decision::{Decision, RuleError};
 pub use policy::lint::Warning;
 pub use policy::principal::Principal;
 pub use policy::request::Request;
+pub use revocation::revoke::{Revoke, RevokeError};
 pub use revocation::status::{RevocationSource, RevocationState, RevocationStatus};
 pub use time::UnixTime;
 pub use token::algorithm::{Algorithm, KeyFamily};

@@ -22,6 +22,7 @@ use crate::policy::lint::{self, Warning};
 use crate::policy::principal::Principal;
 use crate::policy::request::Request;
 use crate::policy::Policy;
+use crate::revocation::revoke::{Revoke, RevokeError};
 use crate::revocation::status::RevocationStatus;
 use crate::time::{monotonic_ms, UnixTime};
 use crate::token;
@@ -461,6 +462,54 @@ impl Engine {
     /// ```
     pub fn revocation_status(&self) -> Option<RevocationStatus> {
         self.policy.revocation.as_ref().map(|r| r.status())
+    }
+
+    /// The revoked set in force, in the JSON form of `revocation.inline`
+    /// (`{"sid": [...], "jti": [...], "subjects": {"<principal id>": T}}`): what an endpoint
+    /// serves to engines whose source is `revocation.url`. `None` without a `revocation`
+    /// section, or when its source has no set to vouch for (verifications then fail with
+    /// `REVOCATION_UNAVAILABLE`).
+    ///
+    /// ```
+    /// let engine = wardgate::Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
+    ///   "revocation":{"inline":{"sid":["s1"],"subjects":{"u1":1764000000}}}}"#).unwrap();
+    /// assert_eq!(
+    ///     engine.revocation_set(),
+    ///     Some(serde_json::json!({"sid": ["s1"], "jti": [], "subjects": {"u1": 1764000000}}))
+    /// );
+    /// ```
+    pub fn revocation_set(&self) -> Option<Value> {
+        self.policy.revocation.as_ref().and_then(|r| r.to_value())
+    }
+
+    /// Revokes a session, a token or every token of a principal issued up to now, in every
+    /// process that shares the policy's `revocation.redis_url` (cargo feature `redis`): the
+    /// entries are written to Redis with `ttl` and announced, and this engine refuses the
+    /// tokens as soon as the call returns. Blocks for one round trip to Redis (at most
+    /// `revocation.refresh.timeout`, twice when a kept connection turns out to be closed).
+    ///
+    /// Fails with `REVOKE_INVALID` for an empty id, no id or a `ttl` out of range (checked
+    /// first), `REVOKE_UNSUPPORTED` for any other source (or none), and `REVOKE_FAILED` when Redis cannot be
+    /// written to (nothing may have been revoked).
+    ///
+    /// ```
+    /// use wardgate::{Engine, Revoke};
+    /// let engine = Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
+    ///   "revocation":{"inline":{}}}"#).unwrap();
+    /// let err = engine.revoke(&Revoke::new(900).sub("user_42")).unwrap_err();
+    /// assert_eq!(err.code(), "REVOKE_UNSUPPORTED");
+    /// assert_eq!(err.to_string(), "revoking needs a revocation.redis_url source; this policy has revocation.inline, which is read-only");
+    /// ```
+    pub fn revoke(&self, revoke: &Revoke) -> Result<(), RevokeError> {
+        match &self.policy.revocation {
+            Some(revocation) => revocation.revoke(revoke),
+            None => {
+                revoke.entries(0)?;
+                Err(RevokeError::Unsupported("no revocation section"))
+            }
+        }
     }
 
     /// Things in the policy that are valid but suspicious: rules that can never apply,

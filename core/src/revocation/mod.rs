@@ -2,14 +2,22 @@
 //! whose subject (the principal id claim) was revoked at or after its `iat`, is refused
 //! with [`Reason::Revoked`](crate::Reason::Revoked), even when everything else about it
 //! is fine. The policy's optional `revocation` section says where the revoked entries come
-//! from (`section`); what is revoked is a [`RevocationSet`] (`set`), and what a source
-//! reports for monitoring is a [`RevocationStatus`] (`status`).
+//! from (`section`); what is revoked is a [`RevocationSet`] (`set`); a shared source is
+//! followed by a local mirror (`mirror`), fed from Redis (`redis`, cargo feature `redis`);
+//! revoking from code is [`Revoke`] (`revoke`), and what a source reports for monitoring
+//! is a [`RevocationStatus`] (`status`).
 //!
 //! The check reads a set and nothing else: a source is a variant of [`Revocation`] whose
-//! only task is to hand the check its current set. Inline sets never change; a source that
-//! mirrors a shared store or fetches a URL hands over whatever set it holds at the time of
-//! the check (and, when it can vouch for none, fails the check itself).
+//! only task is to hand the check its current set. Inline sets never change; a mirrored
+//! source hands over whatever set it holds at the time of the check (and, when it can vouch
+//! for none, fails the check itself).
 
+// The mirror is fed by the sources that need a client (`redis` here).
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) mod mirror;
+#[cfg(feature = "redis")]
+pub(crate) mod redis;
+pub(crate) mod revoke;
 pub(crate) mod section;
 pub(crate) mod set;
 pub(crate) mod status;
@@ -17,36 +25,75 @@ pub(crate) mod status;
 use serde_json::{Map, Value};
 
 use crate::error::AuthError;
+#[cfg(feature = "redis")]
+use crate::time::monotonic_ms;
+use revoke::{Revoke, RevokeError};
 pub(crate) use set::RevocationSet;
-use status::{RevocationSource, RevocationState, RevocationStatus};
+use status::RevocationStatus;
+
+/// The longest duration of the section and of a revocation's `ttl` (one year), in seconds.
+pub(crate) const MAX_SECONDS: u64 = 366 * 24 * 3600;
+/// The latest "revoked before" time: 2^53 − 1, the largest integer that every runtime
+/// (JavaScript's numbers included) holds exactly.
+pub(crate) const MAX_TIME: u64 = (1 << 53) - 1;
 
 /// Where the revoked entries come from (the policy's `revocation` section).
 #[derive(Debug)]
 pub(crate) enum Revocation {
     /// `revocation.inline`: a set written in the policy; it never changes.
     Inline(RevocationSet),
+    /// `revocation.redis_url`: a Redis server, mirrored by a background thread.
+    #[cfg(feature = "redis")]
+    Redis(Box<redis::RedisSource>),
 }
 
 impl Revocation {
     /// The revocation step for verified `claims` whose principal id is the claim `id_claim`:
     /// refused with [`Reason::Revoked`](crate::Reason::Revoked) when the current set
-    /// revokes them. Runs after every claim check, on a miss and on a verified-token cache
-    /// hit alike.
+    /// revokes them, and with `RevocationUnavailable` when a mirrored source has no set to
+    /// vouch for. Runs after every claim check, on a miss and on a verified-token cache hit
+    /// alike.
     pub(crate) fn check(&self, claims: &Map<String, Value>, id_claim: &str) -> Result<(), AuthError> {
-        // Each source hands over the set it holds now; the set decides.
-        let revoked = match self {
-            Revocation::Inline(set) => set.revokes(claims, id_claim),
-        };
-        if revoked {
-            return Err(AuthError::revoked());
+        match self {
+            Revocation::Inline(set) => {
+                if set.revokes(claims, id_claim) {
+                    return Err(AuthError::revoked());
+                }
+                Ok(())
+            }
+            #[cfg(feature = "redis")]
+            Revocation::Redis(source) => source.mirror().check(claims, id_claim, monotonic_ms, source.first_wait()),
         }
-        Ok(())
     }
 
     /// What the source reports: its kind, its state and how many entries it holds.
     pub(crate) fn status(&self) -> RevocationStatus {
         match self {
-            Revocation::Inline(set) => RevocationStatus::of(RevocationSource::Inline, RevocationState::Ready, set),
+            Revocation::Inline(set) => RevocationStatus::inline(set),
+            #[cfg(feature = "redis")]
+            Revocation::Redis(source) => source.mirror().status(monotonic_ms()),
+        }
+    }
+
+    /// The current set in the JSON form of `revocation.inline`; `None` when a mirrored
+    /// source has none to vouch for.
+    pub(crate) fn to_value(&self) -> Option<Value> {
+        match self {
+            Revocation::Inline(set) => Some(set.to_value()),
+            #[cfg(feature = "redis")]
+            Revocation::Redis(source) => source.mirror().to_value(monotonic_ms()),
+        }
+    }
+
+    /// Revokes `revoke`'s entries at the source.
+    pub(crate) fn revoke(&self, revoke: &Revoke) -> Result<(), RevokeError> {
+        match self {
+            Revocation::Inline(_) => {
+                revoke.entries(0)?;
+                Err(RevokeError::Unsupported("revocation.inline, which is read-only"))
+            }
+            #[cfg(feature = "redis")]
+            Revocation::Redis(source) => source.revoke(revoke),
         }
     }
 }

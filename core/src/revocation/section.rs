@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use super::{Revocation, RevocationSet};
+use super::{Revocation, RevocationSet, MAX_SECONDS, MAX_TIME};
 use crate::error::ConfigError;
 use crate::keys::remote::url::check_url;
 use crate::policy::fields::{strings, type_name, Fields};
@@ -18,18 +18,19 @@ use crate::policy::fields::{strings, type_name, Fields};
 /// The members that give the entries; a section has exactly one.
 const SOURCES: [&str; 3] = ["inline", "redis_url", "url"];
 /// Every member of the section.
-const MEMBERS: [&str; 4] = ["inline", "redis_url", "url", "stale_for"];
+const MEMBERS: [&str; 5] = ["inline", "redis_url", "url", "stale_for", "refresh"];
 /// The members of `revocation.inline`.
 const INLINE_MEMBERS: [&str; 3] = ["sid", "jti", "subjects"];
+/// The `revocation.refresh` settings, with their defaults in seconds: the longest the
+/// source goes without a full read, the least time between two attempts to reach it, and
+/// how long an attempt may take.
+const REFRESH: [(&str, u64); 3] = [("max_age", 30), ("cooldown", 1), ("timeout", 2)];
+/// The longest `revocation.refresh.timeout`, in seconds.
+const MAX_TIMEOUT: u64 = 60;
 
 /// `revocation.stale_for` when the document gives none, in seconds: how long the last set a
 /// source obtained is still used while the source cannot be reached.
 pub(crate) const DEFAULT_STALE_FOR: u64 = 60;
-/// The longest `revocation.stale_for` (one year), as for `keys.refresh.stale_for`.
-const MAX_SECONDS: u64 = 366 * 24 * 3600;
-/// The latest "revoked before" time accepted: 2^53 − 1, the largest integer that every
-/// runtime (JavaScript's numbers included) holds exactly.
-const MAX_TIME: u64 = (1 << 53) - 1;
 
 /// Reads the `revocation` section.
 pub(crate) fn parse(value: &Value) -> Result<Revocation, ConfigError> {
@@ -48,9 +49,11 @@ pub(crate) fn parse(value: &Value) -> Result<Revocation, ConfigError> {
     let path = fields.path_of(source);
     if source == "inline" {
         let set = inline(fields.required(source)?, &path)?;
-        if fields.has("stale_for") {
-            return Err(fields
-                .error("stale_for", "applies only to revocation.redis_url and revocation.url, not revocation.inline"));
+        for name in ["stale_for", "refresh"] {
+            if fields.has(name) {
+                return Err(fields
+                    .error(name, "applies only to revocation.redis_url and revocation.url, not revocation.inline"));
+            }
         }
         return Ok(Revocation::Inline(set));
     }
@@ -60,9 +63,48 @@ pub(crate) fn parse(value: &Value) -> Result<Revocation, ConfigError> {
     } else {
         check_url(url).map_err(|problem| ConfigError::new(&path, problem.to_string()))?;
     }
-    // Read now so that a bad value is reported with its path; the remote sources keep it.
-    let _stale_for = fields.non_negative("stale_for", MAX_SECONDS)?.unwrap_or(DEFAULT_STALE_FOR);
-    Err(ConfigError::new(path, format!("the {source} source is not available yet; use revocation.inline")))
+    let stale_for = fields.non_negative("stale_for", MAX_SECONDS)?.unwrap_or(DEFAULT_STALE_FOR);
+    let [max_age, cooldown, timeout] = refresh(&fields)?;
+    if source == "url" {
+        return Err(ConfigError::new(
+            path,
+            "the url source is not available yet; use revocation.redis_url or revocation.inline",
+        ));
+    }
+    redis_source(url, [max_age, cooldown, timeout, stale_for].map(|s| s * 1000))
+        .map_err(|problem| ConfigError::new(path, problem))
+}
+
+/// `revocation.refresh`: its three durations in seconds, defaults filled in.
+fn refresh(fields: &Fields<'_>) -> Result<[u64; 3], ConfigError> {
+    let mut seconds = REFRESH.map(|(_, default)| default);
+    let Some(value) = fields.get("refresh") else { return Ok(seconds) };
+    let path = fields.path_of("refresh");
+    let names = REFRESH.map(|(name, _)| name);
+    let refresh = Fields::new(value, &path, &names)?;
+    for (slot, name) in seconds.iter_mut().zip(names) {
+        let max = if name == "timeout" { MAX_TIMEOUT } else { MAX_SECONDS };
+        if let Some(n) = refresh.non_negative(name, max)? {
+            *slot = n;
+        }
+    }
+    if seconds[2] == 0 {
+        return Err(refresh.error("timeout", "must be at least 1"));
+    }
+    Ok(seconds)
+}
+
+/// The Redis source for `url`, with `[max_age, cooldown, timeout, stale_for]` in ms.
+#[cfg(feature = "redis")]
+fn redis_source(url: &str, [max_age, cooldown, timeout, stale_for]: [u64; 4]) -> Result<Revocation, &'static str> {
+    let timing = super::redis::Timing { max_age, cooldown, timeout, stale_for };
+    super::redis::RedisSource::start(url, timing).map(|source| Revocation::Redis(Box::new(source)))
+}
+
+/// Without the `redis` feature there is no client to mirror a Redis server with.
+#[cfg(not(feature = "redis"))]
+fn redis_source(_url: &str, _timing: [u64; 4]) -> Result<Revocation, &'static str> {
+    Err("this build has no Redis client (the wardgate crate's `redis` feature); the WebAssembly build, which cannot open connections, reads revocation.url")
 }
 
 /// `revocation.inline`: `{"sid": [...], "jti": [...], "subjects": {"<principal id>": T}}`,
@@ -132,7 +174,7 @@ mod tests {
     }
 
     fn status(value: Value) -> (usize, usize, usize) {
-        let Revocation::Inline(set) = parse(&value).unwrap();
+        let Ok(Revocation::Inline(set)) = parse(&value) else { panic!("not an inline set") };
         set.counts()
     }
 
@@ -208,30 +250,57 @@ mod tests {
     }
 
     #[test]
-    fn stale_for_belongs_to_the_remote_sources() {
-        assert_eq!(
-            err(json!({"inline": {}, "stale_for": 60})),
-            "revocation.stale_for: applies only to revocation.redis_url and revocation.url, not revocation.inline"
-        );
+    fn stale_for_and_refresh_belong_to_the_remote_sources() {
+        for name in ["stale_for", "refresh"] {
+            assert_eq!(
+                err(json!({"inline": {}, name: 60})),
+                format!(
+                    "revocation.{name}: applies only to revocation.redis_url and revocation.url, not revocation.inline"
+                )
+            );
+        }
         // The source's own problems come first, as for redis_url and url.
         assert!(err(json!({"inline": {"sid": "s1"}, "stale_for": 60})).starts_with("revocation.inline.sid:"));
-        let redis = |stale_for: Value| err(json!({"redis_url": "redis://127.0.0.1:6379/0", "stale_for": stale_for}));
-        assert!(redis(json!(-1)).starts_with("revocation.stale_for: must be a non-negative"));
-        assert!(redis(json!(0.5)).starts_with("revocation.stale_for: must be a non-negative"));
-        assert!(redis(json!("60")).starts_with("revocation.stale_for: must be a non-negative"));
-        assert_eq!(redis(json!(366 * 24 * 3600 + 1)), "revocation.stale_for: must be at most 31622400");
-        assert!(redis(json!(0)).starts_with("revocation.redis_url: the redis_url source is not available yet"));
+        let url = |extra: Value| {
+            let mut doc = json!({"url": "https://auth.example.com/api/auth/wardgate/revoked"});
+            doc.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            err(doc)
+        };
+        assert!(url(json!({"stale_for": -1})).starts_with("revocation.stale_for: must be a non-negative"));
+        assert!(url(json!({"stale_for": 0.5})).starts_with("revocation.stale_for: must be a non-negative"));
+        assert!(url(json!({"stale_for": "60"})).starts_with("revocation.stale_for: must be a non-negative"));
+        assert_eq!(url(json!({"stale_for": 366 * 24 * 3600 + 1})), "revocation.stale_for: must be at most 31622400");
+        assert_eq!(url(json!({"refresh": {"timeout": 0}})), "revocation.refresh.timeout: must be at least 1");
+        assert_eq!(url(json!({"refresh": {"timeout": 61}})), "revocation.refresh.timeout: must be at most 60");
+        assert_eq!(
+            url(json!({"refresh": {"max_agе": 1}})),
+            "revocation.refresh.max_agе: unknown field (did you mean `max_age`?)"
+        );
+        assert!(url(json!({"refresh": 5})).starts_with("revocation.refresh: this must be an object"));
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn a_redis_url_makes_a_redis_source() {
+        let doc = json!({"redis_url": "redis://127.0.0.1:9/0", "stale_for": 0, "refresh": {"max_age": 5, "cooldown": 0, "timeout": 1}});
+        assert!(matches!(parse(&doc), Ok(Revocation::Redis(_))));
+        for url in ["rediss://:secret@cache.example:6380", "REDIS://localhost"] {
+            assert!(matches!(parse(&json!({"redis_url": url})), Ok(Revocation::Redis(_))), "{url}");
+        }
+    }
+
+    #[cfg(not(feature = "redis"))]
+    #[test]
+    fn a_redis_url_needs_the_redis_feature() {
+        assert!(err(json!({"redis_url": "redis://127.0.0.1:6379/0"}))
+            .starts_with("revocation.redis_url: this build has no Redis client"));
     }
 
     #[test]
-    fn remote_sources_are_read_then_refused() {
-        let not_yet = "the redis_url source is not available yet; use revocation.inline";
-        for url in ["redis://127.0.0.1:6379/0", "rediss://:secret@cache.example:6380", "REDIS://localhost"] {
-            assert_eq!(err(json!({"redis_url": url})), format!("revocation.redis_url: {not_yet}"));
-        }
+    fn remote_sources_are_checked_for_their_shape() {
         assert_eq!(
             err(json!({"url": "https://auth.example.com/api/auth/revoked?key=secret"})),
-            "revocation.url: the url source is not available yet; use revocation.inline"
+            "revocation.url: the url source is not available yet; use revocation.redis_url or revocation.inline"
         );
         for (url, problem) in [
             ("http://127.0.0.1:6379", "must be a redis:// or rediss:// URL"),

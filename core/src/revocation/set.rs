@@ -41,6 +41,29 @@ impl RevocationSet {
         set
     }
 
+    /// Adds one entry; a subject already present keeps the later of its two times.
+    pub(crate) fn insert(&mut self, entry: Entry) {
+        match entry {
+            Entry::Sid(id) => {
+                self.sids.insert(id, Value::Null);
+            }
+            Entry::Jti(id) => {
+                self.jtis.insert(id, Value::Null);
+            }
+            Entry::Subject(id, before) => {
+                let kept = self.subjects.get(&id).and_then(Value::as_u64).unwrap_or(0);
+                self.subjects.insert(id, Value::from(before.max(kept)));
+            }
+        }
+    }
+
+    /// The set as JSON, in the shape of `revocation.inline`:
+    /// `{"sid": [...], "jti": [...], "subjects": {"<principal id>": T}}`, each list sorted.
+    pub(crate) fn to_value(&self) -> Value {
+        let ids = |entries: &Entries| Value::Array(entries.keys().cloned().map(Value::String).collect());
+        serde_json::json!({"sid": ids(&self.sids), "jti": ids(&self.jtis), "subjects": self.subjects.clone()})
+    }
+
     /// Whether verified `claims`, whose principal id is the claim `id_claim`, are revoked:
     /// their `sid` is a revoked session, their `jti` a revoked token, or their principal id
     /// has a "revoked before `T`" entry and their `iat` is at or before `T` (a token without
@@ -60,6 +83,17 @@ impl RevocationSet {
     pub(crate) fn counts(&self) -> (usize, usize, usize) {
         (self.sids.len(), self.jtis.len(), self.subjects.len())
     }
+}
+
+/// One revoked entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// A session id (`sid`).
+    Sid(String),
+    /// A token id (`jti`).
+    Jti(String),
+    /// A principal id, and the time `T` (Unix seconds) up to which its tokens are revoked.
+    Subject(String, u64),
 }
 
 /// The entry of `entries` for the string value of the claim `name`, if there is one.
@@ -124,6 +158,19 @@ mod tests {
         let set = RevocationSet::new([], [], [("u1".into(), T), ("u1".into(), T + 100), ("u1".into(), T + 50)]);
         assert!(set.revokes(json!({"sub": "u1", "iat": T + 100}).as_object().unwrap(), "sub"));
         assert_eq!(set.counts(), (0, 0, 1));
+    }
+
+    #[test]
+    fn inserted_entries_revoke_and_show_in_the_json_form() {
+        let mut set = RevocationSet::default();
+        set.insert(Entry::Sid("s2".into()));
+        set.insert(Entry::Jti("j2".into()));
+        set.insert(Entry::Subject("u2".into(), T));
+        set.insert(Entry::Subject("u2".into(), T - 5));
+        set.insert(Entry::Sid("s1".into()));
+        assert!(set.revokes(json!({"sub": "x", "sid": "s2"}).as_object().unwrap(), "sub"));
+        assert!(set.revokes(json!({"sub": "u2", "iat": T}).as_object().unwrap(), "sub"), "the later T is kept");
+        assert_eq!(set.to_value(), json!({"sid": ["s1", "s2"], "jti": ["j2"], "subjects": {"u2": T}}));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::RevocationSet;
 /// ```
 /// use wardgate::RevocationSource;
 /// assert_eq!(serde_json::to_value(RevocationSource::Inline).unwrap(), "inline");
+/// assert_eq!(serde_json::to_value(RevocationSource::RedisUrl).unwrap(), "redis_url");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -16,6 +17,8 @@ use super::RevocationSet;
 pub enum RevocationSource {
     /// `revocation.inline`: entries written in the policy.
     Inline,
+    /// `revocation.redis_url`: a Redis server shared by every process, mirrored locally.
+    RedisUrl,
 }
 
 /// Whether a revocation source has a set it can vouch for.
@@ -23,13 +26,24 @@ pub enum RevocationSource {
 /// ```
 /// use wardgate::RevocationState;
 /// assert_eq!(serde_json::to_value(RevocationState::Ready).unwrap(), "ready");
+/// assert_eq!(serde_json::to_value(RevocationState::Unavailable).unwrap(), "unavailable");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum RevocationState {
-    /// The set is in hand and current (always, for an inline set).
+    /// The set is in hand and current (always, for an inline set; for Redis, the mirror is
+    /// connected and subscribed).
     Ready,
+    /// The source has not been read yet: the first verifications wait for it, up to
+    /// `revocation.refresh.timeout`.
+    Starting,
+    /// The source is out of reach; the last set obtained is still used, up to
+    /// `revocation.stale_for` after the last contact.
+    Stale,
+    /// No set can be vouched for (never read, or out of reach past `stale_for`):
+    /// verifications fail with `REVOCATION_UNAVAILABLE` (503).
+    Unavailable,
 }
 
 /// A snapshot of the revocation source (see [`crate::Engine::revocation_status`]).
@@ -41,10 +55,11 @@ pub enum RevocationState {
 /// let status = engine.revocation_status().unwrap();
 /// assert_eq!(
 ///     serde_json::to_value(&status).unwrap(),
-///     serde_json::json!({"source": "inline", "state": "ready", "entries": 3, "sids": 2, "jtis": 0, "subjects": 1})
+///     serde_json::json!({"source": "inline", "state": "ready", "entries": 3, "sids": 2, "jtis": 0,
+///                        "subjects": 1, "last_sync": null, "age": null, "last_error": null})
 /// );
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct RevocationStatus {
     /// Where the entries come from: the member of the policy's `revocation` section.
@@ -59,11 +74,36 @@ pub struct RevocationStatus {
     pub jtis: usize,
     /// Principals with a "revoked before" time.
     pub subjects: usize,
+    /// When the whole set was last read from the source (Unix seconds); `None` for an
+    /// inline set, or before the first read.
+    pub last_sync: Option<f64>,
+    /// Seconds since the source last answered; `None` for an inline set, or before the
+    /// first answer.
+    pub age: Option<f64>,
+    /// Why the source could not be read the last time it failed (never a URL, a password
+    /// or an entry); `None` after a success.
+    pub last_error: Option<String>,
 }
 
 impl RevocationStatus {
+    /// The status of an inline set: always ready.
+    pub(crate) fn inline(set: &RevocationSet) -> RevocationStatus {
+        RevocationStatus::of(RevocationSource::Inline, RevocationState::Ready, set)
+    }
+
+    /// A status with these counts and nothing known about syncing.
     pub(crate) fn of(source: RevocationSource, state: RevocationState, set: &RevocationSet) -> RevocationStatus {
         let (sids, jtis, subjects) = set.counts();
-        RevocationStatus { source, state, entries: sids + jtis + subjects, sids, jtis, subjects }
+        RevocationStatus {
+            source,
+            state,
+            entries: sids + jtis + subjects,
+            sids,
+            jtis,
+            subjects,
+            last_sync: None,
+            age: None,
+            last_error: None,
+        }
     }
 }
