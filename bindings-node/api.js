@@ -64,13 +64,29 @@ class FilterError extends Error {
   }
 }
 
+/**
+ * A revocation that was not made. `code` is `REVOKE_UNSUPPORTED` (the policy's revocation
+ * source is not `redis_url`), `REVOKE_INVALID` (an entry member that cannot be used; `detail`
+ * names it) or `REVOKE_FAILED` (Redis could not be written to: nothing may have been
+ * revoked). No message holds an entry, a URL or a password.
+ */
+class RevokeError extends Error {
+  constructor(detail, code) {
+    super(detail)
+    this.name = 'RevokeError'
+    this.code = code
+    this.detail = detail
+  }
+}
+
 const FROM_NATIVE = Symbol('wardgate.native')
 const LOG_LEVELS = ['info', 'warn', 'error']
 
 /**
  * The package's exports over `NativeEngine`: the napi-rs class or the wasm-bindgen one,
  * which have the same methods (`load`, `verify`, `verifyAuthorization`, `authorize`,
- * `check`, `filter`, `warnings`, `cacheStatus`, `revocationStatus`, and for remote key sets
+ * `check`, `filter`, `warnings`, `cacheStatus`, `revocationStatus`, `revocationSet`,
+ * `revoke` (a Promise natively), and for remote key sets
  * `isRemote`, `verifyIfReady`, `checkIfReady`, `bearerToken`, `credentialToken`,
  * `keyStatus`, `keyEvents`; the static `filterRead`, `filterMatches`, `filterSql`,
  * `filterAttributes` and `filterClause`; `loadFile` only where there is a file system, and
@@ -217,6 +233,28 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
       return s && camelCased(s)
     }
 
+    /**
+     * The revoked set in force, `{ sid, jti, subjects }` (the JSON of `revocation.inline`,
+     * what an endpoint serves to engines whose source is `revocation.url`), or null.
+     */
+    revocationSet() {
+      return this.#native.revocationSet()
+    }
+
+    /**
+     * Revokes a session (`sid`), a token (`jti`) or every token of a principal issued up to
+     * now (`sub`), kept `ttl` seconds, in every process that shares the policy's
+     * `revocation.redis_url`; this engine refuses the tokens once the Promise resolves.
+     * Rejects with a `RevokeError`.
+     */
+    async revoke(entry) {
+      if (!isObject(entry)) {
+        throw new TypeError(`the entry must be an object { sid, jti, sub, ttl }, not ${describe(entry)}`)
+      }
+      const outcome = JSON.parse(await this.#native.revoke(JSON.stringify(entry)))
+      if (outcome.error) throw new RevokeError(outcome.error.detail, outcome.error.code)
+    }
+
     /** Where the keys come from and, for keys.jwks_url, the state of their cache. */
     keyStatus() {
       const s = this.#native.keyStatus()
@@ -340,7 +378,7 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
     return new Filter(FILTER, outcome.slice(FILTER_OUTCOME.length, -1))
   }
 
-  return { Engine, AuthError, ConfigError, FilterError, Filter }
+  return { Engine, AuthError, ConfigError, FilterError, RevokeError, Filter }
 }
 
 const FILTER = Symbol('wardgate.filter')
@@ -712,4 +750,4 @@ function describe(value) {
   return typeof value
 }
 
-module.exports = { createApi, AuthError, ConfigError, FilterError, describe }
+module.exports = { createApi, AuthError, ConfigError, FilterError, RevokeError, describe }

@@ -102,6 +102,7 @@ export type AuthErrorCode =
   | 'TOKEN_INVALID'
   | 'INSUFFICIENT_PERMISSIONS'
   | 'KEYS_UNAVAILABLE'
+  | 'REVOCATION_UNAVAILABLE'
 
 export type AuthErrorReason =
   | 'missing'
@@ -122,13 +123,16 @@ export type AuthErrorReason =
   | 'denied'
   | 'forbidden'
   | 'keys_unavailable'
+  | 'revocation_unavailable'
 
 /**
  * A refused credential (401), a denied request (403), or keys that cannot be had (503,
  * `KEYS_UNAVAILABLE`: `keys.jwks_url` could not be fetched and no keys are cached; the token
  * may be fine, so retry later rather than sign in again). A token that verifies but whose
  * `sid`, `jti` or subject the policy's `revocation` section revokes is `TOKEN_INVALID` with
- * reason `'revoked'`. The message never holds the token or a claim's value.
+ * reason `'revoked'`; when the revocation source (`revocation.redis_url`) has been out of
+ * reach for longer than `revocation.stale_for`, every token is `REVOCATION_UNAVAILABLE`
+ * (503, `Retry-After`). The message never holds the token or a claim's value.
  */
 export declare class AuthError extends Error {
   constructor(detail: string, code: AuthErrorCode, status: number, reason: AuthErrorReason, headers?: Record<string, string>)
@@ -274,6 +278,60 @@ export declare class Engine {
    * `revocation` section.
    */
   revocationStatus(): RevocationStatus | null
+  /**
+   * The revoked set in force (the JSON of `revocation.inline`: what an endpoint serves to
+   * engines whose source is `revocation.url`); null without a `revocation` section, or when
+   * its source has no set to vouch for.
+   */
+  revocationSet(): RevocationSet | null
+  /**
+   * Revokes a session (`sid`), a token (`jti`) or every token of a principal issued up to now
+   * (`sub`, the principal id), kept `ttl` seconds, in every process that shares the policy's
+   * `revocation.redis_url`; this engine refuses the tokens once the Promise resolves (the
+   * others within about a millisecond, through Redis's channel). Rejects with a
+   * `RevokeError`: `REVOKE_UNSUPPORTED` for any other source (always, in the WebAssembly
+   * build, which cannot reach Redis), `REVOKE_INVALID`, `REVOKE_FAILED`.
+   */
+  revoke(entry: RevokeEntry): Promise<void>
+}
+
+/** What `engine.revoke` revokes: any of `sid`, `jti` and `sub`, at least one. */
+export interface RevokeEntry {
+  /** A session id: every token whose `sid` claim is this is refused. */
+  sid?: string
+  /** A token id: the token whose `jti` claim is this is refused. */
+  jti?: string
+  /** A principal id: every token of that principal issued at or before now is refused. */
+  sub?: string
+  /**
+   * How long the entries are kept, in whole seconds (1 to 31,622,400): at least the
+   * longest remaining lifetime of a token they should refuse.
+   */
+  ttl: number
+}
+
+/** The revoked set: session ids, token ids, and principal ids with their time `T`. */
+export interface RevocationSet {
+  sid: string[]
+  jti: string[]
+  /** Principal id to `T` (Unix seconds): tokens of that principal with `iat <= T` are revoked. */
+  subjects: Record<string, number>
+}
+
+export type RevokeErrorCode = 'REVOKE_UNSUPPORTED' | 'REVOKE_INVALID' | 'REVOKE_FAILED'
+
+/**
+ * A revocation that was not made: `REVOKE_UNSUPPORTED` (the policy's revocation source is not
+ * `redis_url`), `REVOKE_INVALID` (an entry member that cannot be used; the message names it),
+ * `REVOKE_FAILED` (Redis could not be written to: nothing may have been revoked). No message
+ * holds an entry, a URL or a password.
+ */
+export declare class RevokeError extends Error {
+  constructor(detail: string, code: RevokeErrorCode)
+  readonly name: 'RevokeError'
+  readonly code: RevokeErrorCode
+  /** The whole text (also `message`). */
+  readonly detail: string
 }
 
 /** The counters of the verified-token cache (`"cache": { "max_entries": N }`). */
@@ -293,10 +351,18 @@ export interface CacheStatus {
  * and logs.
  */
 export interface RevocationStatus {
-  /** Where the entries come from: `'inline'` (written in the policy). */
-  source: 'inline'
-  /** `'ready'`: the set is in hand and current (always, for an inline set). */
-  state: 'ready'
+  /**
+   * Where the entries come from: `'inline'` (written in the policy) or `'redis_url'` (a Redis
+   * server shared by every process, mirrored locally).
+   */
+  source: 'inline' | 'redis_url'
+  /**
+   * `'ready'`: the set is in hand and current (always, for an inline set); `'starting'`: the
+   * first read is under way; `'stale'`: the source is out of reach and the last set serves, up
+   * to `revocation.stale_for` after its last answer; `'unavailable'`: no set can be vouched
+   * for, and verifications fail with `REVOCATION_UNAVAILABLE` (503).
+   */
+  state: 'ready' | 'starting' | 'stale' | 'unavailable'
   /** How many entries the set holds in all (`sids + jtis + subjects`). */
   entries: number
   /** Revoked session ids (`sid`). */
@@ -305,6 +371,12 @@ export interface RevocationStatus {
   jtis: number
   /** Principals with a "revoked before" time. */
   subjects: number
+  /** When the whole set was last read (Unix seconds); null for an inline set or before the first read. */
+  lastSync: number | null
+  /** Seconds since the source last answered; null for an inline set or before the first answer. */
+  age: number | null
+  /** Why the source could not be read the last time it failed (never a URL or a password); null after a success. */
+  lastError: string | null
 }
 
 /** What a filter selects: every resource of its type, none, or those its condition holds for. */

@@ -10,4 +10,5 @@ exports.Engine = api.Engine
 exports.AuthError = api.AuthError
 exports.ConfigError = api.ConfigError
 exports.FilterError = api.FilterError
+exports.RevokeError = api.RevokeError
 exports.Filter = api.Filter

@@ -108,6 +108,14 @@ function wasmEngine(Wasm) {
       return JSON.parse(this.#engine.revocationStatus())
     }
 
+    revocationSet() {
+      return JSON.parse(this.#engine.revocationSet())
+    }
+
+    async revoke(entry) {
+      return this.#engine.revoke(entry)
+    }
+
     keyEvents() {
       return JSON.parse(this.#engine.keyEvents())
     }

@@ -12,4 +12,5 @@ export const Engine = api.Engine
 export const AuthError = api.AuthError
 export const ConfigError = api.ConfigError
 export const FilterError = api.FilterError
+export const RevokeError = api.RevokeError
 export const Filter = api.Filter

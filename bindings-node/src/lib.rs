@@ -17,6 +17,9 @@
 //! `checkIfReady`, which verify when the keys are in and give null when a fetch must come
 //! first.
 //!
+//! Revocation: `revoke` writes to the policy's Redis source on the libuv thread pool (a
+//! Promise of JSON text); `revocationSet` and `revocationStatus` read the local mirror.
+//!
 //! List filters (`filter`, and the static `filterRead`, `filterMatches`, `filterSql`,
 //! `filterAttributes` and `filterClause`) cross as JSON text both ways: a filter is its JSON form, which each call
 //! reads again, so integers beyond 2^53 in it stay exact.
@@ -234,6 +237,21 @@ impl NativeEngine {
         contained(Value::Null, || json!(self.inner.revocation_status()))
     }
 
+    /// The revoked set in force, `{ sid, jti, subjects }`, or null (no `revocation`
+    /// section, or a source with no set to vouch for).
+    #[napi]
+    pub fn revocation_set(&self) -> Value {
+        contained(Value::Null, || ffi::revocation_set(&self.inner))
+    }
+
+    /// Revokes the entry `{ sid?, jti?, sub?, ttl }` (JSON text) at the policy's Redis
+    /// source, on the libuv thread pool: a Promise of `{ revoked: true }` or `{ error }` as
+    /// JSON text.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn revoke(&self, entry: String) -> AsyncTask<Revocation> {
+        AsyncTask::new(Revocation { engine: Arc::clone(&self.inner), entry })
+    }
+
     /// The key cache's events since the last call: `[{ level, message }]`.
     #[napi]
     pub fn key_events(&self) -> Value {
@@ -260,6 +278,25 @@ impl Task for Verification {
             None => ffi::verify(engine, Credential::Token(&self.credential), options),
             Some(request) => ffi::check(engine, Credential::either(&self.credential), request, options),
         }))
+    }
+
+    fn resolve(&mut self, _env: Env, outcome: String) -> napi::Result<String> {
+        Ok(outcome)
+    }
+}
+
+/// A revocation, which waits on Redis, run off the main thread.
+pub struct Revocation {
+    engine: Arc<wardgate::Engine>,
+    entry: String,
+}
+
+impl Task for Revocation {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<String> {
+        Ok(ffi::revoke(&self.engine, &self.entry))
     }
 
     fn resolve(&mut self, _env: Env, outcome: String) -> napi::Result<String> {

@@ -17,7 +17,10 @@ import {
   type KeyStatus,
   type Logger,
   type Principal,
+  type RevocationSet,
   type RevocationStatus,
+  RevokeError,
+  type RevokeErrorCode,
   type SqlParam,
 } from 'wardgate'
 
@@ -91,6 +94,31 @@ const revoked: number | undefined = revocation?.entries
 void revoked
 const reason: AuthError['reason'] = 'revoked'
 void reason
+const revocationState: RevocationStatus["state"] | undefined = revocation?.state
+const revocationError: string | null | undefined = revocation?.lastError
+void [revocationState, revocationError]
+const revocationUnavailable: AuthErrorCode = "REVOCATION_UNAVAILABLE"
+void revocationUnavailable
+
+// Revoking: a Promise; its failures are RevokeErrors with a code.
+async function logout(userId: string): Promise<RevokeErrorCode | null> {
+  try {
+    await remote.revoke({ sub: userId, ttl: 900 })
+    await remote.revoke({ sid: 'session-id', jti: 'token-id', ttl: 60 })
+    return null
+  } catch (e) {
+    if (e instanceof RevokeError) return e.code
+    throw e
+  }
+}
+void logout
+// @ts-expect-error: ttl is required
+void remote.revoke({ sid: 'session-id' })
+// @ts-expect-error: ttl is seconds, a number
+void remote.revoke({ sid: 'session-id', ttl: '900' })
+const set: RevocationSet | null = remote.revocationSet()
+const subjectTime: number | undefined = set?.subjects['user_1']
+void subjectTime
 // @ts-expect-error: not a reason
 const notAReason: AuthError['reason'] = 'banned'
 void notAReason

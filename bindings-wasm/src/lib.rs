@@ -239,6 +239,18 @@ impl NativeEngine {
         text(&self.inner.revocation_status())
     }
 
+    /// The revoked set in force, `{ sid, jti, subjects }`, or null, as JSON text.
+    #[wasm_bindgen(js_name = revocationSet)]
+    pub fn revocation_set(&self) -> String {
+        ffi::revocation_set(&self.inner).to_string()
+    }
+
+    /// `{ error }` as JSON text: this build has no Redis client, so it cannot revoke
+    /// (`REVOKE_UNSUPPORTED`, whatever the entry); revoke from a native runtime.
+    pub fn revoke(&self, _entry: String) -> String {
+        ffi::revoke_unsupported()
+    }
+
     /// The key cache's events since the last call: `[{ level, message }]`.
     #[wasm_bindgen(js_name = keyEvents)]
     pub fn key_events(&self) -> String {

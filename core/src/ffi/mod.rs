@@ -6,6 +6,7 @@
 mod convert;
 mod filter;
 pub mod panics;
+mod revoke;
 mod text;
 
 pub use convert::{principal, request};
@@ -13,5 +14,6 @@ pub use filter::{
     dialect, filter, filter_attributes, filter_clause, filter_error_value, filter_matches, filter_read, filter_sql,
     plan, read,
 };
+pub use revoke::{revocation_set, revoke, revoke_unsupported};
 pub use text::Outcome;
 pub use text::{at, authorize, check, error_value, remote, settled, token, verify};

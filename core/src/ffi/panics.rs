@@ -19,6 +19,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use crate::error::{AuthError, ConfigError, Reason};
 use crate::filter::FilterError;
 use crate::policy::decision::{Decision, RuleError};
+use crate::revocation::revoke::RevokeError;
 
 /// Runs a verification; a panic becomes a `malformed` [`AuthError`].
 pub fn auth<T>(f: impl FnOnce() -> Result<T, AuthError>) -> Result<T, AuthError> {
@@ -46,6 +47,18 @@ pub fn config<T>(f: impl FnOnce() -> Result<T, ConfigError>) -> Result<T, Config
 pub fn filter<T>(f: impl FnOnce() -> Result<T, FilterError>) -> Result<T, FilterError> {
     catch_unwind(AssertUnwindSafe(f))
         .unwrap_or_else(|_| Err(FilterError::Json("the filter could not be processed".into())))
+}
+
+/// Runs a revocation; a panic becomes a [`RevokeError`] (`REVOKE_FAILED`): the caller
+/// cannot count on anything having been revoked.
+///
+/// ```
+/// let err = wardgate::ffi::panics::revoke(|| -> Result<(), _> { panic!("bug") }).unwrap_err();
+/// assert_eq!(err.code(), "REVOKE_FAILED");
+/// ```
+pub fn revoke<T>(f: impl FnOnce() -> Result<T, RevokeError>) -> Result<T, RevokeError> {
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(RevokeError::Failed("the revocation could not be processed".into())))
 }
 
 /// Runs a decision; a panic becomes a denial that says so in its `errors`.

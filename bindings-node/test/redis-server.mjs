@@ -1,0 +1,89 @@
+// A throwaway `redis-server` on 127.0.0.1 for the tests: its own free port and directory
+// (append-only file on, so a restart keeps the entries), stopped by `stop()` and when the
+// test process exits. Without `redis-server`, `redisServer(t)` skips the test saying why,
+// except under CI=true, where it fails.
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const running = new Set()
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+    server.on('error', reject)
+  })
+}
+
+/** One command over RESP; the first line of the answer. */
+export function command(port, words) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1')
+    let answer = ''
+    socket.on('connect', () => {
+      socket.write(`*${words.length}\r\n` + words.map((w) => `$${Buffer.byteLength(w)}\r\n${w}\r\n`).join(''))
+    })
+    socket.on('data', (data) => {
+      answer += data
+      if (answer.includes('\r\n')) {
+        socket.destroy()
+        resolve(answer.split('\r\n')[0])
+      }
+    })
+    socket.on('error', reject)
+  })
+}
+
+export async function redisServer(t) {
+  if (spawnSync('redis-server', ['--version']).error) {
+    const why = 'redis-server is not installed (scripts/setup installs Debian\'s redis-server)'
+    assert.notEqual(process.env.CI, 'true', `${why}; under CI=true the Redis tests must run`)
+    t.skip(why)
+    return null
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'wardgate-redis-'))
+  const port = await freePort()
+  let child = null
+  const server = {
+    port,
+    url: (db = 0) => `redis://127.0.0.1:${port}/${db}`,
+    command: (...words) => command(port, words),
+    async start() {
+      child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'yes',
+        '--appendfsync', 'always', '--protected-mode', 'no', '--dir', dir, '--logfile', 'server.log'], { stdio: 'ignore' })
+      running.add(child)
+      const deadline = Date.now() + 10_000
+      for (;;) {
+        try {
+          if ((await command(port, ['PING'])) === '+PONG') return
+        } catch {}
+        assert.ok(Date.now() < deadline, `redis-server did not answer on 127.0.0.1:${port} within 10 s (see ${dir}/server.log)`)
+        assert.equal(child.exitCode, null, `redis-server exited (see ${dir}/server.log)`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    },
+    async stop() {
+      if (!child) return
+      const exited = new Promise((r) => child.once('exit', r))
+      if (child.exitCode === null) child.kill('SIGKILL')
+      await exited
+      running.delete(child)
+      child = null
+    },
+  }
+  await server.start()
+  t.after(async () => {
+    await server.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return server
+}
