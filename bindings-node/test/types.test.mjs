@@ -15,8 +15,10 @@ function compile(source, file = 'app.ts', { skipLibCheck = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wardgate-types-'))
   mkdirSync(join(dir, 'node_modules'))
   symlinkSync(pkg, join(dir, 'node_modules', 'wardgate'), 'dir')
-  // wardgate/drizzle's types name drizzle-orm's, an optional peer the app installs.
+  // wardgate/drizzle's and wardgate/better-auth's types name drizzle-orm's and better-auth's,
+  // optional peers the app installs.
   symlinkSync(join(pkg, 'node_modules', 'drizzle-orm'), join(dir, 'node_modules', 'drizzle-orm'), 'dir')
+  symlinkSync(join(pkg, 'node_modules', 'better-auth'), join(dir, 'node_modules', 'better-auth'), 'dir')
   writeFileSync(join(dir, file), source)
   const config = { compilerOptions: { strict: true, noEmit: true, module: 'nodenext', target: 'es2022', skipLibCheck, types: [] }, files: [file] }
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config))
@@ -36,6 +38,15 @@ test('the declarations type an app that uses wardgate/drizzle', () => {
   // drizzle-orm's own declarations need skipLibCheck (as its documentation says); the app's
   // uses of wardgate/drizzle are checked all the same, and an `any` would fail the
   // @ts-expect-error lines.
+  const r = compile(source, 'app.mts', { skipLibCheck: true })
+  assert.equal(r.status, 0, r.stdout + r.stderr)
+})
+
+test('the declarations type an app that uses wardgate/better-auth', () => {
+  const dir = dirname(fileURLToPath(import.meta.url))
+  const source = createRequire(import.meta.url)('node:fs').readFileSync(join(dir, 'types-better-auth.mts'), 'utf8')
+  // better-auth's own declarations need skipLibCheck, as drizzle-orm's do; the app's uses of
+  // wardgate/better-auth are checked all the same (an `any` would fail the @ts-expect-error lines).
   const r = compile(source, 'app.mts', { skipLibCheck: true })
   assert.equal(r.status, 0, r.stdout + r.stderr)
 })
