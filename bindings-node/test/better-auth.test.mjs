@@ -2,9 +2,9 @@
 // (better-sqlite3) with Better Auth's own migrations: real sign-ups, sign-ins, JWTs from the
 // jwt plugin and every way a session ends, checking which entries reach engine.revoke.
 //
-// The engine is made by makeEngine() alone. Until the native Engine has revoke() and
-// revocationSet(), memoryEngine() stands in for it; to run these tests against the native
-// one, return it from makeEngine() (a policy with revocation.redis_url). The assertions read
+// The engine is made by makeEngine() alone: the native Engine on a real redis-server started
+// for this file (memoryEngine(), which behaves as the Engine documents, only where
+// redis-server is not installed outside CI). The assertions read
 // what the plugin asked of the engine (a recording wrapper, whatever the engine) and what
 // the engine's revocationSet() then holds, by membership, so a shared Redis with entries of
 // other runs does not matter.
@@ -17,15 +17,22 @@ import { getMigrations } from 'better-auth/db/migration'
 import { admin, jwt } from 'better-auth/plugins'
 
 import { REVOCATION_FAILED, REVOCATION_UNAVAILABLE, REVOKED_PATH, wardgate, withSessionId } from 'wardgate/better-auth'
+import { Engine } from 'wardgate'
+import { startRedis } from './redis-server.mjs'
+import { Signer, policyFor } from './support.mjs'
 
 const BASE = 'http://127.0.0.1:3000'
 const SECRET = 'a-test-secret-for-better-auth-0123456789'
 const PASSWORD = 'correct horse battery'
 const TTL = 900
 
-/** The engine the plugin writes to (the one line to change for the native Engine). */
+const redis = await startRedis()
+const signer = new Signer()
+
+/** The engine the plugin writes to. */
 function makeEngine() {
-  return memoryEngine()
+  if (!redis) return memoryEngine()
+  return new Engine({ ...policyFor(signer), revocation: { redis_url: redis.url() } })
 }
 
 /**

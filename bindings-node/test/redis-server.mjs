@@ -1,7 +1,7 @@
 // A throwaway `redis-server` on 127.0.0.1 for the tests: its own free port and directory
 // (append-only file on, so a restart keeps the entries), stopped by `stop()` and when the
-// test process exits. Without `redis-server`, `redisServer(t)` skips the test saying why,
-// except under CI=true, where it fails.
+// test process exits. Without `redis-server`, `redisServer(t)` skips the test saying why
+// (and `startRedis()` gives null), except under CI=true, where they fail.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -43,11 +43,27 @@ export function command(port, words) {
   })
 }
 
+const MISSING = "redis-server is not installed (scripts/setup installs Debian's redis-server)"
+
+/** A server for the test `t` (stopped after it), or null with `t` skipped when there is none. */
 export async function redisServer(t) {
+  const server = await startRedis()
+  if (!server) {
+    t.skip(MISSING)
+    return null
+  }
+  t.after(() => server.remove())
+  return server
+}
+
+/**
+ * A server for a whole test file (stopped when the process exits), or null, saying why on
+ * stderr, when redis-server is not installed; under CI=true that throws.
+ */
+export async function startRedis() {
   if (spawnSync('redis-server', ['--version']).error) {
-    const why = 'redis-server is not installed (scripts/setup installs Debian\'s redis-server)'
-    assert.notEqual(process.env.CI, 'true', `${why}; under CI=true the Redis tests must run`)
-    t.skip(why)
+    assert.notEqual(process.env.CI, 'true', `${MISSING}; under CI=true the Redis tests must run`)
+    process.stderr.write(`${MISSING}\n`)
     return null
   }
   const dir = mkdtempSync(join(tmpdir(), 'wardgate-redis-'))
@@ -61,6 +77,8 @@ export async function redisServer(t) {
       child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'yes',
         '--appendfsync', 'always', '--protected-mode', 'no', '--dir', dir, '--logfile', 'server.log'], { stdio: 'ignore' })
       running.add(child)
+      // The server never keeps the test process alive: the exit handler above stops it.
+      child.unref()
       const deadline = Date.now() + 10_000
       for (;;) {
         try {
@@ -80,10 +98,10 @@ export async function redisServer(t) {
       child = null
     },
   }
-  await server.start()
-  t.after(async () => {
+  server.remove = async () => {
     await server.stop()
     rmSync(dir, { recursive: true, force: true })
-  })
+  }
+  await server.start()
   return server
 }
