@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDateTime, PyDict, PyFloat, PyInt, PyString, PyTuple};
 use wardgate::ffi::panics;
-use wardgate::{AuthError, Credential, KeyAccess, KeyEvent, KeyEventLevel, Options, Request, UnixTime};
+use wardgate::{AuthError, Credential, KeyAccess, KeyEvent, KeyEventLevel, Options, Request, Revoke, UnixTime};
 
 use crate::convert;
 use crate::errors;
@@ -230,7 +230,8 @@ impl Engine {
     }
 
     /// The revocation source's state, `{"source", "state", "entries", "sids", "jtis",
-    /// "subjects"}`, or `None` when the policy has no `revocation` section.
+    /// "subjects", "last_sync", "age", "last_error"}`, or `None` when the policy has no
+    /// `revocation` section.
     fn revocation_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let status = panics::auth(|| Ok(self.inner.revocation_status()))
             .map_err(|_| PyRuntimeError::new_err("the revocation status could not be read"))?;
@@ -241,6 +242,66 @@ impl Engine {
                 convert::to_py(py, &value)
             })
             .transpose()
+    }
+
+    /// The revoked set in force, `{"sid": [...], "jti": [...], "subjects": {id: T}}`, or
+    /// `None` without a `revocation` section or when its source has no set to vouch for.
+    fn revocation_set<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let set = panics::auth(|| Ok(self.inner.revocation_set()))
+            .map_err(|_| PyRuntimeError::new_err("the revocation set could not be read"))?;
+        set.map(|value| convert::to_py(py, &value)).transpose()
+    }
+
+    /// Revokes a session, a token and/or every token of a principal issued up to now, for
+    /// `ttl` seconds, at the policy's `revocation.redis_url` (one round trip to Redis, without
+    /// the GIL). The rules are the core's; this converts the arguments and the error.
+    #[pyo3(signature = (*, sid = None, jti = None, sub = None, ttl))]
+    fn revoke(
+        &self,
+        py: Python<'_>,
+        sid: Option<&Bound<'_, PyAny>>,
+        jti: Option<&Bound<'_, PyAny>>,
+        sub: Option<&Bound<'_, PyAny>>,
+        ttl: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let mut revoke = Revoke::new(seconds(ttl, "ttl")?);
+        if let Some(sid) = optional_text(sid, "sid")? {
+            revoke = revoke.sid(sid);
+        }
+        if let Some(jti) = optional_text(jti, "jti")? {
+            revoke = revoke.jti(jti);
+        }
+        if let Some(sub) = optional_text(sub, "sub")? {
+            revoke = revoke.sub(sub);
+        }
+        let engine = &self.inner;
+        // `panics::auth` contains a panic; the revocation's own error rides inside its `Ok`.
+        match py.detach(|| panics::auth(|| Ok(engine.revoke(&revoke)))) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(errors::revoke(&e)),
+            Err(_) => Err(errors::revoke_not_processed()),
+        }
+    }
+
+    /// `revoke` as a coroutine: `await engine.arevoke(sub="user_42", ttl=3600)` runs it in a
+    /// worker thread (`asyncio.to_thread`), so the event loop never waits on Redis.
+    #[pyo3(signature = (*, sid = None, jti = None, sub = None, ttl))]
+    fn arevoke<'py>(
+        slf: &Bound<'py, Self>,
+        sid: Option<&Bound<'py, PyAny>>,
+        jti: Option<&Bound<'py, PyAny>>,
+        sub: Option<&Bound<'py, PyAny>>,
+        ttl: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        static IN_THREAD: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let py = slf.py();
+        let in_thread = IN_THREAD.import(py, "wardgate._aio", "in_thread")?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("sid", sid)?;
+        kwargs.set_item("jti", jti)?;
+        kwargs.set_item("sub", sub)?;
+        kwargs.set_item("ttl", ttl)?;
+        in_thread.call((slf.getattr("revoke")?,), Some(&kwargs))
     }
 
     /// Suspicious but valid parts of the policy, as `(path, message)` pairs.
@@ -398,6 +459,27 @@ fn clock(now: Option<&Bound<'_, PyAny>>) -> PyResult<UnixTime> {
         "now must be seconds since the epoch (int or float), a datetime or None, not {}",
         convert::type_name(now)
     )))
+}
+
+/// An optional `str` argument called `name`: `None` when absent or `None`.
+fn optional_text(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<String>> {
+    match obj {
+        Some(obj) if !obj.is_none() => convert::text(obj, name).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// A whole number of seconds called `name`, which must be an `int` (not a `bool`). One out of
+/// `u64`'s range is passed on as its nearest end (0 or `u64::MAX`), for the core to refuse.
+fn seconds(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
+    if !obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!("{name} must be an int (seconds), not {}", convert::type_name(obj))));
+    }
+    match obj.extract::<u64>() {
+        Ok(n) => Ok(n),
+        Err(_) if obj.lt(0)? => Ok(0),
+        Err(_) => Ok(u64::MAX),
+    }
 }
 
 /// The `principal` argument, which must be a `wardgate.Principal`.

@@ -2,8 +2,8 @@
 //!
 //! This crate converts between Python objects and the core's types and maps the
 //! core's errors to the exception classes of `wardgate.errors`; every rule lives in
-//! the `wardgate` crate. Calls that verify signatures or plan and translate list filters
-//! release the GIL.
+//! the `wardgate` crate. Calls that verify signatures, plan and translate list filters or
+//! write revocations to Redis release the GIL.
 
 use pyo3::prelude::*;
 

@@ -292,7 +292,7 @@ def test_the_verified_token_cache_answers_repeats_and_reports_its_counters(polic
 
 
 def test_revoked_sessions_tokens_and_subjects_are_refused_on_every_call(policy, signer, engine):
-    assert engine.revocation_status() is None
+    assert engine.revocation_status() is None and engine.revocation_set() is None
     revocation = {"inline": {"sid": ["s-gone"], "jti": ["j-gone"], "subjects": {"banned": NOW - 60}}}
     no_iat = claims(sub="banned")
     del no_iat["iat"]
@@ -321,16 +321,26 @@ def test_revoked_sessions_tokens_and_subjects_are_refused_on_every_call(policy, 
         with pytest.raises(TokenExpired):
             revoking.verify(signer.sign(claims(sid="s-gone", exp=NOW)), now=NOW)
         assert revoking.revocation_status() == {"source": "inline", "state": "ready", "entries": 3, "sids": 1,
-                                                "jtis": 1, "subjects": 1}
+                                                "jtis": 1, "subjects": 1, "last_sync": None, "age": None,
+                                                "last_error": None}
+        assert revoking.revocation_set() == {"sid": ["s-gone"], "jti": ["j-gone"], "subjects": {"banned": NOW - 60}}
         if cache:
             assert revoking.cache_status()["entries"] == 2
 
 
 def test_revocation_section_errors_name_the_field(policy):
-    with pytest.raises(ConfigError) as err:
-        Engine({**policy, "revocation": {"redis_url": "redis://:pw-secret@127.0.0.1:6379/0", "stale_for": 60}})
-    assert err.value.path == "revocation.redis_url"
-    assert "not available yet" in err.value.problem and "pw-secret" not in str(err.value)
+    # A URL's password is never repeated (the Redis source itself: test_revocation_redis.py).
+    for revocation, path, problem in [
+        ({"redis_url": "http://:pw-secret@127.0.0.1:6379/0"}, "revocation.redis_url", "must be a redis://"),
+        ({"redis_url": "redis://:pw-secret@/0"}, "revocation.redis_url", "is not a URL the Redis client accepts"),
+        ({"redis_url": "redis://:pw-secret@127.0.0.1:6379/0", "stale_for": 1.5}, "revocation.stale_for",
+         "not a fraction"),
+        ({"url": "https://revoked.example/set?key=pw-secret"}, "revocation.url", "not available yet"),
+    ]:
+        with pytest.raises(ConfigError) as err:
+            Engine({**policy, "revocation": revocation})
+        assert err.value.path == path and problem in err.value.problem
+        assert "pw-secret" not in str(err.value) + repr(err.value)
     with pytest.raises(ConfigError) as err:
         Engine({**policy, "revocation": {"inline": {"subjects": {"u1": 1.5}}}})
     assert err.value.path == "revocation.inline.subjects.u1"
@@ -347,6 +357,7 @@ def test_errors_carry_the_headers_of_their_http_answer_from_the_engine():
         wardgate.TokenInvalid: ("TOKEN_INVALID", 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}),
         wardgate.InsufficientPermissions: ("INSUFFICIENT_PERMISSIONS", 403, {}),
         wardgate.KeysUnavailable: ("KEYS_UNAVAILABLE", 503, {"Retry-After": "5"}),
+        wardgate.RevocationUnavailable: ("REVOCATION_UNAVAILABLE", 503, {"Retry-After": "5"}),
     }
     for cls, (code, status, headers) in cases.items():
         assert cls("why", code, status, "r").headers == headers

@@ -6,11 +6,12 @@ from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple
 from fastapi import Depends, FastAPI
 from typing_extensions import Annotated, assert_type
 
-from wardgate import AuthError, Engine, Filter, Principal
+from wardgate import AuthError, Engine, Filter, Principal, RevocationSet, RevocationStatus, RevokeError
 from wardgate.fastapi import Guard, HTTPAuthError
 
 app = FastAPI()
-guard = Guard(Engine.from_file("policy.json"))
+engine = Engine.from_file("policy.json")
+guard = Guard(engine)
 CurrentPrincipal = Annotated[Principal, Depends(guard.principal)]
 
 
@@ -41,3 +42,31 @@ def read(owner: str, principal: Principal = Depends(guard.require("read", "todo"
 def refusal(error: HTTPAuthError) -> AuthError:
     assert_type(error.status_code, int)
     return error
+
+
+@app.post("/admin/logout/{user_id}", status_code=204)
+def logout(user_id: str, admin: Principal = Depends(guard.require("logout", "user"))) -> None:
+    engine.revoke(sub=user_id, ttl=3600)
+
+
+async def revocations() -> None:
+    engine.revoke(sid="s1", jti="j1", ttl=60)
+    await engine.arevoke(sub="u1", ttl=60)
+    try:
+        engine.revoke(sid=None, sub="u1", ttl=900)
+    except RevokeError as e:
+        assert_type(e.code, str)
+        assert_type(e.detail, str)
+    status = engine.revocation_status()
+    assert_type(status, Optional[RevocationStatus])
+    if status is not None:
+        assert_type(status["source"], Literal["inline", "redis_url"])
+        assert_type(status["state"], Literal["ready", "starting", "stale", "unavailable"])
+        assert_type(status["last_sync"], Optional[float])
+        assert_type(status["age"], Optional[float])
+        assert_type(status["last_error"], Optional[str])
+    revoked = engine.revocation_set()
+    assert_type(revoked, Optional[RevocationSet])
+    if revoked is not None:
+        assert_type(revoked["sid"], List[str])
+        assert_type(revoked["subjects"], Dict[str, int])

@@ -13,7 +13,10 @@ Keys may be inline or fetched from ``keys.jwks_url`` (cached, refreshed as the p
 ``keys.refresh`` says; ``engine.key_status()`` shows the cache, and fetches are logged
 to the ``wardgate`` logger). A ``revocation`` section refuses tokens whose session, token id
 or subject is revoked (``TokenInvalid``, reason ``"revoked"``;
-``engine.revocation_status()`` shows the set).
+``engine.revocation_status()`` shows the set). With ``revocation.redis_url`` the set is
+shared by every process: ``engine.revoke(sub="user_42", ttl=3600)`` (or ``sid=``, ``jti=``)
+writes to Redis, and every engine on that Redis refuses the tokens within a second; a Redis
+out of reach for longer than ``revocation.stale_for`` is ``RevocationUnavailable`` (503).
 
 List endpoints: ``engine.filter(principal, "read", "todo")`` plans which resources
 ``authorize`` would allow, as a :class:`Filter` (``kind``, ``matches(row)``, its JSON form,
@@ -33,11 +36,13 @@ from .errors import (
     FilterError,
     InsufficientPermissions,
     KeysUnavailable,
+    RevocationUnavailable,
+    RevokeError,
     TokenExpired,
     TokenInvalid,
     TokenMissing,
 )
-from ._status import CacheStatus, KeyStatus, RevocationStatus
+from ._status import CacheStatus, KeyStatus, RevocationSet, RevocationStatus
 from ._wardgate import Decision, Engine, Filter, Principal, __version__
 
 # A principal is a read-only mapping of "id", "roles", "tenant" and "claims" (see
@@ -56,7 +61,10 @@ __all__ = [
     "KeyStatus",
     "KeysUnavailable",
     "Principal",
+    "RevocationSet",
     "RevocationStatus",
+    "RevocationUnavailable",
+    "RevokeError",
     "TokenExpired",
     "TokenInvalid",
     "TokenMissing",

@@ -1,9 +1,9 @@
-"""The shapes of :meth:`wardgate.Engine.key_status`, :meth:`wardgate.Engine.cache_status` and
-:meth:`wardgate.Engine.revocation_status`."""
+"""The shapes of :meth:`wardgate.Engine.key_status`, :meth:`wardgate.Engine.cache_status`,
+:meth:`wardgate.Engine.revocation_status` and :meth:`wardgate.Engine.revocation_set`."""
 
-from typing import List, Literal, Optional, TypedDict
+from typing import Dict, List, Literal, Optional, TypedDict
 
-__all__ = ["CacheStatus", "KeyStatus", "RevocationStatus"]
+__all__ = ["CacheStatus", "KeyStatus", "RevocationSet", "RevocationStatus"]
 
 
 class KeyStatus(TypedDict):
@@ -55,12 +55,19 @@ class CacheStatus(TypedDict):
 
 
 class RevocationStatus(TypedDict):
-    """The state of the revocation source (the policy's ``revocation`` section)."""
+    """The state of the revocation source (the policy's ``revocation`` section), for health
+    checks and logs. Durations are in seconds; no member ever holds the URL, a password or an
+    entry."""
 
-    #: Where the entries come from: ``"inline"`` (written in the policy).
-    source: Literal["inline"]
-    #: ``"ready"``: the set is in hand and current (always, for an inline set).
-    state: Literal["ready"]
+    #: Where the entries come from: ``"inline"`` (written in the policy) or ``"redis_url"``
+    #: (a Redis server shared by every process, mirrored in the background).
+    source: Literal["inline", "redis_url"]
+    #: ``"ready"``: the set is in hand and current (always, for an inline set);
+    #: ``"starting"``: Redis has not been read yet (the first verifications wait for it, up to
+    #: ``refresh.timeout``); ``"stale"``: Redis is out of reach and the last set is served, up
+    #: to ``stale_for`` after its last answer; ``"unavailable"``: no set can be vouched for,
+    #: and verifications raise :class:`wardgate.RevocationUnavailable` (503).
+    state: Literal["ready", "starting", "stale", "unavailable"]
     #: How many entries the set holds in all (``sids + jtis + subjects``).
     entries: int
     #: Revoked session ids (``sid``).
@@ -69,3 +76,23 @@ class RevocationStatus(TypedDict):
     jtis: int
     #: Principals with a "revoked before" time.
     subjects: int
+    #: When the whole set was last read from Redis (Unix seconds); ``None`` for an inline
+    #: set, or before the first read.
+    last_sync: Optional[float]
+    #: Seconds since Redis last answered; ``None`` for an inline set, or before the first answer.
+    age: Optional[float]
+    #: Why Redis could not be read the last time it failed; ``None`` after a success.
+    last_error: Optional[str]
+
+
+class RevocationSet(TypedDict):
+    """The revoked set in force (:meth:`wardgate.Engine.revocation_set`), in the JSON form of
+    ``revocation.inline``."""
+
+    #: Revoked session ids.
+    sid: List[str]
+    #: Revoked token ids.
+    jti: List[str]
+    #: Principal id to "revoked before" time ``T`` (Unix seconds): a token of that principal
+    #: whose ``iat`` is at or before ``T`` is revoked.
+    subjects: Dict[str, int]

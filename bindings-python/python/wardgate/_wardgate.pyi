@@ -4,7 +4,7 @@ from datetime import datetime
 from os import PathLike
 from typing import Any, Coroutine, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Tuple, Union, final
 
-from wardgate._status import CacheStatus, KeyStatus, RevocationStatus
+from wardgate._status import CacheStatus, KeyStatus, RevocationSet, RevocationStatus
 
 __all__ = ["Decision", "Engine", "Filter", "Principal", "__version__", "response_headers"]
 
@@ -169,6 +169,12 @@ class Engine:
     ``a``-prefixed coroutines do that in a worker thread. No keys to be had is
     :class:`wardgate.KeysUnavailable` (503). Fetches, failures and key changes are
     logged to the ``wardgate`` logger.
+
+    With ``revocation.redis_url``, a background thread mirrors the revoked entries, so a
+    verification never waits on Redis (except the first ones, up to
+    ``revocation.refresh.timeout``, for the first read); :meth:`revoke` writes entries that
+    every engine on that Redis refuses. Redis out of reach for longer than
+    ``revocation.stale_for`` is :class:`wardgate.RevocationUnavailable` (503).
     """
 
     def __new__(cls, policy: Union[str, Dict[str, Any]]) -> "Engine": ...
@@ -232,9 +238,43 @@ class Engine:
     def cache_status(self) -> Optional[CacheStatus]:
         """The verified-token cache's counters; ``None`` without a ``cache`` section."""
     def revocation_status(self) -> Optional[RevocationStatus]:
-        """Where revoked entries come from (``source``: ``"inline"``), whether the set is
-        ready (``state``) and how many entries it holds; ``None`` without a ``revocation``
-        section."""
+        """Where revoked entries come from (``source``: ``"inline"`` or ``"redis_url"``),
+        whether the set can be vouched for (``state``: ``"ready"``, ``"starting"``,
+        ``"stale"``, ``"unavailable"``), how many entries it holds, and for Redis
+        ``last_sync``, ``age`` and ``last_error``; ``None`` without a ``revocation`` section."""
+    def revocation_set(self) -> Optional[RevocationSet]:
+        """The revoked set in force, a new ``dict`` ``{"sid": [...], "jti": [...], "subjects":
+        {id: T}}``; ``None`` without a ``revocation`` section, or when its source has no set
+        to vouch for (verifications then raise :class:`wardgate.RevocationUnavailable`)."""
+    def revoke(
+        self,
+        *,
+        sid: Optional[str] = None,
+        jti: Optional[str] = None,
+        sub: Optional[str] = None,
+        ttl: int,
+    ) -> None:
+        """Revokes a session (``sid``), a token (``jti``) and/or every token of the principal
+        ``sub`` issued up to now, for ``ttl`` seconds (1 to 31,622,400; at least the longest
+        remaining lifetime of a token it should refuse), in every process whose policy shares
+        this ``revocation.redis_url``. This engine refuses the tokens as soon as the call
+        returns, the others within about a second.
+
+        Blocks for one round trip to Redis (at most ``revocation.refresh.timeout``, twice when
+        a kept connection was closed) without the GIL. Raises :class:`wardgate.RevokeError`:
+        ``REVOKE_INVALID`` (no id, an empty one, a ``ttl`` out of range), ``REVOKE_UNSUPPORTED``
+        (no ``revocation.redis_url``) or ``REVOKE_FAILED`` (Redis could not be written to);
+        ``TypeError`` for an argument of the wrong type."""
+    def arevoke(
+        self,
+        *,
+        sid: Optional[str] = None,
+        jti: Optional[str] = None,
+        sub: Optional[str] = None,
+        ttl: int,
+    ) -> Coroutine[Any, Any, None]:
+        """:meth:`revoke` for ``async`` code: runs it in a worker thread when awaited
+        (``asyncio.to_thread``), so the event loop never waits on Redis."""
     def key_status(self) -> KeyStatus:
         """The state of the key source (a new ``dict``), for health checks and logs:
         ``state`` is ``"static"`` for inline keys, else ``"empty"``, ``"fresh"`` or ``"stale"``."""

@@ -2,12 +2,15 @@
 
 Every refused credential is an :class:`AuthError` whose class follows its ``code``:
 :class:`TokenMissing` (401), :class:`TokenExpired` (401), :class:`TokenInvalid`
-(401), for a denied request :class:`InsufficientPermissions` (403) and, when the keys
-of a remote key set (``keys.jwks_url``) cannot be had, :class:`KeysUnavailable` (503).
-A policy that cannot be loaded is a :class:`ConfigError` naming the field, and a list
-filter that cannot be planned or turned into SQL is a :class:`FilterError`.
+(401), for a denied request :class:`InsufficientPermissions` (403), when the keys
+of a remote key set (``keys.jwks_url``) cannot be had, :class:`KeysUnavailable` (503), and
+when the revoked entries of ``revocation.redis_url`` cannot be vouched for,
+:class:`RevocationUnavailable` (503). A policy that cannot be loaded is a
+:class:`ConfigError` naming the field, a list filter that cannot be planned or turned into
+SQL is a :class:`FilterError`, and a revocation that cannot be made
+(``Engine.revoke``) is a :class:`RevokeError`.
 
-No message ever contains the token, a key or a secret.
+No message ever contains the token, a key, a secret, a password or a revoked entry.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ __all__ = [
     "FilterError",
     "InsufficientPermissions",
     "KeysUnavailable",
+    "RevocationUnavailable",
+    "RevokeError",
     "TokenExpired",
     "TokenInvalid",
     "TokenMissing",
@@ -90,6 +95,13 @@ class KeysUnavailable(AuthError):
     are past ``refresh.stale_for``. The token may be fine; the request can be retried."""
 
 
+class RevocationUnavailable(AuthError):
+    """The revoked entries cannot be vouched for right now (``REVOCATION_UNAVAILABLE``, 503,
+    reason ``revocation_unavailable``): ``revocation.redis_url`` has not been read yet, or has
+    not answered for longer than ``revocation.stale_for``. Every token is refused meanwhile
+    (failing closed); the request can be retried (``Retry-After`` in :attr:`headers`)."""
+
+
 class ConfigError(ValueError):
     """A policy document that cannot be loaded.
 
@@ -119,6 +131,28 @@ class FilterError(ValueError):
     type or a dialect that cannot be used) and ``FILTER_INVALID`` (a filter's JSON form that
     cannot be read); ``detail`` names the rule and the operator or the column, never a value.
     Never a wider filter: whatever cannot be translated exactly is this error.
+    """
+
+    detail: str
+    code: str
+
+    def __init__(self, detail: str, code: str) -> None:
+        super().__init__(detail, code)
+        self.detail = detail
+        self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.detail}"
+
+
+class RevokeError(Exception):
+    """A revocation that was not made (:meth:`wardgate.Engine.revoke`).
+
+    ``code`` is one of ``REVOKE_INVALID`` (an empty id, no id at all, or a ``ttl`` out of
+    range: nothing was sent), ``REVOKE_UNSUPPORTED`` (the policy has no
+    ``revocation.redis_url`` to write to) and ``REVOKE_FAILED`` (Redis could not be written
+    to: nothing may have been revoked; retry). ``detail`` explains it and never holds an
+    entry, the URL or a password.
     """
 
     detail: str

@@ -32,8 +32,16 @@ hands the route the :class:`wardgate.Filter` itself.
 Every refusal is a :class:`wardgate.AuthError`, answered as a JSON response
 ``{"detail", "code", "status", "reason"}`` with its status. A 401 carries
 ``WWW-Authenticate: Bearer`` when no token was sent and ``Bearer error="invalid_token"``
-otherwise (RFC 6750); a 503 (``KEYS_UNAVAILABLE``: the keys of ``keys.jwks_url`` cannot be
-fetched) carries ``Retry-After``.
+otherwise (RFC 6750); a 503 carries ``Retry-After``: ``KEYS_UNAVAILABLE`` (the keys of
+``keys.jwks_url`` cannot be fetched) or ``REVOCATION_UNAVAILABLE`` (the revoked entries of
+``revocation.redis_url`` have not been read for longer than ``revocation.stale_for``).
+
+Signing a user out everywhere is a route of the app: ``engine.revoke(sub=user_id,
+ttl=...)`` (``await engine.arevoke(...)`` in an ``async`` route), behind the policy::
+
+    @app.post("/admin/logout/{user_id}", status_code=204)
+    def logout(user_id: str, admin: Principal = Depends(guard.require("logout", "user"))):
+        engine.revoke(sub=user_id, ttl=3600)    # every token of user_id issued up to now
 
 What the guard raises (its dependencies, :meth:`Guard.authorize`) is also a
 ``fastapi.HTTPException`` (:class:`HTTPAuthError`) with that status and those headers, and
@@ -68,6 +76,7 @@ from . import (
     InsufficientPermissions,
     KeysUnavailable,
     Principal,
+    RevocationUnavailable,
     TokenExpired,
     TokenInvalid,
     TokenMissing,
@@ -99,7 +108,10 @@ RESPONSES: Dict[Union[int, str], Dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "The policy denies the request (INSUFFICIENT_PERMISSIONS)"},
     503: {
         "model": ErrorBody,
-        "description": "The keys to check the token with cannot be fetched right now (KEYS_UNAVAILABLE)",
+        "description": (
+            "The keys to check the token with cannot be fetched right now (KEYS_UNAVAILABLE), "
+            "or the revoked entries cannot be vouched for right now (REVOCATION_UNAVAILABLE)"
+        ),
         "headers": {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}},
     },
 }
@@ -153,12 +165,17 @@ class HTTPKeysUnavailable(KeysUnavailable, HTTPAuthError):
     """:class:`wardgate.KeysUnavailable` as a ``fastapi.HTTPException`` (503)."""
 
 
+class HTTPRevocationUnavailable(RevocationUnavailable, HTTPAuthError):
+    """:class:`wardgate.RevocationUnavailable` as a ``fastapi.HTTPException`` (503)."""
+
+
 _HTTP_CLASSES: Dict[str, Type[HTTPAuthError]] = {
     "TOKEN_MISSING": HTTPTokenMissing,
     "TOKEN_EXPIRED": HTTPTokenExpired,
     "TOKEN_INVALID": HTTPTokenInvalid,
     "INSUFFICIENT_PERMISSIONS": HTTPInsufficientPermissions,
     "KEYS_UNAVAILABLE": HTTPKeysUnavailable,
+    "REVOCATION_UNAVAILABLE": HTTPRevocationUnavailable,
 }
 
 
@@ -395,7 +412,7 @@ def _resource_type_of(table_or_model: Any) -> str:
 
 def auth_error_response(error: AuthError) -> JSONResponse:
     """The JSON response for ``error``, with ``WWW-Authenticate`` on a 401 and
-    ``Retry-After`` on a 503 (``KEYS_UNAVAILABLE``)."""
+    ``Retry-After`` on a 503 (``KEYS_UNAVAILABLE``, ``REVOCATION_UNAVAILABLE``)."""
     return JSONResponse(error.to_dict(), status_code=error.status, headers=error.headers)
 
 
