@@ -3,8 +3,8 @@
 //! A background task (the Redis reader of `redis.rs`) feeds it: a whole set after each full
 //! read, single entries as they are announced, a heartbeat after each exchange that
 //! succeeded, and the loss of the connection. Verifications only read it, so they never wait
-//! on the source, except the first ones of a process, which wait (at most
-//! `revocation.refresh.timeout`) for the first read to end.
+//! on the source; the engine's constructor waits (at most `revocation.refresh.timeout`) for
+//! the first read to end.
 //!
 //! Rules, with `stale_for` from the `revocation` section:
 //! - Before the first read has ended, the state is `starting`; after a first read that
@@ -140,20 +140,11 @@ impl Mirror {
         }
     }
 
-    /// The revocation step against the mirror at `now`: waits for the first read (at most
-    /// `wait`), then refuses revoked claims, or every token when no set can be vouched for.
-    pub(crate) fn check(
-        &self,
-        claims: &Map<String, Value>,
-        id_claim: &str,
-        now: impl Fn() -> u64,
-        wait: Duration,
-    ) -> Result<(), AuthError> {
-        if !self.has_started() {
-            self.wait_for_start(wait);
-        }
+    /// The revocation step against the mirror at `now`: refuses revoked claims, or every
+    /// token when no set can be vouched for (the first read not ended yet included).
+    pub(crate) fn check(&self, claims: &Map<String, Value>, id_claim: &str, now: u64) -> Result<(), AuthError> {
         let state = self.read();
-        match self.state_of(&state, now()) {
+        match self.state_of(&state, now) {
             RevocationState::Ready | RevocationState::Stale => {
                 if state.set.revokes(claims, id_claim) {
                     Err(AuthError::revoked())
@@ -231,7 +222,7 @@ mod tests {
     }
 
     fn check(mirror: &Mirror, claims: Value, now: u64) -> Result<(), Reason> {
-        mirror.check(claims.as_object().unwrap(), "sub", || now, Duration::ZERO).map_err(|e| e.reason())
+        mirror.check(claims.as_object().unwrap(), "sub", now).map_err(|e| e.reason())
     }
 
     fn revoked_s1() -> RevocationSet {
@@ -315,7 +306,7 @@ mod tests {
     }
 
     #[test]
-    fn the_first_verifications_wait_for_the_first_read() {
+    fn the_engine_can_wait_for_the_first_read() {
         let m = std::sync::Arc::new(mirror());
         let feeder = {
             let m = m.clone();
@@ -324,9 +315,12 @@ mod tests {
                 m.replace(revoked_s1(), 0, 0.0);
             })
         };
-        let claims = json!({"sub": "u", "sid": "s1"});
-        let result = m.check(claims.as_object().unwrap(), "sub", || 0, Duration::from_secs(10));
-        assert_eq!(result.map_err(|e| e.reason()), Err(Reason::Revoked));
+        m.wait_for_start(Duration::from_secs(10));
+        assert_eq!(check(&m, json!({"sub": "u", "sid": "s1"}), 0), Err(Reason::Revoked));
         feeder.join().unwrap();
+        // A wait that ends first leaves the state as it is.
+        let idle = mirror();
+        idle.wait_for_start(Duration::from_millis(10));
+        assert_eq!(idle.state(0), RevocationState::Starting);
     }
 }

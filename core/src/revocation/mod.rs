@@ -62,7 +62,7 @@ impl Revocation {
                 Ok(())
             }
             #[cfg(feature = "redis")]
-            Revocation::Redis(source) => source.mirror().check(claims, id_claim, monotonic_ms, source.first_wait()),
+            Revocation::Redis(source) => source.mirror().check(claims, id_claim, monotonic_ms()),
         }
     }
 

@@ -79,8 +79,9 @@ impl std::fmt::Debug for RedisSource {
 
 impl RedisSource {
     /// A source for `url` (already checked for its shape), whose mirror starts filling at
-    /// once in a background thread. The problem, when the client does not accept the URL,
-    /// never repeats it.
+    /// once in a background thread; it waits for the first read to end, at most
+    /// `refresh.timeout`, so that the engine's first verifications find a set. The
+    /// problem, when the client does not accept the URL, never repeats it.
     pub(crate) fn start(url: &str, timing: Timing) -> Result<RedisSource, &'static str> {
         let client = Client::open(url).map_err(|_| "is not a URL the Redis client accepts")?;
         let mirror = Arc::new(Mirror::new(RevocationSource::RedisUrl, timing.stale_for));
@@ -89,17 +90,13 @@ impl RedisSource {
             .name("wardgate-revocation".into())
             .spawn(move || run(&reader.0, &reader.1, timing))
             .map_err(|_| "could not start the thread that mirrors it")?;
+        mirror.wait_for_start(Duration::from_millis(timing.timeout));
         Ok(RedisSource { mirror, client, timing, writer: Mutex::new(None) })
     }
 
     /// The mirror verifications read.
     pub(crate) fn mirror(&self) -> &Mirror {
         &self.mirror
-    }
-
-    /// How long the first verifications wait for the first read.
-    pub(crate) fn first_wait(&self) -> Duration {
-        Duration::from_millis(self.timing.timeout)
     }
 
     /// Writes the entries of `revoke` and announces them, then adds them to this process's
@@ -194,6 +191,8 @@ fn connect(client: &Client, timeout: u64) -> Result<Connection, RedisError> {
 fn describe(e: &RedisError) -> String {
     if e.is_timeout() {
         "the server did not answer in time (revocation.refresh.timeout)".into()
+    } else if e.kind() == redis::ErrorKind::AuthenticationFailed {
+        "the server refused the credentials".into()
     } else if e.is_connection_refusal() {
         "the connection was refused".into()
     } else if let Some(code) =
