@@ -48,6 +48,18 @@ class ConfigError extends Error {
   }
 }
 
+/** A base for an error class with a `code` and a `detail` (also the message). */
+function codedError() {
+  return class extends Error {
+    constructor(detail, code) {
+      super(detail)
+      this.name = new.target.name
+      this.code = code
+      this.detail = detail
+    }
+  }
+}
+
 /**
  * A list filter that cannot be planned, read back or turned into a query. `code` is one of
  * `FILTER_UNSUPPORTED`, `FILTER_TOO_COMPLEX`, `FILTER_UNTRANSLATABLE`, `FILTER_COLUMNS` or
@@ -55,14 +67,7 @@ class ConfigError extends Error {
  * column, never a value. Whatever cannot be translated exactly is this error, never a
  * wider filter.
  */
-class FilterError extends Error {
-  constructor(detail, code) {
-    super(detail)
-    this.name = 'FilterError'
-    this.code = code
-    this.detail = detail
-  }
-}
+class FilterError extends codedError() {}
 
 /**
  * A revocation that was not made. `code` is `REVOKE_UNSUPPORTED` (the policy's revocation
@@ -70,14 +75,7 @@ class FilterError extends Error {
  * names it) or `REVOKE_FAILED` (Redis could not be written to: nothing may have been
  * revoked). No message holds an entry, a URL or a password.
  */
-class RevokeError extends Error {
-  constructor(detail, code) {
-    super(detail)
-    this.name = 'RevokeError'
-    this.code = code
-    this.detail = detail
-  }
-}
+class RevokeError extends codedError() {}
 
 const FROM_NATIVE = Symbol('wardgate.native')
 const LOG_LEVELS = ['info', 'warn', 'error']

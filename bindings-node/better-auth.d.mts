@@ -61,30 +61,15 @@
 import type { BetterAuthPlugin, Session, User } from 'better-auth'
 import type { AuthEndpoint } from 'better-auth/api'
 
-/** An entry of the revoked set, as `engine.revoke` takes it. */
-export interface RevocationEntry {
-  /** A session: every token whose `sid` claim is this is refused. */
-  sid?: string
-  /** A token: the token whose `jti` claim is this is refused. */
-  jti?: string
-  /** A principal id: every token of it issued at or before now (`iat`) is refused. */
-  sub?: string
-  /** Seconds the entry is kept: until every token it could hit has expired. */
-  ttl: number
-}
+import type { RevocationSet, RevokeEntry } from './index.js'
 
+/** An entry of the revoked set, as `engine.revoke` takes it (the package's `RevokeEntry`). */
+export type RevocationEntry = RevokeEntry
 /**
  * The revoked set as JSON, as `engine.revocationSet()` gives it and
- * `GET {basePath}/wardgate/revoked` serves it:
- * `{"sid": ["<session id>", ...], "jti": ["<token id>", ...], "subjects": {"<principal id>": T}}`,
- * where `T` is in Unix seconds and a token of that principal with `iat <= T` is revoked.
- * It is the shape of the policy's `revocation.inline`.
+ * `GET {basePath}/wardgate/revoked` serves it (the shape of the policy's `revocation.inline`).
  */
-export interface RevocationSet {
-  sid: string[]
-  jti: string[]
-  subjects: Record<string, number>
-}
+export type { RevocationSet }
 
 /** What the plugin needs of a Wardgate `Engine`: writing to the revoked set and reading it. */
 export interface RevocationEngine {

@@ -9,11 +9,18 @@
 //   JWT_EXPIRATION           lifetime of the JWTs (default 15m)
 //   JWKS_ROTATION_INTERVAL   seconds between signing key rotations (default: no rotation)
 //   JWKS_GRACE_PERIOD        seconds a rotated key stays in the JWKS (default 30 days)
+//   WARDGATE_POLICY          the policy file (default ./policy.json)
+//
+// Revocation: every token carries its session id (`sid`), and the wardgate plugin revokes
+// it in Redis (policy.json's revocation.redis_url) when the session ends: sign-out, the
+// revoke endpoints, a ban, a password change that ends the other sessions, a deleted user.
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { admin, jwt } from 'better-auth/plugins'
+import { Engine } from 'wardgate'
+import { wardgate, withSessionId } from 'wardgate/better-auth'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -33,6 +40,22 @@ function seconds(text) {
   return text ? Number(text) : undefined
 }
 
+/**
+ * How long a revocation is kept, in seconds: longer than any token of the stack lives
+ * (JWT_EXPIRATION, 15 minutes at most here) plus the policy's leeway. The plugin refuses a
+ * value shorter than the jwt plugin's token lifetime.
+ */
+const REVOKED_FOR = 3600
+
+let engine
+/**
+ * The engine the wardgate plugin revokes through (one per process, mirroring Redis), from
+ * WARDGATE_POLICY or ./policy.json (the app's folder, where `next start` runs).
+ */
+function revocationEngine(env) {
+  return (engine ??= Engine.fromFile(env.WARDGATE_POLICY ?? join(process.cwd(), 'policy.json')))
+}
+
 /** Better Auth's options from the environment. */
 export async function authOptions(env = process.env) {
   if (!env.BETTER_AUTH_SECRET) throw new Error('BETTER_AUTH_SECRET is not set (stack.mjs sets one)')
@@ -48,9 +71,10 @@ export async function authOptions(env = process.env) {
           rotationInterval: seconds(env.JWKS_ROTATION_INTERVAL),
           gracePeriod: seconds(env.JWKS_GRACE_PERIOD),
         },
-        jwt: { expirationTime: env.JWT_EXPIRATION ?? '15m' },
+        jwt: { expirationTime: env.JWT_EXPIRATION ?? '15m', definePayload: withSessionId() },
       }),
       admin(),
+      wardgate({ engine: revocationEngine(env), ttl: REVOKED_FOR }),
     ],
   }
 }

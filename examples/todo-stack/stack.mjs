@@ -1,6 +1,6 @@
-// The todo stack on 127.0.0.1: Better Auth in a Next.js server (next start) and the FastAPI
-// todo API (uvicorn), one policy (policy.json) for the proxy, the Node routes and
-// FastAPI. `node stack.mjs` is the demo: it starts both, signs up the demo users, prints
+// The todo stack on 127.0.0.1: Better Auth in a Next.js server (next start), the FastAPI
+// todo API (uvicorn) and a Redis server (redis-server) for revocations, one policy
+// (policy.json) for the proxy, the Node routes and FastAPI. `node stack.mjs` is the demo: it starts both, signs up the demo users, prints
 // what to try, and stops both on Ctrl-C. `startStack()` is what the end-to-end test uses.
 //
 // It expects what ./run prepares: node_modules with the packed `wardgate` package, a
@@ -21,6 +21,8 @@ const python = join(repo, '.venv/bin/python')
 export const WEB_URL = 'http://127.0.0.1:3000'
 /** The address of the FastAPI todo API. */
 export const API_URL = 'http://127.0.0.1:8000'
+/** The Redis server of the revocations: policy.json's revocation.redis_url names it. */
+export const REDIS_PORT = 6390
 
 /** The demo users: the two without a role sign up over HTTP; the admin is created with its role. */
 export const DEMO_USERS = [
@@ -42,6 +44,7 @@ function authEnv(data, env) {
     BETTER_AUTH_URL: WEB_URL,
     BETTER_AUTH_SECRET: secret(data),
     DATABASE_URL: env.DATABASE_URL ?? join(data, 'auth.db'),
+    WARDGATE_POLICY: join(here, 'policy.json'),
     ...pick(env, ['JWT_EXPIRATION', 'JWKS_ROTATION_INTERVAL', 'JWKS_GRACE_PERIOD']),
   }
 }
@@ -82,15 +85,18 @@ async function close(database) {
  * every process it started.
  */
 export async function startStack({ env = {}, data = join(here, '.data'), users = [], quiet = false } = {}) {
-  for (const url of [WEB_URL, API_URL]) {
+  for (const url of [WEB_URL, API_URL, `redis://127.0.0.1:${REDIS_PORT}`]) {
     if (await listening(new URL(url))) throw new Error(`${url} is already in use: stop what listens there first`)
   }
   mkdirSync(data, { recursive: true })
   const environment = authEnv(data, env)
-  await prepareAuth(environment, users)
   const processes = []
   const stop = () => Promise.all(processes.map(stopProcess))
+  // Redis first: Better Auth's wardgate plugin and every engine of the policy mirror it.
+  const redis = redisServer(join(data, 'redis'), quiet)
   try {
+    processes.push(await redis.start())
+    await prepareAuth(environment, users)
     processes.push(
       start('next', process.execPath, [join(here, 'node_modules/next/dist/bin/next'), 'start', '-H', '127.0.0.1', '-p', '3000'], {
         cwd: here,
@@ -106,12 +112,47 @@ export async function startStack({ env = {}, data = join(here, '.data'), users =
         quiet,
       }),
     )
-    await Promise.all([ready(`${WEB_URL}/api/auth/ok`, processes[0]), ready(`${API_URL}/openapi.json`, processes[1])])
+    await Promise.all([ready(`${WEB_URL}/api/auth/ok`, processes[1]), ready(`${API_URL}/openapi.json`, processes[2])])
   } catch (error) {
     await stop()
     throw error
   }
-  return { stop, processes }
+  return {
+    stop: async () => {
+      await stop()
+      await redis.stop()
+    },
+    processes,
+    redis,
+  }
+}
+
+/**
+ * The stack's redis-server on 127.0.0.1:REDIS_PORT with its data in `dir` (append-only, so
+ * a restart keeps the revocations). `stop()` and `start()` again are what a Redis outage
+ * looks like to the stack.
+ */
+function redisServer(dir, quiet) {
+  let child = null
+  return {
+    async start() {
+      mkdirSync(dir, { recursive: true })
+      const args = ['--bind', '127.0.0.1', '--port', String(REDIS_PORT), '--dir', dir, '--save', '',
+        '--appendonly', 'yes', '--protected-mode', 'no']
+      child = start('redis', 'redis-server', args, { cwd: dir, env: process.env, quiet })
+      const failed = await child.spawned
+      if (failed?.code === 'ENOENT') {
+        throw new Error("redis-server is not installed: the stack's revocations need it (scripts/setup installs Debian's redis-server)")
+      }
+      if (failed) throw new Error(`redis-server could not be started: ${failed.message}`)
+      await ready(`redis://127.0.0.1:${REDIS_PORT}`, child, 10_000)
+      return child
+    },
+    async stop() {
+      if (child) await stopProcess(child)
+      child = null
+    },
+  }
 }
 
 /** Whether something accepts connections at `url`'s host and port. */
@@ -137,7 +178,15 @@ function start(name, command, args, { cwd, env, quiet }) {
   }
   child.stdout.on('data', keep)
   child.stderr.on('data', keep)
-  child.exited = new Promise((done) => child.on('exit', (code, signal) => done({ code, signal })))
+  child.exited = new Promise((done) => {
+    child.on('exit', (code, signal) => done({ code, signal }))
+    child.on('error', (error) => done({ error })) // could not be run at all
+  })
+  // null once running, or the error when the program cannot be run (not installed).
+  child.spawned = new Promise((done) => {
+    child.once('spawn', () => done(null))
+    child.once('error', done)
+  })
   running.add(child)
   child.exited.then(() => running.delete(child))
   return child
@@ -169,6 +218,11 @@ async function ready(url, child, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (!running.has(child)) throw new Error(`${child.label} exited before it was ready:\n${child.output}`)
+    if (url.startsWith('redis:')) {
+      if (await listening(new URL(url))) return
+      await new Promise((r) => setTimeout(r, 50))
+      continue
+    }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) })
       if (response.ok) return
@@ -180,9 +234,18 @@ async function ready(url, child, timeoutMs = 60_000) {
   throw new Error(`${child.label} did not answer ${url} within ${timeoutMs / 1000} s:\n${child.output}`)
 }
 
-/** A browser-like client of Better Auth: keeps the session cookie. */
+/**
+ * A browser-like client of Better Auth: keeps the session cookie. `address`, when given, is
+ * sent as `x-forwarded-for`, as a proxy in front of the app would, so that Better Auth's
+ * rate limits (on in production, per address) count this client apart from the others.
+ */
 export class AuthClient {
   #cookies = new Map()
+  #address
+
+  constructor(address) {
+    this.#address = address
+  }
 
   async post(path, body) {
     return this.request(path, { method: 'POST', body: JSON.stringify(body ?? {}) })
@@ -196,6 +259,7 @@ export class AuthClient {
       headers: {
         ...(body ? { 'content-type': 'application/json' } : {}),
         origin: WEB_URL,
+        ...(this.#address ? { 'x-forwarded-for': this.#address } : {}),
         cookie: [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; '),
         ...headers,
       },

@@ -122,7 +122,23 @@ class ConfigError(ValueError):
         return str(self.args[0])
 
 
-class FilterError(ValueError):
+class _CodedError(Exception):
+    """An error with a ``code`` (``"PREFIX_KIND"``) and a ``detail``; ``str()`` is
+    ``"CODE: detail"``."""
+
+    detail: str
+    code: str
+
+    def __init__(self, detail: str, code: str) -> None:
+        super().__init__(detail, code)
+        self.detail = detail
+        self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.detail}"
+
+
+class FilterError(_CodedError, ValueError):
     """A list filter that cannot be planned, read back or turned into a query.
 
     ``code`` is one of ``FILTER_UNSUPPORTED`` (a rule's condition cannot be planned
@@ -133,19 +149,8 @@ class FilterError(ValueError):
     Never a wider filter: whatever cannot be translated exactly is this error.
     """
 
-    detail: str
-    code: str
 
-    def __init__(self, detail: str, code: str) -> None:
-        super().__init__(detail, code)
-        self.detail = detail
-        self.code = code
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.detail}"
-
-
-class RevokeError(Exception):
+class RevokeError(_CodedError):
     """A revocation that was not made (:meth:`wardgate.Engine.revoke`).
 
     ``code`` is one of ``REVOKE_INVALID`` (an empty id, no id at all, or a ``ttl`` out of
@@ -154,17 +159,6 @@ class RevokeError(Exception):
     to: nothing may have been revoked; retry). ``detail`` explains it and never holds an
     entry, the URL or a password.
     """
-
-    detail: str
-    code: str
-
-    def __init__(self, detail: str, code: str) -> None:
-        super().__init__(detail, code)
-        self.detail = detail
-        self.code = code
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.detail}"
 
 
 def response_headers(code: str) -> Dict[str, str]:

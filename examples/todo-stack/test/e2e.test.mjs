@@ -358,6 +358,101 @@ describe('the todo stack', { timeout: 240_000 }, () => {
     assert.ok(self.body.keys.kids.includes(header(first).kid), 'the old key stays listed for its grace period')
   })
 
+  /**
+   * Polls until `token` is refused as revoked by FastAPI and by the Node route; the
+   * milliseconds from `since` until both refused it (at most `limit`).
+   */
+  async function refusedEverywhere(token, since, limit = 1000) {
+    const done = { api: null, me: null }
+    while (done.api === null || done.me === null) {
+      if (done.api === null) {
+        const r = await api(token, 'GET', '/todos')
+        if (r.status === 401 && r.body.reason === 'revoked') done.api = performance.now() - since
+        else assert.equal(r.status, 200, JSON.stringify(r.body))
+      }
+      if (done.me === null) {
+        const r = await me(token)
+        if (r.status === 401 && r.body.reason === 'revoked') done.me = performance.now() - since
+        else assert.equal(r.status, 200, JSON.stringify(r.body))
+      }
+      assert.ok(performance.now() - since < limit, `still accepted after ${limit} ms: ${JSON.stringify(done)}`)
+    }
+    return Math.max(done.api, done.me)
+  }
+
+  const propagation = []
+  after(() => {
+    if (propagation.length) console.log(`# revocation reached FastAPI and the Node route in: ${propagation.map((p) => p.toFixed(1)).join(', ')} ms`)
+  })
+
+  // Each client from an address of its own (x-forwarded-for): Better Auth's rate limits
+  // allow a few sign-ups and sign-ins per address and window.
+  let addresses = 0
+  const address = () => `198.51.100.${++addresses}`
+
+  async function signedUp(user, sessions = 1) {
+    const first = new AuthClient(address())
+    await first.signUp(user)
+    const all = [first]
+    for (let i = 1; i < sessions; i++) {
+      const next = new AuthClient(address())
+      await next.signIn(user)
+      all.push(next)
+    }
+    return all
+  }
+
+  test("sign-out revokes the session's token in FastAPI, the Node route and the proxy within a second", async () => {
+    const [d] = await signedUp({ email: 'd@example.com', password: 'd-test-password', name: 'D' })
+    const token = await d.token()
+    assert.equal(typeof claims(token).sid, 'string', 'tokens carry their session id')
+    assert.equal((await api(token, 'GET', '/todos')).status, 200)
+    assert.equal((await me(token)).status, 200)
+    const since = performance.now()
+    assert.equal((await d.post('/api/auth/sign-out')).status, 200)
+    propagation.push(await refusedEverywhere(token, since))
+    const dashboard = await page('/dashboard', { cookie: token })
+    assert.equal(dashboard.status, 307, 'the proxy sends a revoked token to sign-in')
+    const refused = await api(token, 'GET', '/todos')
+    assert.deepEqual(refused.body, { detail: 'the token has been revoked', code: 'TOKEN_INVALID', status: 401, reason: 'revoked' })
+  })
+
+  test('revokeSessions and a ban refuse every session of that user, and no one else', async () => {
+    const other = await clients.a.token()
+    const [e1, e2] = await signedUp({ email: 'e@example.com', password: 'e-test-password', name: 'E' }, 2)
+    const eTokens = [await e1.token(), await e2.token()]
+    let since = performance.now()
+    assert.equal((await e1.post('/api/auth/revoke-sessions')).status, 200)
+    for (const token of eTokens) propagation.push(await refusedEverywhere(token, since))
+
+    const [f1, f2] = await signedUp({ email: 'f@example.com', password: 'f-test-password', name: 'F' }, 2)
+    const fTokens = [await f1.token(), await f2.token()]
+    since = performance.now()
+    const ban = await clients.admin.post('/api/auth/admin/ban-user', { userId: claims(fTokens[0]).sub })
+    assert.equal(ban.status, 200)
+    for (const token of fTokens) propagation.push(await refusedEverywhere(token, since))
+
+    assert.equal((await api(other, 'GET', '/todos')).status, 200, 'another user is unaffected')
+    assert.equal((await me(other)).status, 200)
+  })
+
+  test("a password change that revokes the other sessions keeps the current session's new token", async () => {
+    const user = { email: 'g@example.com', password: 'g-test-password', name: 'G' }
+    const [g1, g2] = await signedUp(user, 2)
+    const elsewhere = await g2.token()
+    const since = performance.now()
+    const changed = await g1.post('/api/auth/change-password', {
+      currentPassword: user.password,
+      newPassword: 'g-new-test-password',
+      revokeOtherSessions: true,
+    })
+    assert.equal(changed.status, 200)
+    propagation.push(await refusedEverywhere(elsewhere, since))
+    const current = await g1.token()
+    assert.equal((await api(current, 'GET', '/todos')).status, 200)
+    assert.equal((await me(current)).status, 200)
+  })
+
   test('an expired token is TOKEN_EXPIRED in FastAPI and the Node route, and redirects in the proxy', async () => {
     const token = await clients.a.token()
     assert.equal((await api(token, 'GET', '/todos')).status, 200)
@@ -368,5 +463,56 @@ describe('the todo stack', { timeout: 240_000 }, () => {
     assert.equal((await me(token)).body.code, 'TOKEN_EXPIRED')
     const dashboard = await page('/dashboard', { cookie: token })
     assert.equal(dashboard.status, 307)
+  })
+
+  test('Redis stopped: tokens verify for stale_for, then 503 everywhere, and all recovers when it is back', async () => {
+    const STALE_FOR = 5 // policy.json revocation.stale_for
+    const token = await clients.a.token()
+    assert.equal((await api(token, 'GET', '/todos')).status, 200)
+    await stack.redis.stop()
+    const stopped = performance.now()
+    // The last set keeps serving...
+    assert.equal((await api(token, 'GET', '/todos')).status, 200)
+    assert.equal((await me(token)).status, 200)
+    // ...while a sign-out, which cannot revoke, fails rather than leave its token working.
+    const [h] = await signedUp({ email: 'h@example.com', password: 'h-test-password', name: 'H' })
+    const signOut = await h.post('/api/auth/sign-out')
+    assert.equal(signOut.status, 503)
+    assert.equal((await signOut.json()).code, 'WARDGATE_REVOCATION_FAILED')
+    assert.equal((await h.request('/api/auth/token')).status, 200, 'the session was not ended')
+    // Past stale_for (counted from Redis's last answer): 503 with Retry-After, in both.
+    for (;;) {
+      const r = await api(token, 'GET', '/todos')
+      if (r.status === 503) {
+        assert.equal(r.body.code, 'REVOCATION_UNAVAILABLE')
+        break
+      }
+      assert.equal(r.status, 200)
+      assert.ok(performance.now() - stopped < (STALE_FOR + 3) * 1000, 'FastAPI still answers 200 long past stale_for')
+      await sleep(0.05)
+    }
+    const unavailableAfter = (performance.now() - stopped) / 1000
+    assert.ok(unavailableAfter >= STALE_FOR - 1.5, `503 after ${unavailableAfter} s`)
+    // The Node route's mirror last heard from Redis at its own ping, up to a second apart.
+    let route
+    for (;;) {
+      route = await fetch(`${WEB_URL}/api/me`, { headers: { authorization: `Bearer ${token}` } })
+      if (route.status === 503) break
+      assert.equal(route.status, 200)
+      assert.ok(performance.now() - stopped < (STALE_FOR + 3) * 1000, 'the Node route still answers 200 long past stale_for')
+      await sleep(0.05)
+    }
+    assert.equal(route.headers.get('retry-after'), '5')
+    assert.equal((await route.json()).code, 'REVOCATION_UNAVAILABLE')
+    console.log(`# Redis stopped: 503 after ${unavailableAfter.toFixed(2)} s (stale_for ${STALE_FOR} s)`)
+    await stack.redis.start()
+    const back = performance.now()
+    const fresh = await clients.a.token()
+    for (;;) {
+      const [r, m] = [await api(fresh, 'GET', '/todos'), await me(fresh)]
+      if (r.status === 200 && m.status === 200) break
+      assert.ok(performance.now() - back < 5000, `not back 5 s after Redis: ${r.status} ${m.status}`)
+      await sleep(0.05)
+    }
   })
 })

@@ -26,7 +26,8 @@ export async function GET(request: NextRequest) {
       keys: engine.keyStatus(),
     })
   } catch (error) {
-    if (error instanceof AuthError) return NextResponse.json(error.toJSON(), { status: error.status })
+    // The body, the status and the headers (WWW-Authenticate, Retry-After) of the refusal.
+    if (error instanceof AuthError) return NextResponse.json(error.toJSON(), { status: error.status, headers: error.headers })
     throw error
   }
 }
