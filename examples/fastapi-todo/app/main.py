@@ -18,6 +18,7 @@ from wardgate.fastapi import Guard
 from sqlalchemy.orm import sessionmaker
 
 from .db import Base, database_url as resolve_database_url, make_engine
+from .admin import admin_router
 from .routes import TodoNotFound, todo_router
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "policy.json"
@@ -49,6 +50,7 @@ def create_app(policy: Optional[Dict[str, Any]] = None, database_url: Optional[s
     guard = Guard(auth, app=app)  # app=: AuthError -> {"detail", "code", "status", "reason"}
     app.add_exception_handler(TodoNotFound, todo_not_found)
     app.include_router(todo_router(guard))
+    app.include_router(admin_router(guard, auth))
     return app
 
 

@@ -67,7 +67,7 @@ def test_shipped_policy_filters(principal, kind, permits, forbids):
 def test_shipped_policy_names_no_list_action():
     rules = json.loads(DEFAULT_POLICY_FILE.read_text())["rules"]
     named = {action for rule in rules if isinstance(rule["actions"], list) for action in rule["actions"]}
-    assert named == {"create", "read", "update", "delete"}
+    assert named == {"create", "read", "update", "delete", "logout"}
 
 
 def test_shipped_policy_loads_as_is_without_warnings():

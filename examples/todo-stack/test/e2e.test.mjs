@@ -453,6 +453,17 @@ describe('the todo stack', { timeout: 240_000 }, () => {
     assert.equal((await me(current)).status, 200)
   })
 
+  test("an admin signs a user out everywhere through FastAPI's admin route", async () => {
+    const [i] = await signedUp({ email: 'i@example.com', password: 'i-test-password', name: 'I' })
+    const token = await i.token()
+    const admin = await clients.admin.token()
+    assert.equal((await api(token, 'POST', `/admin/users/${claims(token).sub}/logout`)).status, 403, 'not for a user')
+    const since = performance.now()
+    assert.equal((await api(admin, 'POST', `/admin/users/${claims(token).sub}/logout`)).status, 204)
+    propagation.push(await refusedEverywhere(token, since))
+    assert.equal((await api(admin, 'GET', '/todos')).status, 200, 'the admin is not affected')
+  })
+
   test('an expired token is TOKEN_EXPIRED in FastAPI and the Node route, and redirects in the proxy', async () => {
     const token = await clients.a.token()
     assert.equal((await api(token, 'GET', '/todos')).status, 200)
