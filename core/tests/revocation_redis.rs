@@ -305,3 +305,63 @@ fn rediss_to_a_server_without_tls_fails_closed() {
     }
     eprintln!("rediss to plain: {:?} {:?}", start.elapsed(), e.revocation_status().unwrap().last_error);
 }
+
+/// Run by `a_revocation_is_refused_by_an_engine_in_another_process_within_a_second` as a
+/// process of its own (this test binary again, with `WARDGATE_REVOCATION_PEER` holding
+/// `{"policy", "token"}`): verifies the token every millisecond and prints `outcome X` each
+/// time the outcome changes, until it is killed.
+#[test]
+#[ignore = "the other process of a_revocation_is_refused_by_an_engine_in_another_process_within_a_second"]
+fn peer_process() {
+    let spec: Value = serde_json::from_str(&std::env::var("WARDGATE_REVOCATION_PEER").unwrap()).unwrap();
+    let engine = Engine::from_value(&spec["policy"]).unwrap();
+    let token = spec["token"].as_str().unwrap();
+    let mut last = None;
+    loop {
+        let now = outcome(&engine, token);
+        if last != Some(now) {
+            println!("outcome {}", now.map_or_else(|r| r.as_str(), |()| "ok"));
+            last = Some(now);
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn a_revocation_is_refused_by_an_engine_in_another_process_within_a_second() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let Some(server) = RedisServer::start() else { return };
+    let signer = Signer::ed25519();
+    let mut doc = policy(&signer, "k1", json!([{"id": "all", "effect": "permit", "resource": "*", "actions": "*"}]));
+    doc["revocation"] = json!({"redis_url": server.url(0)});
+    let token = token(&signer, "u1", json!({"sid": "s-peer"}));
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["peer_process", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .env("WARDGATE_REVOCATION_PEER", json!({"policy": doc, "token": token}).to_string())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            // The harness's own "test peer_process ... " may begin the first line.
+            if let Some((_, outcome)) = line.split_once("outcome ") {
+                let _ = lines.0.send(outcome.to_owned());
+            }
+        }
+    });
+    let next = |limit: Duration| lines.1.recv_timeout(limit).map_err(|_| "no outcome from the other process");
+    let first = next(Duration::from_secs(20));
+    let revoking = Engine::from_value(&doc).unwrap();
+    let started = Instant::now();
+    revoking.revoke(&Revoke::new(60).sid("s-peer")).unwrap();
+    let then = next(Duration::from_secs(1));
+    let took = started.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(first.as_deref(), Ok("ok"));
+    assert_eq!(then.as_deref(), Ok("revoked"), "refused in the other process within a second");
+    eprintln!("propagation to another process: {took:?}");
+}
