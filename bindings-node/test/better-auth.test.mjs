@@ -26,7 +26,7 @@ const SECRET = 'a-test-secret-for-better-auth-0123456789'
 const PASSWORD = 'correct horse battery'
 const TTL = 900
 
-const redis = await startRedis()
+const redis = await startRedis({ unref: true })
 const signer = new Signer()
 
 /** The engine the plugin writes to. */

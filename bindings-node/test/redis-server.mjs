@@ -57,10 +57,10 @@ export async function redisServer(t) {
 }
 
 /**
- * A server for a whole test file (stopped when the process exits), or null, saying why on
- * stderr, when redis-server is not installed; under CI=true that throws.
+ * A server (for a whole test file with `unref`: stopped when the process exits), or null,
+ * saying why on stderr, when redis-server is not installed; under CI=true that throws.
  */
-export async function startRedis() {
+export async function startRedis({ unref = false } = {}) {
   if (spawnSync('redis-server', ['--version']).error) {
     assert.notEqual(process.env.CI, 'true', `${MISSING}; under CI=true the Redis tests must run`)
     process.stderr.write(`${MISSING}\n`)
@@ -77,8 +77,9 @@ export async function startRedis() {
       child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'yes',
         '--appendfsync', 'always', '--protected-mode', 'no', '--dir', dir, '--logfile', 'server.log'], { stdio: 'ignore' })
       running.add(child)
-      // The server never keeps the test process alive: the exit handler above stops it.
-      child.unref()
+      // A server for a whole file never keeps the test process alive: the exit handler above
+      // stops it.
+      if (unref) child.unref()
       const deadline = Date.now() + 10_000
       for (;;) {
         try {
