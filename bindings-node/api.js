@@ -116,8 +116,6 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
     // `(token, ready, cached, fetching)` gives the outcome once what `token` needs is in (see
     // remoteKeys); null when nothing is fetched.
     #keys
-    // What may have to be fetched, for the error of the ...Sync calls.
-    #fetched
 
     constructor(policy, options) {
       const adopted = policy === FROM_NATIVE ? options : null
@@ -128,10 +126,6 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
       this.#logger = loggerOf(options)
       this.#native = adopted ? adopted.native : loaded(call(() => NativeEngine.load(policyText(policy)), 'policy'))
       this.#keys = this.#native.isRemote() ? remoteKeys(this.#native) : null
-      if (this.#keys) {
-        const keys = this.#native.keyStatus()?.source === 'jwks_url'
-        this.#fetched = keys ? 'keys from keys.jwks_url' : 'the revoked set of revocation.url'
-      }
     }
 
     static fromFile(path, options) {
@@ -274,8 +268,10 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
 
     #local(sync, promise) {
       if (!this.#keys) return
+      const keys = this.#native.keyStatus()?.source === 'jwks_url'
+      const fetched = keys ? 'keys from keys.jwks_url' : 'the revoked set of revocation.url'
       const error = new Error(
-        `${sync} cannot use ${this.#fetched}, which may have to be fetched first: ` +
+        `${sync} cannot use ${fetched}, which may have to be fetched first: ` +
           `use the Promise form, await engine.${promise}(...)`,
       )
       error.code = 'ERR_REMOTE_KEYS'

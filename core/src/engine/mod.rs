@@ -543,8 +543,9 @@ impl Engine {
     /// `revocation.refresh.timeout`, twice when a kept connection turns out to be closed).
     ///
     /// Fails with `REVOKE_INVALID` for an empty id, no id or a `ttl` out of range (checked
-    /// first), `REVOKE_UNSUPPORTED` for any other source (or none), and `REVOKE_FAILED` when Redis cannot be
-    /// written to (nothing may have been revoked).
+    /// first), `REVOKE_UNSUPPORTED` for any other source (or none; a `revocation.url` set is
+    /// revoked where it is served), and `REVOKE_FAILED` when Redis cannot be written to
+    /// (nothing may have been revoked).
     ///
     /// ```
     /// use wardgate::{Engine, Revoke};

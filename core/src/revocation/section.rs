@@ -177,6 +177,7 @@ fn check_redis_url(url: &str) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::revocation::status::RevocationState;
     use serde_json::json;
 
     fn err(value: Value) -> String {
@@ -287,6 +288,29 @@ mod tests {
             "revocation.refresh.max_agе: unknown field (did you mean `max_age`?)"
         );
         assert!(url(json!({"refresh": 5})).starts_with("revocation.refresh: this must be an object"));
+    }
+
+    #[test]
+    fn a_url_makes_a_url_source_with_its_own_defaults() {
+        let timing = |doc: Value| {
+            let Ok(Revocation::Url(source)) = parse(&doc) else { panic!("not a url source: {doc}") };
+            let c = source.config();
+            (c.url.clone(), c.shown.clone(), [c.max_age, c.cooldown, c.timeout, c.stale_for])
+        };
+        // The canonical URL is fetched; status shows it without its query.
+        let (url, shown, defaults) = timing(json!({"url": "HTTPS://App.Example.com:443/api/revoked?key=k1"}));
+        assert_eq!(
+            (url.as_str(), shown.as_str()),
+            ("https://app.example.com/api/revoked?key=k1", "https://app.example.com/api/revoked")
+        );
+        assert_eq!(defaults, [5_000, 1_000, 2_000, 60_000]);
+        let (_, _, given) = timing(json!({"url": "http://127.0.0.1:3000/revoked", "stale_for": 0,
+                                          "refresh": {"max_age": 30, "cooldown": 0, "timeout": 60}}));
+        assert_eq!(given, [30_000, 0, 60_000, 0]);
+        assert!(matches!(
+            parse(&json!({"url": "https://a.example/r"})).unwrap().status().state,
+            RevocationState::Starting
+        ));
     }
 
     #[cfg(feature = "redis")]

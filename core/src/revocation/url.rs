@@ -127,6 +127,12 @@ impl UrlSource {
         self.mirror.check(claims, id_claim, monotonic_ms()).map(|()| true)
     }
 
+    /// The URL and timing the source was made with.
+    #[cfg(test)]
+    pub(crate) fn config(&self) -> &RemoteConfig {
+        &self.config
+    }
+
     /// The mirror, which says what the source holds.
     pub(crate) fn mirror(&self) -> &Mirror {
         &self.mirror
