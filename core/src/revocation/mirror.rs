@@ -32,8 +32,8 @@ use crate::error::{AuthError, Reason};
 #[derive(Debug)]
 pub(crate) struct Mirror {
     source: RevocationSource,
-    /// How long a set is fresh after the source last answered, in ms; `None` while the
-    /// feeding task is connected (Redis).
+    /// How long a set is fresh after the source last answered, in ms (`url`); `None`: fresh
+    /// while the feeding task is connected (Redis).
     fresh_for: Option<u64>,
     /// How long the last set serves past its freshness, in ms.
     stale_for: u64,
@@ -330,6 +330,26 @@ mod tests {
         m.lost("connection reset".into());
         assert_eq!(m.state(1_000), RevocationState::Stale);
         assert_eq!(m.state(1_001), RevocationState::Unavailable);
+    }
+
+    #[test]
+    fn with_a_freshness_a_set_is_ready_for_it_then_stale_for_stale_for() {
+        // As for revocation.url: fresh 5 s after each read, whatever any connection does.
+        let m = Mirror::new(RevocationSource::Url, Some(5_000), STALE_FOR);
+        m.replace(revoked_s1(), 1_000, 0.0);
+        assert_eq!(m.usable_and_fresh(5_999), (true, true));
+        assert_eq!(m.state(5_999), RevocationState::Ready);
+        assert_eq!(m.usable_and_fresh(6_000), (true, false));
+        m.lost("HTTP 500".into());
+        assert_eq!(m.state(6_000 + STALE_FOR), RevocationState::Stale);
+        assert_eq!(check(&m, json!({"sub": "u", "sid": "s1"}), 6_000 + STALE_FOR), Err(Reason::Revoked));
+        assert_eq!(m.usable_and_fresh(6_001 + STALE_FOR), (false, false));
+        let err = m.check(json!({"sub": "u"}).as_object().unwrap(), "sub", 6_001 + STALE_FOR).unwrap_err();
+        assert_eq!(err.reason(), Reason::RevocationUnavailable);
+        assert!(err.to_string().contains("revocation.url"), "{err}");
+        // A read renews the freshness.
+        m.replace(revoked_s1(), 70_000, 0.0);
+        assert_eq!(m.state(74_999), RevocationState::Ready);
     }
 
     #[test]
