@@ -3,8 +3,8 @@
 // the WebAssembly build (edge.mjs, wasm-node.mjs): JS habits over either engine. This file
 // only converts arguments and turns the engine's error objects into the package's Error
 // classes; every rule lives in the Rust core. The one piece of host work here is the GET
-// of a remote key set for the WebAssembly engine, which cannot do I/O (`hostFetches`): the
-// core decides when to fetch and judges what comes back.
+// of a remote key set or of a `revocation.url` set for the WebAssembly engine, which cannot
+// do I/O (`hostFetches`): the core decides when to fetch and judges what comes back.
 
 /**
  * A refused credential or a denied request. `code`, `status` and `reason` are the engine's
@@ -13,7 +13,7 @@
  * `unknown_key`, `bad_signature`, `missing_claim`, `invalid_claim`, `not_yet_valid`,
  * `too_old`, `issuer_mismatch`, `audience_mismatch`, `revoked`), all 401;
  * `INSUFFICIENT_PERMISSIONS` (`denied`, `forbidden`), 403; `KEYS_UNAVAILABLE`
- * (`keys_unavailable`), 503. `headers` are those of its HTTP answer, as the engine gives them
+ * (`keys_unavailable`) and `REVOCATION_UNAVAILABLE` (`revocation_unavailable`), 503. `headers` are those of its HTTP answer, as the engine gives them
  * (`WWW-Authenticate` on a 401, `Retry-After` on a 503, none on a 403); not enumerable, so
  * the error's own fields stay its body's.
  */
@@ -71,9 +71,10 @@ class FilterError extends codedError() {}
 
 /**
  * A revocation that was not made. `code` is `REVOKE_UNSUPPORTED` (the policy's revocation
- * source is not `redis_url`), `REVOKE_INVALID` (an entry member that cannot be used; `detail`
- * names it) or `REVOKE_FAILED` (Redis could not be written to: nothing may have been
- * revoked). No message holds an entry, a URL or a password.
+ * source is not `redis_url`: a `revocation.url` set is revoked from where it is served),
+ * `REVOKE_INVALID` (an entry member that cannot be used; `detail` names it) or
+ * `REVOKE_FAILED` (Redis could not be written to: nothing may have been revoked). No message
+ * holds an entry, a URL or a password.
  */
 class RevokeError extends codedError() {}
 
@@ -90,10 +91,11 @@ const LOG_LEVELS = ['info', 'warn', 'error']
  * `filterAttributes` and `filterClause`; `loadFile` only where there is a file system, and
  * then `fileURLToPath` too). `verify`, `verifyAuthorization` and
  * `check` give their outcome as JSON text and never fetch: with a remote key set they use
- * the keys cached at the time; `verifyIfReady` and `checkIfReady` give null instead when a
- * fetch must come first. The engines differ in how remote keys are fetched: the addon's
- * core fetches them itself (`verifyAsync`, `checkAsync`), the WebAssembly engine's core
- * says what to fetch (`keyNeed`, `keyResponse`, `keyFailed`); see `coreFetches` and
+ * the keys cached at the time (and with `revocation.url` the revoked set held);
+ * `verifyIfReady` and `checkIfReady` give null instead when a fetch must come first. The
+ * engines differ in how remote keys and revoked sets are fetched: the addon's core fetches
+ * them itself (`verifyAsync`, `checkAsync`), the WebAssembly engine's core says what to
+ * fetch (`keyNeed`, `revocationNeed`, `keyResponse`, `keyFailed`); see `coreFetches` and
  * `hostFetches`.
  */
 function createApi(NativeEngine, { fileURLToPath } = {}) {
@@ -108,8 +110,9 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
   class Engine {
     #native
     #logger
-    // For keys from keys.jwks_url: `(token, ready, cached, fetching)` gives the outcome
-    // once the keys for `token` are in (see remoteKeys); null for local keys.
+    // For keys from keys.jwks_url or revoked entries from revocation.url:
+    // `(token, ready, cached, fetching)` gives the outcome once what `token` needs is in (see
+    // remoteKeys); null when nothing is fetched.
     #keys
 
     constructor(policy, options) {
@@ -263,8 +266,10 @@ function createApi(NativeEngine, { fileURLToPath } = {}) {
 
     #local(sync, promise) {
       if (!this.#keys) return
+      const keys = this.#native.keyStatus()?.source === 'jwks_url'
+      const fetched = keys ? 'keys from keys.jwks_url' : 'the revoked set of revocation.url'
       const error = new Error(
-        `${sync} cannot serve keys from keys.jwks_url, which may have to be fetched first: ` +
+        `${sync} cannot use ${fetched}, which may have to be fetched first: ` +
           `use the Promise form, await engine.${promise}(...)`,
       )
       error.code = 'ERR_REMOTE_KEYS'
@@ -439,33 +444,38 @@ function coreFetches() {
   }
 }
 
-// WebAssembly: no I/O there, so the host's `fetch` performs the GET the core asks for
-// (`keyNeed` hands out one ticket at a time) and hands the response back. Callers told to
+// WebAssembly: no I/O there, so the host's `fetch` performs the GETs the core asks for: the
+// key set a token needs (`keyNeed`) and the revoked set of revocation.url (`revocationNeed`),
+// each handing out one ticket at a time, both at once when both are due. Each response goes
+// back to the core, then the token is verified on what is held (`cached`). Callers told to
 // wait await the fetch under way.
 function hostFetches(native) {
-  let underWay = null
-  return (token, ready, cached) => {
+  const underWay = [null, null] // the key set's fetch, the revoked set's
+  return async (token, ready, cached) => {
     const done = ready()
     if (done !== null) return done
-    const { need, ticket } = native.keyNeed(token)
-    if (need === 'fetch') {
-      const fetching = fetchKeys(native, ticket).finally(() => {
-        if (underWay === fetching) underWay = null
-      })
-      underWay = fetching
-      return fetching.then(cached)
-    }
-    if (need === 'wait' && underWay) return underWay.then(cached)
+    const needs = [native.keyNeed(token), native.revocationNeed()]
+    await Promise.all(
+      needs.map(({ need, ticket }, i) => {
+        if (need !== 'fetch') return need === 'wait' ? underWay[i] : null
+        const fetching = fetchTicket(native, ticket, i === 1).finally(() => {
+          if (underWay[i] === fetching) underWay[i] = null
+        })
+        underWay[i] = fetching
+        return fetching
+      }),
+    )
     return cached()
   }
 }
 
-// One GET of the ticket's URL, answered to the core whatever happens (never rejects). It asks
-// for the content codings the core takes (`accept_encoding`; a browser sends its own) and
-// follows no redirect; `fetch` decodes the body as it is read, so at most the ticket's
-// `max_bytes` decoded bytes are inflated, and the core judges the response's Content-Encoding.
-// Failures go to the core as their cause (`{ kind, detail }`), which the core words.
-async function fetchKeys(native, ticket) {
+// One GET of the ticket's URL, answered to the core whatever happens (never rejects): to the
+// key cache, or to the revocation source when `revocation`. It asks for the content codings
+// the core takes (`accept_encoding`; a browser sends its own) and follows no redirect;
+// `fetch` decodes the body as it is read, so at most the ticket's `max_bytes` decoded bytes
+// are inflated, and the core judges the response's Content-Encoding. Failures go to the core
+// as their cause (`{ kind, detail }`), which the core words.
+async function fetchTicket(native, ticket, revocation) {
   try {
     const response = await fetch(ticket.url, {
       headers: { accept: 'application/json', 'accept-encoding': ticket.accept_encoding },
@@ -473,7 +483,7 @@ async function fetchKeys(native, ticket) {
       signal: AbortSignal.timeout(ticket.timeout_ms),
     })
     if (response.type === 'opaqueredirect') {
-      native.keyFailed(ticket, { kind: 'redirected' })
+      native.keyFailed(ticket, { kind: 'redirected' }, revocation)
       return
     }
     const { headers, status } = response
@@ -487,14 +497,15 @@ async function fetchKeys(native, ticket) {
         // coding asked for, that is the failure (as natively); in another, the core refuses
         // the coding whatever the body (as natively, where it is not decoded at all).
         if (!String(e?.cause?.code).startsWith('Z_')) throw e
-        if (coding === ticket.accept_encoding) native.keyFailed(ticket, { kind: 'undecodable', detail: coding })
-        else native.keyResponse(ticket, status, headers.get('cache-control'), coding, new Uint8Array(0))
+        if (coding === ticket.accept_encoding) {
+          native.keyFailed(ticket, { kind: 'undecodable', detail: coding }, revocation)
+        } else native.keyResponse(ticket, status, headers.get('cache-control'), coding, new Uint8Array(0), revocation)
         return
       }
     } else response.body?.cancel().catch(() => {})
-    native.keyResponse(ticket, status, headers.get('cache-control'), coding, body)
+    native.keyResponse(ticket, status, headers.get('cache-control'), coding, body, revocation)
   } catch (e) {
-    native.keyFailed(ticket, fetchFailure(e, ticket.timeout_ms))
+    native.keyFailed(ticket, fetchFailure(e, ticket.timeout_ms), revocation)
   }
 }
 

@@ -130,9 +130,10 @@ export type AuthErrorReason =
  * `KEYS_UNAVAILABLE`: `keys.jwks_url` could not be fetched and no keys are cached; the token
  * may be fine, so retry later rather than sign in again). A token that verifies but whose
  * `sid`, `jti` or subject the policy's `revocation` section revokes is `TOKEN_INVALID` with
- * reason `'revoked'`; when the revocation source (`revocation.redis_url`) has been out of
- * reach for longer than `revocation.stale_for`, every token is `REVOCATION_UNAVAILABLE`
- * (503, `Retry-After`). The message never holds the token or a claim's value.
+ * reason `'revoked'`; when the revocation source (`revocation.redis_url` or `revocation.url`)
+ * has never been read, or has been out of reach for longer than `revocation.stale_for`, every
+ * token is `REVOCATION_UNAVAILABLE` (503, `Retry-After`). The message never holds the token
+ * or a claim's value.
  */
 export declare class AuthError extends Error {
   constructor(detail: string, code: AuthErrorCode, status: number, reason: AuthErrorReason, headers?: Record<string, string>)
@@ -219,20 +220,30 @@ export interface KeyStatus {
  *
  * With `keys.jwks_url`, keys are fetched when a verification needs them (none cached yet,
  * stale, or a token with an unknown `kid`, at most once per `refresh.cooldown`); concurrent
- * verifications share one fetch. Use the Promise forms (`verify`, `verifyAuthorization`,
- * `check`): the `...Sync` forms throw an `Error` with `code: 'ERR_REMOTE_KEYS'`.
+ * verifications share one fetch. With `revocation.url`, so is the revoked set (none held
+ * yet, or older than `revocation.refresh.max_age`, 5 s by default); the others use the set
+ * held meanwhile. Use the Promise forms (`verify`, `verifyAuthorization`, `check`): for
+ * either, the `...Sync` forms throw an `Error` with `code: 'ERR_REMOTE_KEYS'` (rather than
+ * verify without the fetch a due set needs). In the WebAssembly build (Edge runtimes) the
+ * package's own `fetch` performs the GETs.
  */
 export declare class Engine {
   constructor(policy: object | string, options?: EngineOptions)
   /** Loads a policy document from a JSON file. */
   static fromFile(path: string | URL, options?: EngineOptions): Engine
-  /** Verifies a compact JWS, fetching remote keys first if needed. Rejects with `AuthError`. */
+  /**
+   * Verifies a compact JWS, fetching remote keys or a `revocation.url` set first if needed.
+   * Rejects with `AuthError`.
+   */
   verify(token: string, options?: VerifyOptions): Promise<Principal>
-  /** `verify` for engines whose keys are local (else it throws `ERR_REMOTE_KEYS`). Throws `AuthError`. */
+  /**
+   * `verify` for engines that fetch nothing (else it throws `ERR_REMOTE_KEYS`: keys from
+   * `keys.jwks_url` or revoked entries from `revocation.url`). Throws `AuthError`.
+   */
   verifySync(token: string, options?: VerifyOptions): Principal
   /** Verifies the token of an `Authorization: Bearer <token>` value; anything else is `TOKEN_MISSING`. */
   verifyAuthorization(header: string | null | undefined, options?: VerifyOptions): Promise<Principal>
-  /** `verifyAuthorization` for engines whose keys are local (else it throws `ERR_REMOTE_KEYS`). */
+  /** `verifyAuthorization` for engines that fetch nothing (else it throws `ERR_REMOTE_KEYS`). */
   verifyAuthorizationSync(header: string | null | undefined, options?: VerifyOptions): Principal
   /**
    * Decides a request for a principal from `verify` (its claims exactly as verified: the same
@@ -265,7 +276,7 @@ export declare class Engine {
   ): Filter
   /** `verify` (or `verifyAuthorization` for a value with a scheme), then `authorize`. */
   check(tokenOrHeader: string, request: AuthorizationRequest, options?: VerifyOptions): Promise<Decision>
-  /** `check` for engines whose keys are local (else it throws `ERR_REMOTE_KEYS`). */
+  /** `check` for engines that fetch nothing (else it throws `ERR_REMOTE_KEYS`). */
   checkSync(tokenOrHeader: string, request: AuthorizationRequest, options?: VerifyOptions): Decision
   /** Valid but suspicious parts of the policy. */
   warnings(): { path: string; message: string }[]
@@ -289,8 +300,9 @@ export declare class Engine {
    * (`sub`, the principal id), kept `ttl` seconds, in every process that shares the policy's
    * `revocation.redis_url`; this engine refuses the tokens once the Promise resolves (the
    * others within about a millisecond, through Redis's channel). Rejects with a
-   * `RevokeError`: `REVOKE_UNSUPPORTED` for any other source (always, in the WebAssembly
-   * build, which cannot reach Redis), `REVOKE_INVALID`, `REVOKE_FAILED`.
+   * `RevokeError`: `REVOKE_UNSUPPORTED` for any other source (a `revocation.url` set is
+   * revoked where it is served; always, in the WebAssembly build, which cannot reach Redis),
+   * `REVOKE_INVALID`, `REVOKE_FAILED`.
    */
   revoke(entry: RevokeEntry): Promise<void>
 }
@@ -322,7 +334,7 @@ export type RevokeErrorCode = 'REVOKE_UNSUPPORTED' | 'REVOKE_INVALID' | 'REVOKE_
 
 /**
  * A revocation that was not made: `REVOKE_UNSUPPORTED` (the policy's revocation source is not
- * `redis_url`), `REVOKE_INVALID` (an entry member that cannot be used; the message names it),
+ * `redis_url`; a `revocation.url` set is revoked where it is served), `REVOKE_INVALID` (an entry member that cannot be used; the message names it),
  * `REVOKE_FAILED` (Redis could not be written to: nothing may have been revoked). No message
  * holds an entry, a URL or a password.
  */
@@ -352,15 +364,20 @@ export interface CacheStatus {
  */
 export interface RevocationStatus {
   /**
-   * Where the entries come from: `'inline'` (written in the policy) or `'redis_url'` (a Redis
-   * server shared by every process, mirrored locally).
+   * Where the entries come from: `'inline'` (written in the policy), `'redis_url'` (a Redis
+   * server shared by every process, mirrored locally) or `'url'` (an HTTP endpoint serving
+   * the set, fetched every `revocation.refresh.max_age`).
    */
-  source: 'inline' | 'redis_url'
+  source: 'inline' | 'redis_url' | 'url'
+  /** For `'url'`, the URL without its query (which may hold a key); null for the others. */
+  url: string | null
   /**
-   * `'ready'`: the set is in hand and current (always, for an inline set); `'starting'`: the
-   * first read is under way; `'stale'`: the source is out of reach and the last set serves, up
-   * to `revocation.stale_for` after its last answer; `'unavailable'`: no set can be vouched
-   * for, and verifications fail with `REVOCATION_UNAVAILABLE` (503).
+   * `'ready'`: the set is in hand and current (always, for an inline set; for `'url'`,
+   * fetched less than `refresh.max_age` ago); `'starting'`: nothing read yet (for `'url'`,
+   * the first verification fetches the set); `'stale'`: the source is out of reach (or a
+   * `'url'` set is due for a refresh) and the last set serves, up to `revocation.stale_for`
+   * past its freshness; `'unavailable'`: no set can be vouched for, and verifications fail
+   * with `REVOCATION_UNAVAILABLE` (503).
    */
   state: 'ready' | 'starting' | 'stale' | 'unavailable'
   /** How many entries the set holds in all (`sids + jtis + subjects`). */
@@ -373,9 +390,15 @@ export interface RevocationStatus {
   subjects: number
   /** When the whole set was last read (Unix seconds); null for an inline set or before the first read. */
   lastSync: number | null
-  /** Seconds since the source last answered; null for an inline set or before the first answer. */
+  /**
+   * Seconds since the source last answered (for `'url'`, since the set was fetched); null for
+   * an inline set or before the first answer.
+   */
   age: number | null
-  /** Why the source could not be read the last time it failed (never a URL or a password); null after a success. */
+  /**
+   * Why the source could not be read the last time it failed (never a URL's query, a password
+   * or an entry); null after a success.
+   */
   lastError: string | null
 }
 

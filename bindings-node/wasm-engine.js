@@ -12,9 +12,16 @@ function wasmEngine(Wasm) {
       this.#engine = engine
     }
 
+    // A policy that does not load is thrown as the JSON text of its configuration error.
     static load(policy) {
-      const outcome = Wasm.load(policy)
-      return outcome instanceof Wasm ? new NativeEngine(outcome) : outcome
+      let engine
+      try {
+        engine = Wasm.load(policy)
+      } catch (e) {
+        if (typeof e === 'string') return JSON.parse(e)
+        throw e
+      }
+      return new NativeEngine(engine)
     }
 
     verify(token, now) {
@@ -81,19 +88,24 @@ function wasmEngine(Wasm) {
       return JSON.parse(this.#engine.credentialToken(credential))
     }
 
-    // The remote key set's cache, driven by api.js: `{ need: 'ready' | 'wait' }` or
-    // `{ need: 'fetch', ticket }`; the ticket goes back as it came, with the answer.
+    // The remote key set's cache and the revocation.url source, driven by api.js:
+    // `{ need: 'ready' | 'wait' }` or `{ need: 'fetch', ticket }`; the answer goes back with
+    // the ticket's id and whether the ticket came from revocationNeed.
     keyNeed(token) {
       return JSON.parse(this.#engine.keyNeed(token))
     }
 
-    keyResponse(ticket, status, cacheControl, contentEncoding, body) {
-      const text = JSON.stringify(ticket)
-      this.#engine.keyResponse(text, status, cacheControl ?? undefined, contentEncoding ?? undefined, body)
+    revocationNeed() {
+      return JSON.parse(this.#engine.revocationNeed())
     }
 
-    keyFailed(ticket, failure) {
-      this.#engine.keyFailed(JSON.stringify(ticket), JSON.stringify(failure))
+    keyResponse(ticket, status, cacheControl, contentEncoding, body, revocation = false) {
+      const coding = contentEncoding ?? undefined
+      this.#engine.keyResponse(ticket.id, status, cacheControl ?? undefined, coding, body, revocation)
+    }
+
+    keyFailed(ticket, failure, revocation = false) {
+      this.#engine.keyFailed(ticket.id, JSON.stringify(failure), revocation)
     }
 
     keyStatus() {

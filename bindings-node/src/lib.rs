@@ -18,7 +18,9 @@
 //! first.
 //!
 //! Revocation: `revoke` writes to the policy's Redis source on the libuv thread pool (a
-//! Promise of JSON text); `revocationSet` and `revocationStatus` read the local mirror.
+//! Promise of JSON text); `revocationSet` and `revocationStatus` read the local mirror. A
+//! `revocation.url` set is fetched as remote keys are: by `verifyAsync` and `checkAsync`,
+//! when `verifyIfReady` or `checkIfReady` gave null because it is due.
 //!
 //! List filters (`filter`, and the static `filterRead`, `filterMatches`, `filterSql`,
 //! `filterAttributes` and `filterClause`) cross as JSON text both ways: a filter is its JSON form, which each call
@@ -176,7 +178,8 @@ impl NativeEngine {
         json!(self.inner.warnings())
     }
 
-    /// Whether the keys come from `keys.jwks_url`.
+    /// Whether a verification may need a fetch first: keys from `keys.jwks_url`, or revoked
+    /// entries from `revocation.url`.
     #[napi]
     pub fn is_remote(&self) -> bool {
         contained(false, || ffi::remote(&self.inner))
@@ -230,8 +233,8 @@ impl NativeEngine {
         contained(Value::Null, || json!(self.inner.cache_status()))
     }
 
-    /// The revocation source's state, `{ source, state, entries, sids, jtis, subjects }`, or
-    /// null without a `revocation` section.
+    /// The revocation source's state, `{ source, url, state, entries, sids, jtis, subjects,
+    /// last_sync, age, last_error }`, or null without a `revocation` section.
     #[napi]
     pub fn revocation_status(&self) -> Value {
         contained(Value::Null, || json!(self.inner.revocation_status()))

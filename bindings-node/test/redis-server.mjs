@@ -92,9 +92,14 @@ export async function startRedis({ unref = false } = {}) {
     },
     async stop() {
       if (!child) return
-      const exited = new Promise((r) => child.once('exit', r))
-      if (child.exitCode === null) child.kill('SIGKILL')
-      await exited
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        // Waited for, so held while stopping (unreferenced, its exit could come after the
+        // event loop has emptied, leaving the test pending).
+        child.ref()
+        child.kill('SIGKILL')
+        await exited
+      }
       running.delete(child)
       child = null
     },

@@ -116,7 +116,8 @@ test('revocation: revoked sids, jtis and subjects are refused, on every call, wi
     // Revocation comes after the claim checks: an expired, revoked token is expired.
     assert.throws(() => revoking.verifySync(signer.sign(claims({ sid: 's-gone', exp: NOW })), at), { code: 'TOKEN_EXPIRED' })
     assert.deepEqual(revoking.revocationStatus(), {
-      source: 'inline', state: 'ready', entries: 3, sids: 1, jtis: 1, subjects: 1, lastSync: null, age: null, lastError: null,
+      source: 'inline', url: null, state: 'ready', entries: 3, sids: 1, jtis: 1, subjects: 1, lastSync: null, age: null,
+      lastError: null,
     })
     assert.deepEqual(revoking.revocationSet(), { sid: ['s-gone'], jti: ['j-gone'], subjects: { banned: NOW - 60 } })
     await assert.rejects(revoking.revoke({ sid: 's-live', ttl: 60 }), { name: 'RevokeError', code: 'REVOKE_UNSUPPORTED' })

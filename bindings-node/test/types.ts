@@ -96,7 +96,9 @@ const reason: AuthError['reason'] = 'revoked'
 void reason
 const revocationState: RevocationStatus["state"] | undefined = revocation?.state
 const revocationError: string | null | undefined = revocation?.lastError
-void [revocationState, revocationError]
+const revocationSource: 'inline' | 'redis_url' | 'url' | undefined = revocation?.source
+const revocationUrl: string | null | undefined = revocation?.url
+void [revocationState, revocationError, revocationSource, revocationUrl]
 const revocationUnavailable: AuthErrorCode = "REVOCATION_UNAVAILABLE"
 void revocationUnavailable
 

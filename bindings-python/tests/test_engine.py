@@ -320,9 +320,9 @@ def test_revoked_sessions_tokens_and_subjects_are_refused_on_every_call(policy, 
         # Revocation comes after the claim checks: an expired, revoked token is expired.
         with pytest.raises(TokenExpired):
             revoking.verify(signer.sign(claims(sid="s-gone", exp=NOW)), now=NOW)
-        assert revoking.revocation_status() == {"source": "inline", "state": "ready", "entries": 3, "sids": 1,
-                                                "jtis": 1, "subjects": 1, "last_sync": None, "age": None,
-                                                "last_error": None}
+        assert revoking.revocation_status() == {"source": "inline", "url": None, "state": "ready", "entries": 3,
+                                                "sids": 1, "jtis": 1, "subjects": 1, "last_sync": None,
+                                                "age": None, "last_error": None}
         assert revoking.revocation_set() == {"sid": ["s-gone"], "jti": ["j-gone"], "subjects": {"banned": NOW - 60}}
         if cache:
             assert revoking.cache_status()["entries"] == 2
@@ -335,7 +335,7 @@ def test_revocation_section_errors_name_the_field(policy):
         ({"redis_url": "redis://:pw-secret@/0"}, "revocation.redis_url", "is not a URL the Redis client accepts"),
         ({"redis_url": "redis://:pw-secret@127.0.0.1:6379/0", "stale_for": 1.5}, "revocation.stale_for",
          "not a fraction"),
-        ({"url": "https://revoked.example/set?key=pw-secret"}, "revocation.url", "not available yet"),
+        ({"url": "http://revoked.example/set?key=pw-secret"}, "revocation.url", "must use https"),
     ]:
         with pytest.raises(ConfigError) as err:
             Engine({**policy, "revocation": revocation})

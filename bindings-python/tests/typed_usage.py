@@ -60,7 +60,8 @@ async def revocations() -> None:
     status = engine.revocation_status()
     assert_type(status, Optional[RevocationStatus])
     if status is not None:
-        assert_type(status["source"], Literal["inline", "redis_url"])
+        assert_type(status["source"], Literal["inline", "redis_url", "url"])
+        assert_type(status["url"], Optional[str])
         assert_type(status["state"], Literal["ready", "starting", "stale", "unavailable"])
         assert_type(status["last_sync"], Optional[float])
         assert_type(status["age"], Optional[float])

@@ -12,12 +12,14 @@
 //! call and then deoptimises the caller during it, and Next.js runs Edge middleware on
 //! that V8. The other calls' JSON text is parsed by `bindings-node/wasm-engine.js`.
 //!
-//! Remote key sets (`keys.jwks_url`): WebAssembly does no I/O, so the core's key cache is
-//! driven from JavaScript (`bindings-node/api.js`): `keyNeed` says whether a token can be
-//! verified now, must wait for a fetch under way, or needs a fetch (a ticket); the host
-//! GETs the ticket's URL and hands the response to `keyResponse` (or the failure to
-//! `keyFailed`). `verify` and `check` here never fetch: they use what is cached;
-//! `verifyIfReady` and `checkIfReady` verify only when no fetch must come first.
+//! Remote key sets (`keys.jwks_url`) and revoked sets (`revocation.url`): WebAssembly does
+//! no I/O, so the core's key cache and revocation source are driven from JavaScript
+//! (`bindings-node/api.js`): `keyNeed` (for a token) and `revocationNeed` say whether a
+//! verification can go ahead now, must wait for a fetch under way, or needs a fetch (a
+//! ticket); the host GETs the ticket's URL and hands the response to `keyResponse` (or the
+//! failure to `keyFailed`), saying which of the two asked. `verify` and `check` here never
+//! fetch: they use what is held; `verifyIfReady` and `checkIfReady` verify only when no
+//! fetch must come first.
 //!
 //! List filters (`filter`, and the static `filterRead`, `filterMatches`, `filterSql`,
 //! `filterAttributes` and `filterClause`) cross as JSON text both ways, as in the addon: no object of the core
@@ -36,13 +38,12 @@ pub struct NativeEngine {
 
 #[wasm_bindgen]
 impl NativeEngine {
-    /// Loads a policy given as JSON text (`api.js` turns an object into text): the engine,
-    /// or the configuration error as `{ code, path, problem, detail }`.
-    pub fn load(policy: &str) -> JsValue {
-        match wardgate::Engine::from_json(policy) {
-            Ok(inner) => NativeEngine { inner }.into(),
-            Err(e) => e.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL),
-        }
+    /// Loads a policy given as JSON text (`api.js` turns an object into text): the engine;
+    /// a configuration error is thrown as the JSON text of `{ code, path, problem, detail }`
+    /// (which `wasm-engine.js` parses: JSON text costs the module less than building the
+    /// object through the host's API).
+    pub fn load(policy: &str) -> Result<NativeEngine, String> {
+        wardgate::Engine::from_json(policy).map(|inner| NativeEngine { inner }).map_err(|e| text(&e))
     }
 
     /// `{ principal }` or `{ error }`, on the cached keys.
@@ -155,7 +156,8 @@ impl NativeEngine {
         text(&self.inner.warnings())
     }
 
-    /// Whether the keys come from `keys.jwks_url`.
+    /// Whether a verification may need a fetch first: keys from `keys.jwks_url`, or revoked
+    /// entries from `revocation.url`.
     #[wasm_bindgen(js_name = isRemote)]
     pub fn is_remote(&self) -> bool {
         ffi::remote(&self.inner)
@@ -177,45 +179,44 @@ impl NativeEngine {
     /// caller's fetch is under way) or
     /// `{"need":"fetch","ticket":{"id","url","timeout_ms","accept_encoding","max_bytes"}}` (this caller
     /// must GET `url`, sending `Accept-Encoding: accept_encoding`, and answer with
-    /// `keyResponse` or `keyFailed`).
+    /// `keyResponse` or `keyFailed`, giving the ticket's `id`).
     #[wasm_bindgen(js_name = keyNeed)]
     pub fn key_need(&self, token: &str) -> String {
-        match self.inner.key_need(Credential::either(token)) {
-            KeyNeed::Ready => r#"{"need":"ready"}"#.into(),
-            KeyNeed::Wait => r#"{"need":"wait"}"#.into(),
-            KeyNeed::Fetch(ticket) => text(&serde_json::json!({ "need": "fetch", "ticket": ticket })),
-        }
+        need(self.inner.key_need(Credential::either(token)))
     }
 
-    /// The response to the fetch `ticket` (its JSON text, from `keyNeed`): the status, the
-    /// `Cache-Control` and `Content-Encoding` headers, and the body as `fetch` decoded it
-    /// (the first `max_bytes` decoded bytes are enough); the core judges the coding. A ticket
-    /// that does not parse is ignored, as the core ignores one that is no longer current.
+    /// What the revocation step needs first (`revocation.url`), as `keyNeed` says it; a
+    /// ticket is answered with `revocation` true.
+    #[wasm_bindgen(js_name = revocationNeed)]
+    pub fn revocation_need(&self) -> String {
+        need(self.inner.revocation_need())
+    }
+
+    /// The response to the fetch of the ticket `id` (from `keyNeed`, or from
+    /// `revocationNeed` when `revocation`): the status, the `Cache-Control` and
+    /// `Content-Encoding` headers, and the body as `fetch` decoded it (the first
+    /// `max_bytes` decoded bytes are enough); the core judges the coding. The core matches
+    /// an answer to its ticket by id, and ignores one that is no longer current.
     #[wasm_bindgen(js_name = keyResponse)]
     pub fn key_response(
         &self,
-        ticket: &str,
+        id: f64,
         status: u16,
         cache_control: Option<String>,
         content_encoding: Option<String>,
         body: Vec<u8>,
+        revocation: bool,
     ) {
-        if let Ok(ticket) = serde_json::from_str::<KeyFetch>(ticket) {
-            let response = KeyResponse::Http { status, cache_control, content_encoding, body };
-            self.inner.key_response(&ticket, response);
-        }
+        self.answer(id, KeyResponse::Http { status, cache_control, content_encoding, body }, revocation);
     }
 
-    /// A fetch that got no response: its cause as JSON, `{"kind", "detail"}` (see
-    /// `wardgate::KeyFailure`), which the core words. A cause that does not parse is a
-    /// network error, failing as any other.
+    /// A fetch (of the ticket `id`) that got no response: its cause as JSON,
+    /// `{"kind", "detail"}` (see `wardgate::KeyFailure`), which the core words. A cause that
+    /// does not parse is a network error, failing as any other.
     #[wasm_bindgen(js_name = keyFailed)]
-    pub fn key_failed(&self, ticket: &str, failure: &str) {
-        if let Ok(ticket) = serde_json::from_str::<KeyFetch>(ticket) {
-            let failure =
-                serde_json::from_str(failure).map_or(KeyFailure::Network(None), |v| KeyFailure::from_value(&v));
-            self.inner.key_response(&ticket, KeyResponse::from(failure));
-        }
+    pub fn key_failed(&self, id: f64, failure: &str, revocation: bool) {
+        let failure = serde_json::from_str(failure).map_or(KeyFailure::Network(None), |v| KeyFailure::from_value(&v));
+        self.answer(id, KeyResponse::from(failure), revocation);
     }
 
     /// The key source's state: `{ source, url, state, keys, kids, age, fresh_for,
@@ -232,8 +233,8 @@ impl NativeEngine {
         text(&self.inner.cache_status())
     }
 
-    /// The revocation source's state, `{ source, state, entries, sids, jtis, subjects }`, or
-    /// null without a `revocation` section.
+    /// The revocation source's state, `{ source, url, state, entries, sids, jtis, subjects,
+    /// last_sync, age, last_error }`, or null without a `revocation` section.
     #[wasm_bindgen(js_name = revocationStatus)]
     pub fn revocation_status(&self) -> String {
         text(&self.inner.revocation_status())
@@ -246,7 +247,8 @@ impl NativeEngine {
     }
 
     /// `{ error }` as JSON text: this build has no Redis client, so it cannot revoke
-    /// (`REVOKE_UNSUPPORTED`, whatever the entry); revoke from a native runtime.
+    /// (`REVOKE_UNSUPPORTED`, whatever the entry); revoke where the set is served, or from a
+    /// native runtime.
     pub fn revoke(&self, _entry: String) -> String {
         ffi::revoke_unsupported()
     }
@@ -255,6 +257,31 @@ impl NativeEngine {
     #[wasm_bindgen(js_name = keyEvents)]
     pub fn key_events(&self) -> String {
         text(&self.inner.key_events())
+    }
+}
+
+impl NativeEngine {
+    /// Hands the outcome of the fetch of the ticket `id` to the key cache, or to the
+    /// revocation source when `revocation`. The core reads a ticket's id alone when it takes
+    /// an answer, so the ticket does not come back whole (nor does the module carry a
+    /// reader for it).
+    fn answer(&self, id: f64, response: KeyResponse, revocation: bool) {
+        let ticket =
+            KeyFetch { id: id as u64, url: String::new(), timeout_ms: 0, accept_encoding: String::new(), max_bytes: 0 };
+        if revocation {
+            self.inner.revocation_response(&ticket, response);
+        } else {
+            self.inner.key_response(&ticket, response);
+        }
+    }
+}
+
+/// A need (`keyNeed`, `revocationNeed`) as JSON text.
+fn need(need: KeyNeed) -> String {
+    match need {
+        KeyNeed::Ready => r#"{"need":"ready"}"#.into(),
+        KeyNeed::Wait => r#"{"need":"wait"}"#.into(),
+        KeyNeed::Fetch(ticket) => text(&serde_json::json!({ "need": "fetch", "ticket": ticket })),
     }
 }
 

@@ -245,10 +245,15 @@ impl AuthError {
     }
 
     /// What a verification with [`KeyAccess::IfReady`](crate::KeyAccess::IfReady) gives
-    /// when a remote key set must be fetched first: `KEYS_UNAVAILABLE`, so that a caller
-    /// who does not look fails closed, and [`AuthError::keys_pending`] is true.
-    pub(crate) fn keys_pending_error() -> Self {
-        AuthError { pending: true, ..AuthError::new(Reason::KeysUnavailable, "the keys are not ready") }
+    /// when a remote key set (`reason` `KeysUnavailable`) or the set of `revocation.url`
+    /// (`RevocationUnavailable`) must be fetched first: a 503 of that reason, so that a
+    /// caller who does not look fails closed, and [`AuthError::keys_pending`] is true.
+    pub(crate) fn pending(reason: Reason) -> Self {
+        let detail = match reason {
+            Reason::RevocationUnavailable => "the revoked entries are not ready",
+            _ => "the keys are not ready",
+        };
+        AuthError { pending: true, ..AuthError::new(reason, detail) }
     }
 
     /// A token refused by the revocation step: one detail for every kind of entry (a `sid`,
@@ -258,9 +263,10 @@ impl AuthError {
     }
 
     /// Whether the token was not verified because, with
-    /// [`KeyAccess::IfReady`](crate::KeyAccess::IfReady), a remote key set must be fetched
-    /// (or is being fetched) first: verify again allowing a fetch, off the calling thread.
-    /// Such an error is a `KEYS_UNAVAILABLE` (503) to anyone who does not ask.
+    /// [`KeyAccess::IfReady`](crate::KeyAccess::IfReady), a remote key set or the set of
+    /// `revocation.url` must be fetched (or is being fetched) first: verify again allowing a
+    /// fetch, off the calling thread. Such an error is a `KEYS_UNAVAILABLE` (or, for the
+    /// revoked set, `REVOCATION_UNAVAILABLE`) 503 to anyone who does not ask.
     ///
     /// ```
     /// use wardgate::{Engine, KeyAccess, Options};

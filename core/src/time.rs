@@ -54,6 +54,15 @@ impl From<f64> for UnixTime {
     }
 }
 
+/// The wall clock in Unix seconds, for what status reports (when a set was last read);
+/// never for token claims. On `wasm32-unknown-unknown` it is the host's `Date.now()`.
+pub(crate) fn wall_secs() -> f64 {
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    return UnixTime::now().as_secs_f64();
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    return js_sys::Date::now() / 1000.0;
+}
+
 /// Milliseconds on a clock that only moves forward, for the key cache's ages and
 /// cooldowns (never for token claims, which take the caller's `now`).
 ///

@@ -172,8 +172,8 @@ fn status_reports_the_source_and_its_entries() {
     assert_eq!((status.entries, status.sids, status.jtis, status.subjects), (6, 2, 1, 3));
     assert_eq!(
         serde_json::to_value(&status).unwrap(),
-        json!({"source": "inline", "state": "ready", "entries": 6, "sids": 2, "jtis": 1, "subjects": 3,
-               "last_sync": null, "age": null, "last_error": null})
+        json!({"source": "inline", "url": null, "state": "ready", "entries": 6, "sids": 2, "jtis": 1,
+               "subjects": 3, "last_sync": null, "age": null, "last_error": null})
     );
     let plain = Engine::from_value(&policy(&signer, "k1", json!([]))).unwrap();
     assert!(plain.revocation_status().is_none());
@@ -197,9 +197,11 @@ fn the_section_is_checked_with_paths() {
     } else {
         assert!(redis.unwrap_err().starts_with("revocation.redis_url: this build has no Redis client"));
     }
+    // A url source loads (nothing is fetched until a verification needs the set).
+    assert_eq!(load(json!({"url": "https://app.example.com/api/auth/revoked", "stale_for": 60})), Ok(()));
     assert_eq!(
-        load(json!({"url": "https://app.example.com/api/auth/revoked"})),
-        Err("revocation.url: the url source is not available yet; use revocation.redis_url or revocation.inline".into())
+        load(json!({"url": "http://app.example.com/api/auth/revoked"})),
+        Err("revocation.url: must use https: (http: is allowed only for localhost, 127.0.0.0/8 and [::1])".into())
     );
     assert_eq!(
         load(json!({"inline": {"jti": "j1"}})),

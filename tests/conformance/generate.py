@@ -2457,8 +2457,9 @@ def model_revocation(section):
     """The revocation section: the inline set ({"sid", "jti", "subjects"}), or None for no
     section. redis_url and url are read for their shape; stale_for (whole seconds, at most a
     year) and refresh (max_age, cooldown, timeout as in keys.refresh) belong to them only.
-    url is then refused (not available yet). A well-formed redis_url loads where the runtime
-    has a Redis client and is refused where it has none (WebAssembly): no vector has one."""
+    A well-formed url loads everywhere, but its set comes from a server; a well-formed
+    redis_url loads where the runtime has a Redis client and is refused where it has none
+    (WebAssembly). No vector has either."""
     only_fields(section, REVOCATION_SOURCES + ("stale_for", "refresh"))
     sources = [k for k in REVOCATION_SOURCES if k in section]
     need(len(sources) == 1, "revocation-source")
@@ -2493,7 +2494,7 @@ def model_revocation(section):
             need(is_int(value) and (1 if name == "timeout" else 0) <= value <= top, "revocation-refresh")
     if source == "redis_url":
         raise NotImplementedError("a well-formed redis_url: the outcome depends on the runtime")
-    raise ConfigError("revocation-not-yet")
+    raise NotImplementedError("a well-formed url: the set comes from a server")
 
 
 def model_revoked(P, c):
@@ -3351,7 +3352,7 @@ def remote_key_vectors():
 
 def revocation_vectors():
     """The policy's revocation section with an inline set (redis_url and url are read for
-    their shape and refused: not available yet). A token is revoked when its sid or jti is
+    their shape; a well-formed one needs a server, so no vector has one). A token is revoked when its sid or jti is
     listed, or when its principal id has a "revoked before T" entry and its iat is at or
     before T (no iat: revoked); only string claims match; revocation is the last step, after
     every claim check; with a cache section the runners verify each credential twice, and a
@@ -3546,12 +3547,13 @@ def revocation_vectors():
     for vid, stale in [("negative", -1), ("fraction", 0.5), ("string", "60"), ("over-a-year", 366 * 24 * 3600 + 1)]:
         bad(f"stale-for-{vid}", f"stale_for {json.dumps(stale)} is refused",
             {"redis_url": "redis://127.0.0.1:6379/0", "stale_for": stale}, "revocation-stale-for")
-    for vid, u in [("https", "https://app.example.com/api/auth/revoked"),
-                   ("https-query", "https://app.example.com/api/auth/revoked?key=s3cret-value"),
-                   ("http-loopback", "http://127.0.0.1:3000/api/auth/revoked")]:
-        bad(f"url-{vid}", f"url {u} is not available yet", {"url": u}, "revocation-not-yet")
-    bad("url-stale-for", "url with stale_for, not available yet",
-        {"url": "https://app.example.com/api/auth/revoked", "stale_for": 120}, "revocation-not-yet")
+    # url: its shape, stale_for and refresh are checked everywhere; a well-formed one loads
+    # everywhere, and its set comes from a server (tested against a real one in each runtime).
+    bad("url-stale-for-fraction", "url with stale_for 0.5",
+        {"url": "https://app.example.com/api/auth/revoked", "stale_for": 0.5}, "revocation-stale-for")
+    bad("url-refresh-timeout-zero", "url with refresh.timeout 0",
+        {"url": "https://app.example.com/api/auth/revoked?key=s3cret-value", "refresh": {"timeout": 0}},
+        "revocation-refresh")
     for vid, u in [("http-remote", "http://app.example.com/api/auth/revoked"), ("relative", "/api/auth/revoked"),
                    ("credentials", "https://user:pw@app.example.com/revoked"), ("empty", ""),
                    ("object", {"href": "https://app.example.com/revoked"})]:

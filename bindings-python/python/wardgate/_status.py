@@ -56,17 +56,22 @@ class CacheStatus(TypedDict):
 
 class RevocationStatus(TypedDict):
     """The state of the revocation source (the policy's ``revocation`` section), for health
-    checks and logs. Durations are in seconds; no member ever holds the URL, a password or an
-    entry."""
+    checks and logs. Durations are in seconds; no member ever holds a URL's query or
+    password, nor an entry."""
 
-    #: Where the entries come from: ``"inline"`` (written in the policy) or ``"redis_url"``
-    #: (a Redis server shared by every process, mirrored in the background).
-    source: Literal["inline", "redis_url"]
-    #: ``"ready"``: the set is in hand and current (always, for an inline set);
-    #: ``"starting"``: Redis has not been read yet (the first verifications wait for it, up to
-    #: ``refresh.timeout``); ``"stale"``: Redis is out of reach and the last set is served, up
-    #: to ``stale_for`` after its last answer; ``"unavailable"``: no set can be vouched for,
-    #: and verifications raise :class:`wardgate.RevocationUnavailable` (503).
+    #: Where the entries come from: ``"inline"`` (written in the policy), ``"redis_url"``
+    #: (a Redis server shared by every process, mirrored in the background) or ``"url"`` (an
+    #: HTTP endpoint serving the set, fetched every ``refresh.max_age``).
+    source: Literal["inline", "redis_url", "url"]
+    #: For ``"url"``, the URL without its query; ``None`` for the other sources.
+    url: Optional[str]
+    #: ``"ready"``: the set is in hand and current (always, for an inline set; for ``url``,
+    #: fetched less than ``refresh.max_age`` ago); ``"starting"``: the source has not been
+    #: read yet (Redis: the first verifications wait for it, up to ``refresh.timeout``;
+    #: ``url``: the first verification fetches it); ``"stale"``: Redis is out of reach, or a
+    #: ``url`` set is older than ``refresh.max_age`` and not fetched again yet, and the last
+    #: set is served, up to ``stale_for`` past its freshness; ``"unavailable"``: no set can be
+    #: vouched for, and verifications raise :class:`wardgate.RevocationUnavailable` (503).
     state: Literal["ready", "starting", "stale", "unavailable"]
     #: How many entries the set holds in all (``sids + jtis + subjects``).
     entries: int
@@ -76,12 +81,14 @@ class RevocationStatus(TypedDict):
     jtis: int
     #: Principals with a "revoked before" time.
     subjects: int
-    #: When the whole set was last read from Redis (Unix seconds); ``None`` for an inline
-    #: set, or before the first read.
+    #: When the whole set was last read from the source (Unix seconds); ``None`` for an
+    #: inline set, or before the first read.
     last_sync: Optional[float]
-    #: Seconds since Redis last answered; ``None`` for an inline set, or before the first answer.
+    #: Seconds since the source last answered (for ``url``, since the set was fetched);
+    #: ``None`` for an inline set, or before the first answer.
     age: Optional[float]
-    #: Why Redis could not be read the last time it failed; ``None`` after a success.
+    #: Why the source could not be read the last time it failed (never the URL or an entry);
+    #: ``None`` after a success.
     last_error: Optional[str]
 
 

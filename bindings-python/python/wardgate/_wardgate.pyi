@@ -175,6 +175,15 @@ class Engine:
     ``revocation.refresh.timeout``, for the first read); :meth:`revoke` writes entries that
     every engine on that Redis refuses. Redis out of reach for longer than
     ``revocation.stale_for`` is :class:`wardgate.RevocationUnavailable` (503).
+
+    With ``revocation.url``, the revoked set is fetched as a remote key set is: by the
+    verification that finds none held or the one held older than
+    ``revocation.refresh.max_age`` (default 5 s), blocking up to ``refresh.timeout``
+    without the GIL (the ``a``-prefixed coroutines in a worker thread); the others use the
+    set held meanwhile. A set that cannot be had (never fetched, or fetches failing for
+    longer than ``revocation.stale_for`` past its freshness) is
+    :class:`wardgate.RevocationUnavailable` (503). :meth:`revoke` is ``REVOKE_UNSUPPORTED``
+    there: revoke where the set is served.
     """
 
     def __new__(cls, policy: Union[str, Dict[str, Any]]) -> "Engine": ...
@@ -184,7 +193,8 @@ class Engine:
     def verify(self, token: str, *, now: _Now = None) -> Principal:
         """Verifies a compact JWS; raises :class:`wardgate.AuthError` (a subclass per code;
         a token the policy's ``revocation`` section revokes is :class:`wardgate.TokenInvalid`
-        with reason ``"revoked"``). May fetch a remote key set (see the class)."""
+        with reason ``"revoked"``). May fetch a remote key set or a ``revocation.url`` set
+        (see the class)."""
     def verify_authorization(self, header: Optional[str], *, now: _Now = None) -> Principal:
         """Verifies the token of an ``Authorization: Bearer <token>`` value; ``None`` or
         anything but ``Bearer`` is :class:`wardgate.TokenMissing`."""
@@ -221,8 +231,8 @@ class Engine:
     def averify(self, token: str, *, now: _Now = None) -> Coroutine[Any, Any, Principal]:
         """:meth:`verify` for ``async`` code: ``principal = await engine.averify(token)``.
 
-        Runs when awaited; when remote keys must be fetched (or a fetch is under way), in
-        a worker thread, so the event loop is never blocked."""
+        Runs when awaited; when remote keys or a ``revocation.url`` set must be fetched (or
+        a fetch is under way), in a worker thread, so the event loop is never blocked."""
     def averify_authorization(self, header: Optional[str], *, now: _Now = None) -> Coroutine[Any, Any, Principal]:
         """:meth:`verify_authorization` for ``async`` code (as :meth:`averify`)."""
     def acheck(
@@ -238,10 +248,11 @@ class Engine:
     def cache_status(self) -> Optional[CacheStatus]:
         """The verified-token cache's counters; ``None`` without a ``cache`` section."""
     def revocation_status(self) -> Optional[RevocationStatus]:
-        """Where revoked entries come from (``source``: ``"inline"`` or ``"redis_url"``),
-        whether the set can be vouched for (``state``: ``"ready"``, ``"starting"``,
-        ``"stale"``, ``"unavailable"``), how many entries it holds, and for Redis
-        ``last_sync``, ``age`` and ``last_error``; ``None`` without a ``revocation`` section."""
+        """Where revoked entries come from (``source``: ``"inline"``, ``"redis_url"`` or
+        ``"url"``, and for ``url`` the ``url`` without its query), whether the set can be
+        vouched for (``state``: ``"ready"``, ``"starting"``, ``"stale"``, ``"unavailable"``),
+        how many entries it holds, and for Redis and ``url`` ``last_sync``, ``age`` and
+        ``last_error``; ``None`` without a ``revocation`` section."""
     def revocation_set(self) -> Optional[RevocationSet]:
         """The revoked set in force, a new ``dict`` ``{"sid": [...], "jti": [...], "subjects":
         {id: T}}``; ``None`` without a ``revocation`` section, or when its source has no set
@@ -263,7 +274,7 @@ class Engine:
         Blocks for one round trip to Redis (at most ``revocation.refresh.timeout``, twice when
         a kept connection was closed) without the GIL. Raises :class:`wardgate.RevokeError`:
         ``REVOKE_INVALID`` (no id, an empty one, a ``ttl`` out of range), ``REVOKE_UNSUPPORTED``
-        (no ``revocation.redis_url``) or ``REVOKE_FAILED`` (Redis could not be written to);
+        (no ``revocation.redis_url``; a ``revocation.url`` set is revoked where it is served) or ``REVOKE_FAILED`` (Redis could not be written to);
         ``TypeError`` for an argument of the wrong type."""
     def arevoke(
         self,

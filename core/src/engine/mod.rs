@@ -24,6 +24,7 @@ use crate::policy::request::Request;
 use crate::policy::Policy;
 use crate::revocation::revoke::{Revoke, RevokeError};
 use crate::revocation::status::RevocationStatus;
+use crate::revocation::url::UrlSource;
 use crate::time::{monotonic_ms, UnixTime};
 use crate::token;
 use crate::token::algorithm::Algorithm;
@@ -162,16 +163,18 @@ impl Engine {
             return Err(AuthError::new(Reason::Missing, "no token was presented"));
         }
         let Some(tokens) = &self.policy.cache else {
-            return Ok(self.verify_token(token, now, access)?.map_or(Verified::NotReady, |(p, _)| Verified::Fresh(p)));
+            return Ok(self
+                .verify_token(token, now, access)?
+                .map_or_else(Verified::NotReady, |(p, _)| Verified::Fresh(p)));
         };
         let digest = token_cache::digest(token);
         if let Some(entry) = tokens.get(&digest) {
             match self.cached(&entry, now, access) {
-                Some(Ok(true)) => {
+                Some(Ok(Ok(()))) => {
                     tokens.count(true);
                     return Ok(Verified::Hit(entry));
                 }
-                Some(Ok(false)) => return Ok(Verified::NotReady),
+                Some(Ok(Err(pending))) => return Ok(Verified::NotReady(pending)),
                 Some(Err(e)) => {
                     tokens.count(true);
                     return Err(e);
@@ -180,21 +183,22 @@ impl Engine {
             }
         }
         let verified = self.verify_token(token, now, access);
-        if !matches!(verified, Ok(None)) {
+        if !matches!(verified, Ok(Err(_))) {
             tokens.count(false);
         }
-        let Some((principal, Stamp { generation, kid, alg })) = verified? else {
-            return Ok(Verified::NotReady);
+        let (principal, Stamp { generation, kid, alg }) = match verified? {
+            Ok(done) => done,
+            Err(pending) => return Ok(Verified::NotReady(pending)),
         };
         tokens.insert(digest, Entry::new(principal.clone(), generation, kid, alg));
         Ok(Verified::Fresh(principal))
     }
 
     /// A cache hit: `None` when the entry was verified with keys no longer in use;
-    /// `Some(Ok(false))` when, with [`KeyAccess::IfReady`], the keys are due for a fetch;
-    /// otherwise every claim check again, with the caller's `now`, and the revocation step
-    /// against the set in force now.
-    fn cached(&self, entry: &Entry, now: UnixTime, access: KeyAccess) -> Option<Result<bool, AuthError>> {
+    /// `Some(Ok(Err(reason)))` when, with [`KeyAccess::IfReady`], the keys or the revoked
+    /// set are due for a fetch; otherwise every claim check again, with the caller's `now`,
+    /// and the revocation step against the set in force now.
+    fn cached(&self, entry: &Entry, now: UnixTime, access: KeyAccess) -> Option<Result<Ready<()>, AuthError>> {
         let policy = &self.policy;
         let generation = match &policy.keys {
             Keys::Static(..) => 0,
@@ -204,7 +208,7 @@ impl Engine {
                     #[cfg(feature = "http")]
                     KeyAccess::Fetch => crate::keys::remote::http::settle(cache, entry.kid.as_deref(), entry.alg),
                     KeyAccess::IfReady if !cache.ready(entry.kid.as_deref(), entry.alg, monotonic_ms()) => {
-                        return Some(Ok(false))
+                        return Some(Ok(Err(Reason::KeysUnavailable)))
                     }
                     _ => {}
                 }
@@ -216,20 +220,20 @@ impl Engine {
         }
         let claims = &entry.principal.claims;
         Some(
-            claims::check(claims, &policy.claims, &policy.principal, now)
-                .and_then(|()| self.unrevoked(claims))
-                .map(|()| true),
+            claims::check(claims, &policy.claims, &policy.principal, now).and_then(|()| self.unrevoked(claims, access)),
         )
     }
 
     /// The whole verification: the principal, and what the token cache keeps beside it;
-    /// `None` when, with [`KeyAccess::IfReady`], a remote key set must be fetched first.
+    /// `Ok(Err(reason))` when, with [`KeyAccess::IfReady`], a remote key set
+    /// (`KeysUnavailable`) or the revoked set of `revocation.url` (`RevocationUnavailable`)
+    /// must be fetched first.
     fn verify_token(
         &self,
         token: &str,
         now: UnixTime,
         access: KeyAccess,
-    ) -> Result<Option<(Principal, Stamp)>, AuthError> {
+    ) -> Result<Ready<(Principal, Stamp)>, AuthError> {
         let policy = &self.policy;
         let parsed = token::parse(token, &policy.header)?;
         let fetched;
@@ -243,7 +247,7 @@ impl Engine {
                         #[cfg(feature = "http")]
                         KeyAccess::Fetch => crate::keys::remote::http::settle(cache, parsed.kid.as_deref(), parsed.alg),
                         KeyAccess::IfReady if !cache.ready(parsed.kid.as_deref(), parsed.alg, monotonic_ms()) => {
-                            return Ok(None)
+                            return Ok(Err(Reason::KeysUnavailable))
                         }
                         _ => {}
                     }
@@ -272,17 +276,24 @@ impl Engine {
             return Err(AuthError::new(Reason::BadSignature, "the token's signature does not verify"));
         }
         claims::check(&parsed.payload, &policy.claims, &policy.principal, now)?;
-        self.unrevoked(&parsed.payload)?;
+        if let Err(pending) = self.unrevoked(&parsed.payload, access)? {
+            return Ok(Err(pending));
+        }
         let stamp = Stamp { generation, kid: parsed.kid, alg: parsed.alg };
-        Ok(Some((policy.principal.principal(parsed.payload), stamp)))
+        Ok(Ok((policy.principal.principal(parsed.payload), stamp)))
     }
 
     /// The last step of verification: with a `revocation` section, verified `claims` that
-    /// the set in force revokes are [`Reason::Revoked`].
-    fn unrevoked(&self, claims: &Map<String, Value>) -> Result<(), AuthError> {
+    /// the set in force revokes are [`Reason::Revoked`]. A `revocation.url` set is obtained
+    /// first as `access` allows: `Ok(Err(RevocationUnavailable))` when, with
+    /// [`KeyAccess::IfReady`], it must be fetched first.
+    fn unrevoked(&self, claims: &Map<String, Value>, access: KeyAccess) -> Result<Ready<()>, AuthError> {
         match &self.policy.revocation {
-            None => Ok(()),
-            Some(revocation) => revocation.check(claims, &self.policy.principal.id),
+            None => Ok(Ok(())),
+            Some(revocation) => match revocation.check(claims, &self.policy.principal.id, access)? {
+                true => Ok(Ok(())),
+                false => Ok(Err(Reason::RevocationUnavailable)),
+            },
         }
     }
 
@@ -381,9 +392,51 @@ impl Engine {
         }
     }
 
-    /// Whether the keys come from `keys.jwks_url`.
+    /// Whether a verification may have to fetch: the keys come from `keys.jwks_url`, or the
+    /// revoked entries from `revocation.url`.
     pub(crate) fn remote(&self) -> bool {
-        matches!(self.policy.keys, Keys::Remote(_))
+        matches!(self.policy.keys, Keys::Remote(_)) || self.revocation_url().is_some()
+    }
+
+    fn revocation_url(&self) -> Option<&UrlSource> {
+        self.policy.revocation.as_ref().and_then(|r| r.url())
+    }
+
+    /// What the revocation step needs first, for hosts that fetch for the engine (as with
+    /// [`Engine::key_need`]): [`KeyNeed::Ready`] (always, unless the policy's revoked
+    /// entries come from `revocation.url`), [`KeyNeed::Fetch`] (nothing usable is held, or
+    /// the set is older than `revocation.refresh.max_age`: GET the ticket's URL and hand the
+    /// outcome to [`Engine::revocation_response`]) or [`KeyNeed::Wait`] (another caller's
+    /// fetch is under way and no usable set is held). The ticket and the response are those
+    /// of a key set fetch, and the same host code performs it.
+    ///
+    /// ```
+    /// use wardgate::{Engine, KeyNeed, KeyResponse, Reason};
+    /// let engine = Engine::from_json(r#"{"token":{"algorithms":["EdDSA"]},
+    ///   "keys":{"jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
+    ///   "revocation":{"url":"https://app.example.com/api/auth/wardgate/revoked?key=k1"}}"#).unwrap();
+    /// let KeyNeed::Fetch(ticket) = engine.revocation_need() else { panic!("nothing is held yet") };
+    /// assert_eq!(ticket.url, "https://app.example.com/api/auth/wardgate/revoked?key=k1");
+    /// assert!(matches!(engine.revocation_need(), KeyNeed::Wait));
+    /// // The host performs the GET; here the endpoint serves the set.
+    /// let body = br#"{"sid": ["s1"], "jti": [], "subjects": {}}"#.to_vec();
+    /// let response = KeyResponse::Http { status: 200, cache_control: None, content_encoding: None, body };
+    /// engine.revocation_response(&ticket, response);
+    /// assert!(matches!(engine.revocation_need(), KeyNeed::Ready));
+    /// assert_eq!(engine.revocation_set().unwrap()["sid"][0], "s1");
+    /// ```
+    pub fn revocation_need(&self) -> KeyNeed {
+        self.revocation_url().map_or(KeyNeed::Ready, |source| source.need(monotonic_ms()))
+    }
+
+    /// Hands the outcome of a [`KeyFetch`] from [`Engine::revocation_need`] to the
+    /// `revocation.url` source. A set that reads by the rules of `revocation.inline`
+    /// replaces the one held; anything else is a failed fetch, which never does. An answer
+    /// to an abandoned ticket is ignored.
+    pub fn revocation_response(&self, ticket: &KeyFetch, response: KeyResponse) {
+        if let Some(source) = self.revocation_url() {
+            source.answer(ticket, response, monotonic_ms());
+        }
     }
 
     fn remote_for(&self, credential: Credential<'_>) -> Option<(&KeyCache, Option<String>, Algorithm)> {
@@ -490,8 +543,9 @@ impl Engine {
     /// `revocation.refresh.timeout`, twice when a kept connection turns out to be closed).
     ///
     /// Fails with `REVOKE_INVALID` for an empty id, no id or a `ttl` out of range (checked
-    /// first), `REVOKE_UNSUPPORTED` for any other source (or none), and `REVOKE_FAILED` when Redis cannot be
-    /// written to (nothing may have been revoked).
+    /// first), `REVOKE_UNSUPPORTED` for any other source (or none; a `revocation.url` set is
+    /// revoked where it is served), and `REVOKE_FAILED` when Redis cannot be written to
+    /// (nothing may have been revoked).
     ///
     /// ```
     /// use wardgate::{Engine, Revoke};
@@ -534,8 +588,9 @@ pub(crate) enum Verified {
     Hit(Arc<Entry>),
     /// A whole verification.
     Fresh(Principal),
-    /// [`KeyAccess::IfReady`] and the keys are not ready.
-    NotReady,
+    /// [`KeyAccess::IfReady`] and the keys (`KeysUnavailable`) or the revoked set of
+    /// `revocation.url` (`RevocationUnavailable`) are not ready.
+    NotReady(Reason),
 }
 
 impl Verified {
@@ -545,10 +600,14 @@ impl Verified {
         match self {
             Verified::Hit(entry) => Ok(entry.principal.clone()),
             Verified::Fresh(principal) => Ok(principal),
-            Verified::NotReady => Err(AuthError::keys_pending_error()),
+            Verified::NotReady(reason) => Err(AuthError::pending(reason)),
         }
     }
 }
+
+/// A result, or (with [`KeyAccess::IfReady`]) what must be fetched first: `KeysUnavailable`
+/// for a remote key set, `RevocationUnavailable` for the set of `revocation.url`.
+type Ready<T> = Result<T, Reason>;
 
 /// How a token verified: the key set generation, its `kid` and `alg`.
 struct Stamp {

@@ -28,13 +28,14 @@ pub fn revoke(engine: &Engine, entry: &str) -> String {
 }
 
 /// The answer of a build that has no Redis client (WebAssembly) to any revocation:
-/// `REVOKE_UNSUPPORTED`, without reading the entry.
+/// `REVOKE_UNSUPPORTED`, without reading the entry. A `revocation.url` set is revoked where
+/// it is served.
 ///
 /// ```
 /// assert!(wardgate::ffi::revoke_unsupported().contains("REVOKE_UNSUPPORTED"));
 /// ```
 pub fn revoke_unsupported() -> String {
-    let e = RevokeError::Unsupported("no Redis client in this build");
+    let e = RevokeError::Unsupported("no Redis client in this build (revoke where its revocation.url set is served)");
     json!({"error": {"code": e.code(), "detail": e.to_string()}}).to_string()
 }
 

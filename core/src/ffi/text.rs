@@ -115,7 +115,7 @@ impl Outcome {
 /// ```
 pub fn verify(engine: &Engine, credential: Credential<'_>, options: Options) -> Option<String> {
     Some(match panics::auth(|| engine.verified(credential, options)) {
-        Ok(Verified::NotReady) => return None,
+        Ok(Verified::NotReady(_)) => return None,
         Ok(Verified::Hit(entry)) => entry.memo(|principal| Outcome::Principal(principal.clone()).to_json()).to_owned(),
         Ok(Verified::Fresh(principal)) => Outcome::Principal(principal).to_json(),
         Err(e) => Outcome::Error(e).to_json(),
@@ -137,7 +137,7 @@ pub fn verify(engine: &Engine, credential: Credential<'_>, options: Options) -> 
 pub fn check(engine: &Engine, credential: Credential<'_>, request: &Request, options: Options) -> Option<String> {
     let decide = |principal: &Principal| Outcome::Decision(panics::decision(|| engine.authorize(principal, request)));
     Some(match panics::auth(|| engine.verified(credential, options)) {
-        Ok(Verified::NotReady) => return None,
+        Ok(Verified::NotReady(_)) => return None,
         Ok(Verified::Hit(entry)) => decide(&entry.principal).to_json(),
         Ok(Verified::Fresh(principal)) => decide(&principal).to_json(),
         Err(e) => Outcome::Error(e).to_json(),
@@ -167,7 +167,7 @@ pub fn at(now: f64, keys: KeyAccess) -> Options {
 /// assert!(wardgate::ffi::settled(None).contains("KEYS_UNAVAILABLE"));
 /// ```
 pub fn settled(text: Option<String>) -> String {
-    text.unwrap_or_else(|| Outcome::Error(AuthError::keys_pending_error()).to_json())
+    text.unwrap_or_else(|| Outcome::Error(AuthError::pending(crate::error::Reason::KeysUnavailable)).to_json())
 }
 
 /// `{"token": …}`, the token a credential carries, or `{"error": …}`.
@@ -184,8 +184,9 @@ pub fn token(credential: Credential<'_>) -> Value {
     }
 }
 
-/// Whether the engine's keys come from `keys.jwks_url` (so that a call may fetch, wait
-/// for a fetch, or leave key events to log). Unlike [`Engine::key_status`] it reads no
+/// Whether a verification may need a fetch first: the engine's keys come from
+/// `keys.jwks_url`, or its revoked entries from `revocation.url` (so that a call may fetch,
+/// wait for a fetch, or leave key events to log). Unlike [`Engine::key_status`] it reads no
 /// clock.
 ///
 /// ```

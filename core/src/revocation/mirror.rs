@@ -1,17 +1,19 @@
 //! The local mirror of a shared revocation source, as a state machine without I/O.
 //!
-//! A background task (the Redis reader of `redis.rs`) feeds it: a whole set after each full
-//! read, single entries as they are announced, a heartbeat after each exchange that
-//! succeeded, and the loss of the connection. Verifications only read it, so they never wait
-//! on the source; the engine's constructor waits (at most `revocation.refresh.timeout`) for
-//! the first read to end.
+//! Something feeds it: the Redis reader of `redis.rs` (a background thread) or the fetches
+//! of `url.rs` (made by verifications, or by the WebAssembly build's host). A whole set
+//! comes after each full read, single entries as they are announced (Redis), a contact
+//! after each exchange that succeeded, and the loss of the source. Verifications only read
+//! it.
 //!
 //! Rules, with `stale_for` from the `revocation` section:
 //! - Before the first read has ended, the state is `starting`; after a first read that
 //!   failed, `unavailable` (verifications fail with `revocation_unavailable`).
-//! - While connected, the set is current (`ready`).
-//! - Once the connection is lost, the last set keeps serving (`stale`) for `stale_for` after
-//!   the last time the source answered; after that, `unavailable` until a read succeeds.
+//! - The set is current (`ready`) while it is fresh: for Redis, while the reader is
+//!   connected; for `url`, for `refresh.max_age` after it was fetched.
+//! - Past its freshness, the last set keeps serving (`stale`) for `stale_for` (for Redis,
+//!   freshness ends at the last time the source answered); after that, `unavailable` until
+//!   a read succeeds.
 //!
 //! Time comes in as milliseconds of a monotonic clock, so every rule is testable without
 //! waiting.
@@ -30,7 +32,10 @@ use crate::error::{AuthError, Reason};
 #[derive(Debug)]
 pub(crate) struct Mirror {
     source: RevocationSource,
-    /// How long the last set serves after the source stops answering, in ms.
+    /// How long a set is fresh after the source last answered, in ms (`url`); `None`: fresh
+    /// while the feeding task is connected (Redis).
+    fresh_for: Option<u64>,
+    /// How long the last set serves past its freshness, in ms.
     stale_for: u64,
     state: RwLock<State>,
     /// Whether the first read has ended (either way), for the first verifications to wait on.
@@ -43,7 +48,7 @@ struct State {
     set: RevocationSet,
     /// Whether a full read has succeeded: before one, the set cannot be vouched for.
     synced: bool,
-    /// Whether the feeding task holds a working connection.
+    /// Whether the feeding task holds a working connection (Redis).
     connected: bool,
     /// When the source last answered (monotonic ms).
     contact: Option<u64>,
@@ -57,9 +62,11 @@ struct State {
 }
 
 impl Mirror {
-    /// An empty mirror, in the `starting` state.
-    pub(crate) fn new(source: RevocationSource, stale_for: u64) -> Mirror {
-        Mirror { source, stale_for, state: RwLock::new(State::default()), started: (Mutex::new(false), Condvar::new()) }
+    /// An empty mirror, in the `starting` state, whose sets are fresh for `fresh_for` after
+    /// the source last answered (`None`: while connected) and serve `stale_for` more (ms).
+    pub(crate) fn new(source: RevocationSource, fresh_for: Option<u64>, stale_for: u64) -> Mirror {
+        let started = (Mutex::new(false), Condvar::new());
+        Mirror { source, fresh_for, stale_for, state: RwLock::new(State::default()), started }
     }
 
     /// A whole set was read at `now` (monotonic ms) and `unix` (Unix seconds): it replaces
@@ -83,6 +90,7 @@ impl Mirror {
 
     /// One entry was announced (or written by this process): it joins the set. Before the
     /// first read it is kept too, and the read's set will hold it.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn insert(&self, entry: Entry) {
         let mut state = self.write();
         if state.reading {
@@ -93,6 +101,7 @@ impl Mirror {
 
     /// A full read starts: entries inserted from now on are also kept aside, so that the
     /// read's set, which may have missed them, does not drop them.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn begin_read(&self) {
         let mut state = self.write();
         state.reading = true;
@@ -100,6 +109,7 @@ impl Mirror {
     }
 
     /// The source answered at `now`.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn contact(&self, now: u64) {
         let mut state = self.write();
         state.contact = Some(now);
@@ -125,18 +135,30 @@ impl Mirror {
     }
 
     fn state_of(&self, state: &State, now: u64) -> RevocationState {
-        match (state.synced, state.connected) {
+        // Freshness ends `fresh_for` after the last contact (at it, for Redis once the
+        // connection is lost); the set then serves `stale_for` more.
+        let fresh_until = state.contact.unwrap_or(0).saturating_add(self.fresh_for.unwrap_or(0));
+        let fresh = match self.fresh_for {
+            None => state.connected,
+            Some(_) => now < fresh_until,
+        };
+        match (state.synced, fresh) {
             (false, _) if !self.has_started() => RevocationState::Starting,
             (false, _) => RevocationState::Unavailable,
             (true, true) => RevocationState::Ready,
-            (true, false) => {
-                let since = now.saturating_sub(state.contact.unwrap_or(0));
-                if since <= self.stale_for {
-                    RevocationState::Stale
-                } else {
-                    RevocationState::Unavailable
-                }
-            }
+            (true, false) if now.saturating_sub(fresh_until) <= self.stale_for => RevocationState::Stale,
+            (true, false) => RevocationState::Unavailable,
+        }
+    }
+
+    /// Whether, at `now`, the mirror holds a set it can vouch for, and whether that set is
+    /// still fresh (`ready`).
+    pub(crate) fn usable_and_fresh(&self, now: u64) -> (bool, bool) {
+        let state = self.read();
+        match self.state_of(&state, now) {
+            RevocationState::Ready => (true, true),
+            RevocationState::Stale => (true, false),
+            _ => (false, false),
         }
     }
 
@@ -158,8 +180,12 @@ impl Mirror {
 
     fn unavailable_detail(&self) -> &'static str {
         match self.source {
+            #[cfg(feature = "redis")]
             RevocationSource::RedisUrl => {
                 "the revoked entries could not be read from revocation.redis_url (for longer than revocation.stale_for)"
+            }
+            RevocationSource::Url => {
+                "the revoked entries could not be fetched from revocation.url (for longer than revocation.stale_for)"
             }
             _ => "the revoked entries could not be read from the revocation source",
         }
@@ -195,6 +221,7 @@ impl Mirror {
     }
 
     /// Waits until the first read has ended, or `wait` has passed.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn wait_for_start(&self, wait: Duration) {
         let (lock, ready) = &self.started;
         let started = lock.lock().unwrap_or_else(PoisonError::into_inner);
@@ -218,7 +245,7 @@ mod tests {
     const STALE_FOR: u64 = 60_000;
 
     fn mirror() -> Mirror {
-        Mirror::new(RevocationSource::RedisUrl, STALE_FOR)
+        Mirror::new(RevocationSource::RedisUrl, None, STALE_FOR)
     }
 
     fn check(mirror: &Mirror, claims: Value, now: u64) -> Result<(), Reason> {
@@ -298,11 +325,31 @@ mod tests {
 
     #[test]
     fn stale_for_zero_fails_as_soon_as_time_passes() {
-        let m = Mirror::new(RevocationSource::RedisUrl, 0);
+        let m = Mirror::new(RevocationSource::RedisUrl, None, 0);
         m.replace(revoked_s1(), 1_000, 0.0);
         m.lost("connection reset".into());
         assert_eq!(m.state(1_000), RevocationState::Stale);
         assert_eq!(m.state(1_001), RevocationState::Unavailable);
+    }
+
+    #[test]
+    fn with_a_freshness_a_set_is_ready_for_it_then_stale_for_stale_for() {
+        // As for revocation.url: fresh 5 s after each read, whatever any connection does.
+        let m = Mirror::new(RevocationSource::Url, Some(5_000), STALE_FOR);
+        m.replace(revoked_s1(), 1_000, 0.0);
+        assert_eq!(m.usable_and_fresh(5_999), (true, true));
+        assert_eq!(m.state(5_999), RevocationState::Ready);
+        assert_eq!(m.usable_and_fresh(6_000), (true, false));
+        m.lost("HTTP 500".into());
+        assert_eq!(m.state(6_000 + STALE_FOR), RevocationState::Stale);
+        assert_eq!(check(&m, json!({"sub": "u", "sid": "s1"}), 6_000 + STALE_FOR), Err(Reason::Revoked));
+        assert_eq!(m.usable_and_fresh(6_001 + STALE_FOR), (false, false));
+        let err = m.check(json!({"sub": "u"}).as_object().unwrap(), "sub", 6_001 + STALE_FOR).unwrap_err();
+        assert_eq!(err.reason(), Reason::RevocationUnavailable);
+        assert!(err.to_string().contains("revocation.url"), "{err}");
+        // A read renews the freshness.
+        m.replace(revoked_s1(), 70_000, 0.0);
+        assert_eq!(m.state(74_999), RevocationState::Ready);
     }
 
     #[test]

@@ -3,17 +3,16 @@
 //! with [`Reason::Revoked`](crate::Reason::Revoked), even when everything else about it
 //! is fine. The policy's optional `revocation` section says where the revoked entries come
 //! from (`section`); what is revoked is a [`RevocationSet`] (`set`); a shared source is
-//! followed by a local mirror (`mirror`), fed from Redis (`redis`, cargo feature `redis`);
-//! revoking from code is [`Revoke`] (`revoke`), and what a source reports for monitoring
-//! is a [`RevocationStatus`] (`status`).
+//! followed by a local mirror (`mirror`), fed from Redis (`redis`, cargo feature `redis`)
+//! or by fetches of an HTTP endpoint (`url`); revoking from code is [`Revoke`] (`revoke`),
+//! and what a source reports for monitoring is a [`RevocationStatus`] (`status`).
 //!
 //! The check reads a set and nothing else: a source is a variant of [`Revocation`] whose
 //! only task is to hand the check its current set. Inline sets never change; a mirrored
 //! source hands over whatever set it holds at the time of the check (and, when it can vouch
-//! for none, fails the check itself).
+//! for none, fails the check itself). A `url` source may first have to fetch its set, as
+//! the caller's [`KeyAccess`] allows.
 
-// The mirror is fed by the sources that need a client (`redis` here).
-#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub(crate) mod mirror;
 #[cfg(feature = "redis")]
 pub(crate) mod redis;
@@ -21,11 +20,12 @@ pub(crate) mod revoke;
 pub(crate) mod section;
 pub(crate) mod set;
 pub(crate) mod status;
+pub(crate) mod url;
 
 use serde_json::{Map, Value};
 
+use crate::engine::KeyAccess;
 use crate::error::AuthError;
-#[cfg(feature = "redis")]
 use crate::time::monotonic_ms;
 use revoke::{Revoke, RevokeError};
 pub(crate) use set::RevocationSet;
@@ -42,6 +42,8 @@ pub(crate) const MAX_TIME: u64 = (1 << 53) - 1;
 pub(crate) enum Revocation {
     /// `revocation.inline`: a set written in the policy; it never changes.
     Inline(RevocationSet),
+    /// `revocation.url`: an HTTP endpoint, fetched when the set is due.
+    Url(Box<url::UrlSource>),
     /// `revocation.redis_url`: a Redis server, mirrored by a background thread.
     #[cfg(feature = "redis")]
     Redis(Box<redis::RedisSource>),
@@ -52,17 +54,32 @@ impl Revocation {
     /// refused with [`Reason::Revoked`](crate::Reason::Revoked) when the current set
     /// revokes them, and with `RevocationUnavailable` when a mirrored source has no set to
     /// vouch for. Runs after every claim check, on a miss and on a verified-token cache hit
-    /// alike.
-    pub(crate) fn check(&self, claims: &Map<String, Value>, id_claim: &str) -> Result<(), AuthError> {
+    /// alike. A `url` source first obtains its set as `access` allows; `Ok(false)` when,
+    /// with [`KeyAccess::IfReady`], a fetch must come first.
+    pub(crate) fn check(
+        &self,
+        claims: &Map<String, Value>,
+        id_claim: &str,
+        access: KeyAccess,
+    ) -> Result<bool, AuthError> {
         match self {
             Revocation::Inline(set) => {
                 if set.revokes(claims, id_claim) {
                     return Err(AuthError::revoked());
                 }
-                Ok(())
+                Ok(true)
             }
+            Revocation::Url(source) => source.check(claims, id_claim, access),
             #[cfg(feature = "redis")]
-            Revocation::Redis(source) => source.mirror().check(claims, id_claim, monotonic_ms()),
+            Revocation::Redis(source) => source.mirror().check(claims, id_claim, monotonic_ms()).map(|()| true),
+        }
+    }
+
+    /// The `url` source, when it is one.
+    pub(crate) fn url(&self) -> Option<&url::UrlSource> {
+        match self {
+            Revocation::Url(source) => Some(source),
+            _ => None,
         }
     }
 
@@ -70,6 +87,7 @@ impl Revocation {
     pub(crate) fn status(&self) -> RevocationStatus {
         match self {
             Revocation::Inline(set) => RevocationStatus::inline(set),
+            Revocation::Url(source) => source.status(monotonic_ms()),
             #[cfg(feature = "redis")]
             Revocation::Redis(source) => source.mirror().status(monotonic_ms()),
         }
@@ -80,6 +98,7 @@ impl Revocation {
     pub(crate) fn to_value(&self) -> Option<Value> {
         match self {
             Revocation::Inline(set) => Some(set.to_value()),
+            Revocation::Url(source) => source.mirror().to_value(monotonic_ms()),
             #[cfg(feature = "redis")]
             Revocation::Redis(source) => source.mirror().to_value(monotonic_ms()),
         }
@@ -91,6 +110,12 @@ impl Revocation {
             Revocation::Inline(_) => {
                 revoke.entries(0)?;
                 Err(RevokeError::Unsupported("revocation.inline, which is read-only"))
+            }
+            Revocation::Url(_) => {
+                revoke.entries(0)?;
+                Err(RevokeError::Unsupported(
+                    "revocation.url, which is read-only: revoke where its set is served (with revocation.redis_url, say)",
+                ))
             }
             #[cfg(feature = "redis")]
             Revocation::Redis(source) => source.revoke(revoke),

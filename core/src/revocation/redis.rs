@@ -84,7 +84,7 @@ impl RedisSource {
     /// problem, when the client does not accept the URL, never repeats it.
     pub(crate) fn start(url: &str, timing: Timing) -> Result<RedisSource, &'static str> {
         let client = Client::open(url).map_err(|_| "is not a URL the Redis client accepts")?;
-        let mirror = Arc::new(Mirror::new(RevocationSource::RedisUrl, timing.stale_for));
+        let mirror = Arc::new(Mirror::new(RevocationSource::RedisUrl, None, timing.stale_for));
         let reader = (Arc::downgrade(&mirror), client.clone());
         std::thread::Builder::new()
             .name("wardgate-revocation".into())

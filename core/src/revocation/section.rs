@@ -5,26 +5,33 @@
 //! "revocation": { "inline": { "sid": ["s1"], "jti": ["j1"], "subjects": { "user_1": 1764000000 } } }
 //! ```
 //!
-//! `redis_url` and `url` are read for their shape (so a document written for them fails on
-//! its own mistakes first) and then refused: those sources are not available yet.
+//! `redis_url` needs the cargo feature `redis` (a build without it reads the URL for its
+//! shape, so a document fails on its own mistakes first, and then refuses it); `url` is
+//! available in every build.
 
 use serde_json::Value;
 
+use super::url::UrlSource;
 use super::{Revocation, RevocationSet, MAX_SECONDS, MAX_TIME};
 use crate::error::ConfigError;
-use crate::keys::remote::url::check_url;
+use crate::keys::remote::url::{check_url, without_query, RemoteConfig};
 use crate::policy::fields::{strings, type_name, Fields};
 
 /// The members that give the entries; a section has exactly one.
 const SOURCES: [&str; 3] = ["inline", "redis_url", "url"];
 /// Every member of the section.
 const MEMBERS: [&str; 5] = ["inline", "redis_url", "url", "stale_for", "refresh"];
-/// The members of `revocation.inline`.
-const INLINE_MEMBERS: [&str; 3] = ["sid", "jti", "subjects"];
-/// The `revocation.refresh` settings, with their defaults in seconds: the longest the
-/// source goes without a full read, the least time between two attempts to reach it, and
-/// how long an attempt may take.
+/// The members of `revocation.inline` (and of the set a `url` endpoint serves).
+pub(super) const INLINE_MEMBERS: [&str; 3] = ["sid", "jti", "subjects"];
+/// The `revocation.refresh` settings, with their defaults in seconds for `redis_url`: the
+/// longest the source goes without a full read, the least time between two attempts to
+/// reach it, and how long an attempt may take.
 const REFRESH: [(&str, u64); 3] = [("max_age", 30), ("cooldown", 1), ("timeout", 2)];
+/// `revocation.refresh.max_age` for `url`, in seconds: how long a fetched set is used
+/// before it is fetched again, which bounds how long a revoked token is still accepted
+/// (a Redis mirror hears of each revocation as it is made, and reads everything again only
+/// to catch what it missed).
+const URL_MAX_AGE: u64 = 5;
 /// The longest `revocation.refresh.timeout`, in seconds.
 const MAX_TIMEOUT: u64 = 60;
 
@@ -58,26 +65,29 @@ pub(crate) fn parse(value: &Value) -> Result<Revocation, ConfigError> {
         return Ok(Revocation::Inline(set));
     }
     let url = fields.string(source)?.ok_or_else(|| fields.error(source, "is required"))?;
-    if source == "redis_url" {
+    let url = if source == "redis_url" {
         check_redis_url(url).map_err(|problem| ConfigError::new(&path, problem))?;
+        url.to_owned()
     } else {
-        check_url(url).map_err(|problem| ConfigError::new(&path, problem.to_string()))?;
-    }
+        check_url(url).map_err(|problem| ConfigError::new(&path, problem.to_string()))?
+    };
     let stale_for = fields.non_negative("stale_for", MAX_SECONDS)?.unwrap_or(DEFAULT_STALE_FOR);
-    let [max_age, cooldown, timeout] = refresh(&fields)?;
+    let [max_age, cooldown, timeout] = refresh(&fields, source == "url")?;
+    let [max_age, cooldown, timeout, stale_for] = [max_age, cooldown, timeout, stale_for].map(|s| s * 1000);
     if source == "url" {
-        return Err(ConfigError::new(
-            path,
-            "the url source is not available yet; use revocation.redis_url or revocation.inline",
-        ));
+        let shown = without_query(&url).to_owned();
+        let config = RemoteConfig { url, shown, max_age, cooldown, timeout, stale_for };
+        return Ok(Revocation::Url(Box::new(UrlSource::new(config))));
     }
-    redis_source(url, [max_age, cooldown, timeout, stale_for].map(|s| s * 1000))
-        .map_err(|problem| ConfigError::new(path, problem))
+    redis_source(&url, [max_age, cooldown, timeout, stale_for]).map_err(|problem| ConfigError::new(path, problem))
 }
 
-/// `revocation.refresh`: its three durations in seconds, defaults filled in.
-fn refresh(fields: &Fields<'_>) -> Result<[u64; 3], ConfigError> {
+/// `revocation.refresh`: its three durations in seconds, the source's defaults filled in.
+fn refresh(fields: &Fields<'_>, url: bool) -> Result<[u64; 3], ConfigError> {
     let mut seconds = REFRESH.map(|(_, default)| default);
+    if url {
+        seconds[0] = URL_MAX_AGE;
+    }
     let Some(value) = fields.get("refresh") else { return Ok(seconds) };
     let path = fields.path_of("refresh");
     let names = REFRESH.map(|(name, _)| name);
@@ -108,8 +118,8 @@ fn redis_source(_url: &str, _timing: [u64; 4]) -> Result<Revocation, &'static st
 }
 
 /// `revocation.inline`: `{"sid": [...], "jti": [...], "subjects": {"<principal id>": T}}`,
-/// each member optional and possibly empty.
-fn inline(value: &Value, path: &str) -> Result<RevocationSet, ConfigError> {
+/// each member optional and possibly empty; also the body a `url` endpoint serves.
+pub(super) fn inline(value: &Value, path: &str) -> Result<RevocationSet, ConfigError> {
     let fields = Fields::new(value, path, &INLINE_MEMBERS)?;
     let sids = ids(&fields, "sid", "session ids")?;
     let jtis = ids(&fields, "jti", "token ids")?;
@@ -167,6 +177,7 @@ fn check_redis_url(url: &str) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::revocation::status::RevocationState;
     use serde_json::json;
 
     fn err(value: Value) -> String {
@@ -279,6 +290,29 @@ mod tests {
         assert!(url(json!({"refresh": 5})).starts_with("revocation.refresh: this must be an object"));
     }
 
+    #[test]
+    fn a_url_makes_a_url_source_with_its_own_defaults() {
+        let timing = |doc: Value| {
+            let Ok(Revocation::Url(source)) = parse(&doc) else { panic!("not a url source: {doc}") };
+            let c = source.config();
+            (c.url.clone(), c.shown.clone(), [c.max_age, c.cooldown, c.timeout, c.stale_for])
+        };
+        // The canonical URL is fetched; status shows it without its query.
+        let (url, shown, defaults) = timing(json!({"url": "HTTPS://App.Example.com:443/api/revoked?key=k1"}));
+        assert_eq!(
+            (url.as_str(), shown.as_str()),
+            ("https://app.example.com/api/revoked?key=k1", "https://app.example.com/api/revoked")
+        );
+        assert_eq!(defaults, [5_000, 1_000, 2_000, 60_000]);
+        let (_, _, given) = timing(json!({"url": "http://127.0.0.1:3000/revoked", "stale_for": 0,
+                                          "refresh": {"max_age": 30, "cooldown": 0, "timeout": 60}}));
+        assert_eq!(given, [30_000, 0, 60_000, 0]);
+        assert!(matches!(
+            parse(&json!({"url": "https://a.example/r"})).unwrap().status().state,
+            RevocationState::Starting
+        ));
+    }
+
     #[cfg(feature = "redis")]
     #[test]
     fn a_redis_url_makes_a_redis_source() {
@@ -298,10 +332,6 @@ mod tests {
 
     #[test]
     fn remote_sources_are_checked_for_their_shape() {
-        assert_eq!(
-            err(json!({"url": "https://auth.example.com/api/auth/revoked?key=secret"})),
-            "revocation.url: the url source is not available yet; use revocation.redis_url or revocation.inline"
-        );
         for (url, problem) in [
             ("http://127.0.0.1:6379", "must be a redis:// or rediss:// URL"),
             ("127.0.0.1:6379", "must be a redis:// or rediss:// URL"),

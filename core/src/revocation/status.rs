@@ -10,6 +10,7 @@ use super::RevocationSet;
 /// use wardgate::RevocationSource;
 /// assert_eq!(serde_json::to_value(RevocationSource::Inline).unwrap(), "inline");
 /// assert_eq!(serde_json::to_value(RevocationSource::RedisUrl).unwrap(), "redis_url");
+/// assert_eq!(serde_json::to_value(RevocationSource::Url).unwrap(), "url");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -19,6 +20,9 @@ pub enum RevocationSource {
     Inline,
     /// `revocation.redis_url`: a Redis server shared by every process, mirrored locally.
     RedisUrl,
+    /// `revocation.url`: an HTTP endpoint serving the set, fetched every
+    /// `revocation.refresh.max_age`.
+    Url,
 }
 
 /// Whether a revocation source has a set it can vouch for.
@@ -33,13 +37,16 @@ pub enum RevocationSource {
 #[non_exhaustive]
 pub enum RevocationState {
     /// The set is in hand and current (always, for an inline set; for Redis, the mirror is
-    /// connected and subscribed).
+    /// connected and subscribed; for `url`, the set was fetched less than
+    /// `revocation.refresh.max_age` ago).
     Ready,
-    /// The source has not been read yet: the first verifications wait for it, up to
-    /// `revocation.refresh.timeout`.
+    /// The source has not been read yet (for Redis, the engine's constructor waits for the
+    /// first read, up to `revocation.refresh.timeout`; for `url`, the first verification
+    /// fetches the set).
     Starting,
-    /// The source is out of reach; the last set obtained is still used, up to
-    /// `revocation.stale_for` after the last contact.
+    /// The set is past its freshness (Redis out of reach, or a `url` set older than
+    /// `refresh.max_age` not fetched again yet); it is still used, up to
+    /// `revocation.stale_for` past its freshness.
     Stale,
     /// No set can be vouched for (never read, or out of reach past `stale_for`):
     /// verifications fail with `REVOCATION_UNAVAILABLE` (503).
@@ -55,8 +62,8 @@ pub enum RevocationState {
 /// let status = engine.revocation_status().unwrap();
 /// assert_eq!(
 ///     serde_json::to_value(&status).unwrap(),
-///     serde_json::json!({"source": "inline", "state": "ready", "entries": 3, "sids": 2, "jtis": 0,
-///                        "subjects": 1, "last_sync": null, "age": null, "last_error": null})
+///     serde_json::json!({"source": "inline", "url": null, "state": "ready", "entries": 3, "sids": 2,
+///                        "jtis": 0, "subjects": 1, "last_sync": null, "age": null, "last_error": null})
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -64,6 +71,9 @@ pub enum RevocationState {
 pub struct RevocationStatus {
     /// Where the entries come from: the member of the policy's `revocation` section.
     pub source: RevocationSource,
+    /// For `revocation.url`, the URL without its query (which may hold a credential);
+    /// `None` for the other sources (a Redis URL may hold a password).
+    pub url: Option<String>,
     /// Whether the source has a set it can vouch for.
     pub state: RevocationState,
     /// How many entries the set holds in all (`sids + jtis + subjects`).
@@ -77,8 +87,8 @@ pub struct RevocationStatus {
     /// When the whole set was last read from the source (Unix seconds); `None` for an
     /// inline set, or before the first read.
     pub last_sync: Option<f64>,
-    /// Seconds since the source last answered; `None` for an inline set, or before the
-    /// first answer.
+    /// Seconds since the source last answered (for `url`, since the set was last
+    /// fetched); `None` for an inline set, or before the first answer.
     pub age: Option<f64>,
     /// Why the source could not be read the last time it failed (never a URL, a password
     /// or an entry); `None` after a success.
@@ -96,6 +106,7 @@ impl RevocationStatus {
         let (sids, jtis, subjects) = set.counts();
         RevocationStatus {
             source,
+            url: None,
             state,
             entries: sids + jtis + subjects,
             sids,

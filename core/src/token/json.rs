@@ -38,10 +38,13 @@ impl fmt::Display for JsonProblem {
     }
 }
 
-/// Parses `bytes` as one JSON object under the rules above.
+/// Parses `bytes` as one JSON object under the rules above. Bytes that are not UTF-8 are
+/// not JSON. They are read as text, as every other JSON the core reads is (one reader in
+/// the WebAssembly build rather than two).
 pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonProblem> {
     let found = Cell::new(None);
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|_| JsonProblem::Syntax)?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let seed = Strict { depth: MAX_DEPTH, found: &found };
     let value = seed.deserialize(&mut de).map_err(|_| found.get().unwrap_or(JsonProblem::Syntax))?;
     de.end().map_err(|_| JsonProblem::Syntax)?;

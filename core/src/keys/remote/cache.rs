@@ -4,10 +4,11 @@
 //! the response, and serves verifications from the last good keys. Time comes in as
 //! milliseconds of a monotonic clock, so every rule is testable without waiting. The
 //! fetching itself is done by the host: the `http` feature's blocking client natively,
-//! the JavaScript `fetch` in the WebAssembly build.
+//! the JavaScript `fetch` in the WebAssembly build. When to fetch, single flight and
+//! abandoned fetches follow the rules of `flight`, shared with `revocation.url`.
 //!
 //! Rules, with `max_age`, `cooldown`, `timeout` and `stale_for` from `keys.refresh`:
-//! - Nothing cached: fetch. After a failure, the next fetch waits `min(cooldown, 1 s)`.
+//! - Nothing cached: fetch (after a failure, the next fetch waits `min(cooldown, 1 s)`).
 //! - Keys older than their freshness: fetch, at most once per `cooldown`; meanwhile the
 //!   cached keys keep serving. Their freshness is `max_age`, the longest a key set is
 //!   trusted without asking again, or less when the response's `Cache-Control` says so
@@ -21,8 +22,9 @@
 //!   abandoned and a new one may start; a late answer to it is ignored.
 //! - A failed fetch (network error, timeout, a status other than 200, a content coding
 //!   other than none or `gzip`, a body over 1 MB once decoded or that is not a JWK Set,
-//!   private key material, no usable key) never replaces good keys. Keys are served up to `stale_for` past their freshness; after that they are
-//!   dropped and verification fails with `keys_unavailable` until a fetch succeeds.
+//!   private key material, no usable key) never replaces good keys. Keys are served up to
+//!   `stale_for` past their freshness; after that they are dropped and verification fails
+//!   with `keys_unavailable` until a fetch succeeds.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -31,23 +33,14 @@ use serde::Serialize;
 
 use crate::keys::remote::failure::KeyFailure;
 use crate::keys::remote::fetched;
+use crate::keys::remote::flight::{self, Flights, Held, Verdict};
 use crate::keys::remote::url::RemoteConfig;
 use crate::keys::set::{KeySet, Unfit};
 use crate::keys::status::{KeySource, KeyState, KeyStatus};
 use crate::token::algorithm::Algorithm;
 
-/// With nothing cached, the least time between failed fetches, in ms.
-const EMPTY_RETRY: u64 = 1_000;
-/// How long past its timeout a fetch is waited for before it counts as abandoned, in ms.
-const ABANDON_AFTER: u64 = 2_000;
 /// How many undrained events are kept.
 const MAX_EVENTS: usize = 32;
-/// The content codings a key set may come in besides none (`identity`), as the
-/// `Accept-Encoding` a host sends: the ones every host decodes before handing the body
-/// over (the native client, and the JavaScript `fetch` of the WebAssembly build).
-const ACCEPT_ENCODING: &str = "gzip";
-/// The longest `Content-Encoding` value a message repeats.
-const MAX_SHOWN_ENCODING: usize = 40;
 
 /// What a verification needs before it can use the key cache (see [`crate::Engine::key_need`]).
 #[derive(Debug)]
@@ -80,13 +73,8 @@ pub struct KeyFetch {
     pub accept_encoding: String,
     /// The most decoded bytes of the body worth reading: the largest key set taken, plus
     /// one byte that shows a body is larger.
-    #[serde(default = "read_limit")]
+    #[serde(default = "flight::read_limit")]
     pub max_bytes: u64,
-}
-
-/// [`KeyFetch::max_bytes`]: the largest key set taken, and one byte more.
-fn read_limit() -> u64 {
-    fetched::MAX_JWKS_BYTES as u64 + 1
 }
 
 /// Shows the URL without its query, which may hold a credential (as key events and
@@ -234,13 +222,8 @@ pub(crate) struct KeyCache {
 #[derive(Debug, Default)]
 struct State {
     keys: Option<Cached>,
-    /// When the last fetch was started.
-    last_attempt: Option<u64>,
-    /// Whether the last answered fetch failed.
-    failing: bool,
-    /// The fetch under way: its ticket id and when it started.
-    in_flight: Option<(u64, u64)>,
-    next_id: u64,
+    /// The fetches: the one under way, the last attempt, whether the last one failed.
+    flights: Flights,
     /// Which key set is in use: it changes whenever the keys do (or are dropped).
     generation: u64,
     /// The fingerprint of the keys in use.
@@ -256,14 +239,6 @@ struct Cached {
     set: Arc<KeySet>,
     fetched_at: u64,
     fresh_until: u64,
-}
-
-/// What the rules say for one verification, before any ticket is handed out.
-#[derive(Debug, PartialEq, Eq)]
-enum Verdict {
-    Ready,
-    Fetch,
-    Wait,
 }
 
 impl KeyCache {
@@ -317,46 +292,15 @@ impl KeyCache {
         match self.verdict(&state, kid, alg, clock) {
             Verdict::Ready => KeyNeed::Ready,
             Verdict::Wait => KeyNeed::Wait,
-            Verdict::Fetch => {
-                state.next_id += 1;
-                let id = state.next_id;
-                state.in_flight = Some((id, clock));
-                state.last_attempt = Some(clock);
-                KeyNeed::Fetch(KeyFetch {
-                    id,
-                    url: self.config.url.clone(),
-                    timeout_ms: self.config.timeout,
-                    accept_encoding: ACCEPT_ENCODING.to_owned(),
-                    max_bytes: read_limit(),
-                })
-            }
+            Verdict::Fetch => KeyNeed::Fetch(state.flights.start(&self.config, clock)),
         }
     }
 
     fn verdict(&self, state: &State, kid: Option<&str>, alg: Algorithm, clock: u64) -> Verdict {
         let keys = state.keys.as_ref();
         let unknown = keys.is_none_or(|c| c.set.fit(kid, alg) == Err(Unfit::UnknownKey));
-        if self.in_flight(state, clock).is_some() {
-            return if unknown { Verdict::Wait } else { Verdict::Ready };
-        }
-        let since = |at: Option<u64>| at.map_or(u64::MAX, |t| clock.saturating_sub(t));
-        let since_attempt = since(state.last_attempt);
-        let due = match keys {
-            None if state.failing => since_attempt >= self.config.cooldown.min(EMPTY_RETRY),
-            None => true,
-            Some(cached) => (unknown || clock >= cached.fresh_until) && since_attempt >= self.config.cooldown,
-        };
-        if due {
-            Verdict::Fetch
-        } else {
-            Verdict::Ready
-        }
-    }
-
-    /// The fetch under way, unless it has been abandoned.
-    fn in_flight(&self, state: &State, clock: u64) -> Option<u64> {
-        let (id, started) = state.in_flight?;
-        (clock.saturating_sub(started) < self.config.timeout + ABANDON_AFTER).then_some(id)
+        let due = unknown || keys.is_some_and(|c| clock >= c.fresh_until);
+        state.flights.verdict(&self.config, Held { usable: keys.is_some(), due, needed: unknown }, clock)
     }
 
     fn expire(&self, state: &mut State, clock: u64) {
@@ -378,10 +322,9 @@ impl KeyCache {
     /// the one under way (abandoned) is ignored.
     pub(crate) fn answer(&self, ticket: &KeyFetch, response: KeyResponse, clock: u64) {
         let mut state = self.lock();
-        if state.in_flight.map(|(id, _)| id) != Some(ticket.id) {
+        if !state.flights.land(ticket) {
             return;
         }
-        state.in_flight = None;
         state.fetches += 1;
         match self.read(response) {
             Ok((set, skipped, fingerprint, ttl)) => {
@@ -389,7 +332,7 @@ impl KeyCache {
                     state.generation += 1;
                     state.fingerprint = Some(fingerprint);
                 }
-                let changed = state.keys.as_ref().is_none_or(|c| c.set.kids() != set.kids()) || state.failing;
+                let changed = state.keys.as_ref().is_none_or(|c| c.set.kids() != set.kids()) || state.flights.failing();
                 for note in skipped {
                     push(&mut state, KeyEventLevel::Warn, format!("skipped a key from {}: {note}", self.config.shown));
                 }
@@ -398,12 +341,12 @@ impl KeyCache {
                     push(&mut state, KeyEventLevel::Info, message);
                 }
                 state.keys = Some(Cached { set: Arc::new(set), fetched_at: clock, fresh_until: clock + ttl });
-                state.failing = false;
+                state.flights.ended(true);
                 state.last_error = None;
             }
             Err(problem) => {
                 state.failures += 1;
-                state.failing = true;
+                state.flights.ended(false);
                 let consequence = match &state.keys {
                     Some(c) => format!(
                         "serving the {} cached key(s) for up to {} s more",
@@ -424,17 +367,7 @@ impl KeyCache {
 
     /// The key set in a response and how long it stays fresh, or why it is refused.
     fn read(&self, response: KeyResponse) -> Result<(KeySet, Vec<String>, [u8; 32], u64), String> {
-        let (status, cache_control, content_encoding, body) = match response {
-            KeyResponse::Failed(why) => return Err(why),
-            KeyResponse::Http { status, cache_control, content_encoding, body } => {
-                (status, cache_control, content_encoding, body)
-            }
-        };
-        if status != 200 {
-            let note = if (300..400).contains(&status) { " (redirects are not followed)" } else { "" };
-            return Err(format!("HTTP {status}{note}"));
-        }
-        accepted_encoding(content_encoding.as_deref())?;
+        let (cache_control, body) = flight::body(response, "a key set")?;
         let (set, skipped, fingerprint) = fetched::fetched(&body, &self.algorithms)?;
         // The server may shorten refresh.max_age, never lengthen it.
         let ttl =
@@ -442,16 +375,10 @@ impl KeyCache {
         Ok((set, skipped, fingerprint, ttl))
     }
 
-    /// Waits until the fetch `id` under way is answered or abandoned.
+    /// Waits until the fetch under way is answered or abandoned.
     #[cfg(feature = "http")]
     pub(crate) fn wait(&self, clock: impl Fn() -> u64) {
-        let mut state = self.lock();
-        while let Some(id) = self.in_flight(&state, clock()) {
-            let (_, started) = state.in_flight.unwrap_or((id, 0));
-            let deadline = started + self.config.timeout + ABANDON_AFTER;
-            let left = std::time::Duration::from_millis(deadline.saturating_sub(clock()).max(1));
-            state = self.answered.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0;
-        }
+        drop(Flights::wait(self.lock(), &self.answered, |s: &State| &s.flights, &self.config, clock));
     }
 
     pub(crate) fn status(&self, clock: u64) -> KeyStatus {
@@ -475,7 +402,7 @@ impl KeyCache {
             fetches: state.fetches,
             failures: state.failures,
             last_error: state.last_error.clone(),
-            fetching: self.in_flight(&state, clock).is_some(),
+            fetching: state.flights.under_way(&self.config, clock).is_some(),
         }
     }
 
@@ -498,21 +425,6 @@ fn kid_list(set: &KeySet) -> String {
     } else {
         format!("kid {}", kids.join(", "))
     }
-}
-
-/// Whether a key set in `Content-Encoding` `value` is taken: none, `identity` (in any case)
-/// and `gzip` are, which every host decodes alike. `gzip` is taken as servers write it,
-/// in lower case: the native client decodes no other spelling (`GZIP`, `x-gzip`) nor a
-/// list of codings (`gzip, gzip`), and the JavaScript `fetch` decodes more (`br`,
-/// `deflate`), so taking those would make the builds disagree.
-fn accepted_encoding(value: Option<&str>) -> Result<(), String> {
-    let coding = value.map_or("", str::trim);
-    if coding.is_empty() || coding.eq_ignore_ascii_case("identity") || coding == ACCEPT_ENCODING {
-        return Ok(());
-    }
-    let plain = coding.len() <= MAX_SHOWN_ENCODING && coding.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
-    let shown = if plain { format!(" \"{coding}\"") } else { String::new() };
-    Err(format!("Content-Encoding{shown} is not supported (a key set must come uncompressed or in gzip)"))
 }
 
 /// The freshness a `Cache-Control` value gives, in ms, `None` when it says nothing about
@@ -677,7 +589,7 @@ mod tests {
                     status: 200,
                     cache_control: None,
                     content_encoding: None,
-                    body: vec![b' '; fetched::MAX_JWKS_BYTES + 1],
+                    body: vec![b' '; flight::MAX_BODY_BYTES + 1],
                 },
                 "larger than",
             ),
@@ -766,28 +678,7 @@ mod tests {
     }
 
     #[test]
-    fn content_codings_every_host_decodes_are_taken_and_others_refused() {
-        for taken in [None, Some(""), Some("identity"), Some("Identity"), Some("gzip"), Some(" gzip ")] {
-            assert_eq!(accepted_encoding(taken), Ok(()), "{taken:?}");
-        }
-        for refused in
-            ["br", "deflate", "zstd", "compress", "x-gzip", "GZIP", "gzip, gzip", "gzip, br", "identity, gzip"]
-        {
-            let why = accepted_encoding(Some(refused)).unwrap_err();
-            assert_eq!(
-                why,
-                format!(
-                    "Content-Encoding \"{refused}\" is not supported (a key set must come uncompressed or in gzip)"
-                )
-            );
-        }
-        // A value too long or odd to repeat is not repeated.
-        let long = "x".repeat(41);
-        for odd in [long.as_str(), "br\u{7f}", "gzip\u{e9}"] {
-            let why = accepted_encoding(Some(odd)).unwrap_err();
-            assert!(why.starts_with("Content-Encoding is not supported"), "{why}");
-        }
-        // The ticket asks for what is taken.
+    fn the_ticket_asks_for_the_codings_taken() {
         let c = cache();
         assert_eq!(ticket(c.need(None, EDDSA, 0)).accept_encoding, "gzip");
     }

@@ -4,12 +4,10 @@
 use serde_json::Value;
 
 use crate::keys::material::{jwk, PRIVATE_MEMBERS};
+use crate::keys::remote::flight::json;
 use crate::keys::set::KeySet;
 use crate::policy::fields::item;
 use crate::token::algorithm::Algorithm;
-
-/// The largest fetched JWK Set read, in bytes (decoded).
-pub(crate) const MAX_JWKS_BYTES: usize = 1024 * 1024;
 
 /// A JWK Set fetched from a JWKS endpoint, read for the configured `algorithms`: the
 /// usable keys and a note for each key skipped, or why the whole response is refused.
@@ -21,10 +19,7 @@ pub(crate) const MAX_JWKS_BYTES: usize = 1024 * 1024;
 ///
 /// The fingerprint (a SHA-256 over the usable keys' JSON) tells one set from another.
 pub(crate) fn fetched(body: &[u8], algorithms: &[Algorithm]) -> Result<(KeySet, Vec<String>, [u8; 32]), String> {
-    if body.len() > MAX_JWKS_BYTES {
-        return Err(format!("the response is larger than {} bytes", MAX_JWKS_BYTES));
-    }
-    let doc: Value = serde_json::from_slice(body).map_err(|_| "the response is not JSON".to_owned())?;
+    let doc: Value = json(body)?;
     let items = doc
         .get("keys")
         .and_then(Value::as_array)

@@ -1,31 +1,39 @@
-//! The blocking HTTP client for remote key sets (cargo feature `http`): ureq with
-//! rustls on ring, one GET per fetch, no redirects, at most 1 MB read once decoded.
+//! The blocking HTTP client for remote key sets and `revocation.url` (cargo feature
+//! `http`): ureq with rustls on ring, one GET per fetch, no redirects, at most 1 MB read
+//! once decoded.
 //!
 //! It asks for the content codings the key cache takes (`Accept-Encoding` from the
 //! ticket: `gzip`), and ureq decodes a `gzip` body as it is read (flate2 with its
 //! pure-Rust backend), the limit counting decoded bytes, so a small compressed body that
 //! would inflate without bound is cut off after 1 MB and refused as too large. The
-//! response's `Content-Encoding` goes to the key cache, which judges it.
+//! response's `Content-Encoding` goes to the core (`flight::body`), which judges it.
 
 use std::io::ErrorKind;
 use std::time::Duration;
 
 use crate::keys::remote::cache::{KeyCache, KeyFetch, KeyNeed, KeyResponse};
 use crate::keys::remote::failure::KeyFailure;
-use crate::keys::remote::fetched::MAX_JWKS_BYTES;
+use crate::keys::remote::flight::MAX_BODY_BYTES;
 use crate::time::monotonic_ms;
 use crate::token::algorithm::Algorithm;
 
 /// Brings the cache to what a token with `kid` and `alg` needs, blocking: performs the
 /// fetch this verification owns, or waits for the one under way.
 pub(crate) fn settle(cache: &KeyCache, kid: Option<&str>, alg: Algorithm) {
-    match cache.need(kid, alg, monotonic_ms()) {
+    perform(
+        cache.need(kid, alg, monotonic_ms()),
+        |t, r| cache.answer(t, r, monotonic_ms()),
+        || cache.wait(monotonic_ms),
+    );
+}
+
+/// Does what `need` asks of this caller, blocking: the fetch it owns, whose response goes
+/// to `answer`, or a `wait` for the one under way. The key cache and `revocation.url` share it.
+pub(crate) fn perform(need: KeyNeed, answer: impl FnOnce(&KeyFetch, KeyResponse), wait: impl FnOnce()) {
+    match need {
         KeyNeed::Ready => {}
-        KeyNeed::Fetch(ticket) => {
-            let response = get(&ticket);
-            cache.answer(&ticket, response, monotonic_ms());
-        }
-        KeyNeed::Wait => cache.wait(monotonic_ms),
+        KeyNeed::Fetch(ticket) => answer(&ticket, get(&ticket)),
+        KeyNeed::Wait => wait(),
     }
 }
 
@@ -60,9 +68,9 @@ fn get(ticket: &KeyFetch) -> KeyResponse {
     let cache_control = header(response.headers(), "cache-control");
     let content_encoding = header(response.headers(), "content-encoding");
     let body = if status == 200 {
-        match response.body_mut().with_config().limit(MAX_JWKS_BYTES as u64).read_to_vec() {
+        match response.body_mut().with_config().limit(MAX_BODY_BYTES as u64).read_to_vec() {
             Ok(body) => body,
-            Err(ureq::Error::BodyExceedsLimit(_)) => vec![0; MAX_JWKS_BYTES + 1],
+            Err(ureq::Error::BodyExceedsLimit(_)) => vec![0; MAX_BODY_BYTES + 1],
             Err(e) => return KeyResponse::Failed(describe(&e, timeout)),
         }
     } else {

@@ -5,6 +5,7 @@
 pub(crate) mod cache;
 pub(crate) mod failure;
 pub(crate) mod fetched;
+pub(crate) mod flight;
 #[cfg(feature = "http")]
 pub(crate) mod http;
 pub(crate) mod url;
