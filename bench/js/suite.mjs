@@ -20,6 +20,14 @@
 // conditional filter; `admin`, always; `banned`, never) and `filter-sql` (the user's
 // filter.sql('sqlite', columns)).
 //
+// Revocation (native only: the WebAssembly build has no Redis client): `verify-revocation`
+// (await engine.verify of an EdDSA token with `sid` and `jti` claims) and
+// `verify-cached-revocation` (engine.verifySync, a verified-token cache hit of it), each on an
+// engine without a `revocation` section (`wardgate (native)`) and on one with
+// `revocation.redis_url` (`wardgate (native, redis)`: bench/run's own server, holding the
+// fixtures' revoked set). Each Redis engine must report revocationStatus() `ready` with every
+// entry, and refuse the same claims with a revoked `sid`, before it is timed.
+//
 // Before timing, every side must accept the token and refuse a tampered, an expired, a
 // wrong-issuer and a wrong-audience one (checks.mjs); the run stops otherwise. The sides of
 // one algorithm (of the cache, of authorize) then run interleaved, their order rotating every
@@ -34,6 +42,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import { JOSE_VERSION, LIBRARY, loadWasm, pinNative, WARDGATE_VERSION } from './builds.mjs'
 import { check, claimsOf, joseVerifier, wardgateVerifiers, testTokens } from './checks.mjs'
@@ -41,6 +50,10 @@ import { memory, startup, throughput } from './extras.mjs'
 import { addRatios, asyncTimer, fmt, machine, measure, options, readJson, row, syncTimer, table } from './harness.mjs'
 
 const JOSE = 'jose'
+/** The library of the revocation sides with `revocation.redis_url`. */
+const NATIVE_REDIS = 'wardgate (native, redis)'
+/** How long a Redis engine's mirror may take to hold the whole set (ms). */
+const READY_WITHIN_MS = 10_000
 
 /** Aborts when the fixtures' tokens have expired (they are valid for a day). */
 function assertFresh(fixtures, now) {
@@ -141,6 +154,62 @@ async function filterRows(spec, builds, settings) {
   return rowsOf(sides, settings)
 }
 
+/** Waits until a Redis engine's mirror is `ready` and holds `entries` entries. */
+async function waitReady(engine, entries, label) {
+  const deadline = Date.now() + READY_WITHIN_MS
+  for (;;) {
+    const status = engine.revocationStatus()
+    if (status?.state === 'ready' && status.entries === entries) return
+    if (Date.now() > deadline) throw new Error(`${label}: the Redis mirror is not ready with ${entries} entries: ${JSON.stringify(status)}`)
+    await sleep(10)
+  }
+}
+
+/** The reason `engine` refuses `token` with, or null when it accepts it. */
+function refusal(engine, AuthError, token) {
+  try {
+    engine.verifySync(token)
+    return null
+  } catch (error) {
+    if (error instanceof AuthError) return error.reason
+    throw error
+  }
+}
+
+/** verify-revocation and verify-cached-revocation, native only: without, then with, the Redis
+ *  source; each engine checked first (checks.mjs's tokens, the revoked-sid token refused by
+ *  the Redis engines only, a cache hit for the cache engines). */
+async function revocationRows(spec, builds, now, settings) {
+  const { Engine, AuthError } = builds.native
+  const { alg, token, revoked_token: revoked } = spec
+  const tokens = await testTokens({ alg, kid: 'ed-1', token, secret: null }, now)
+  const groups = [
+    { operation: 'verify-revocation', plain: spec.policy, redis: spec.redis_policy, cached: false },
+    { operation: 'verify-cached-revocation', plain: spec.cache_policy, redis: spec.redis_cache_policy, cached: true },
+  ]
+  const sides = []
+  for (const { operation, plain, redis, cached } of groups) {
+    for (const [library, policy] of [[LIBRARY.native, plain], [NATIVE_REDIS, redis]]) {
+      const label = `${operation}, ${library}`
+      const engine = new Engine(policy)
+      if (policy === redis) {
+        await waitReady(engine, spec.entries.total, label)
+        if (refusal(engine, AuthError, revoked) !== 'revoked') throw new Error(`${label}: the token with a revoked sid is not refused as revoked`)
+      } else if (refusal(engine, AuthError, revoked) !== null) {
+        throw new Error(`${label}: without a revocation set, the token with a revoked sid is refused`)
+      }
+      await check(label, wardgateVerifiers(library, engine, AuthError), tokens)
+      if (cached) {
+        engine.verifySync(token)
+        if (!(engine.cacheStatus()?.hits > 0)) throw new Error(`${label}: the second verification is not a cache hit`)
+      }
+      const timer = cached ? syncTimer(() => engine.verifySync(token)) : asyncTimer(() => engine.verify(token))
+      sides.push({ library, operation, alg, timer })
+    }
+  }
+  return rowsOf(sides, settings)
+}
+
 /** The rows as a table: per operation and alg, the medians and their ratios. */
 function rowsTable(rows) {
   const groups = new Map()
@@ -152,10 +221,13 @@ function rowsTable(rows) {
   const cell = (v) => (v === undefined ? '-' : fmt(v))
   const ratio = (a, b) => (a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}x`)
   const lines = [['operation', 'alg', 'native', 'wasm', 'jose', 'wasm/native', 'jose/native', 'jose/wasm']]
+  const redis = []
   for (const [id, m] of groups) {
-    const [n, w, j] = [m[LIBRARY.native], m[LIBRARY.wasm], m[JOSE]]
-    lines.push([...id.split('\t'), cell(n), cell(w), cell(j), ratio(w, n), ratio(j, n), ratio(j, w)])
+    const [n, w, j, r] = [m[LIBRARY.native], m[LIBRARY.wasm], m[JOSE], m[NATIVE_REDIS]]
+    if (r !== undefined) redis.push([...id.split('\t'), cell(n), cell(r), ratio(r, n)])
+    else lines.push([...id.split('\t'), cell(n), cell(w), cell(j), ratio(w, n), ratio(j, n), ratio(j, w)])
   }
+  if (redis.length) return `${table(lines)}\n\n${table([['operation', 'alg', 'native', 'native, redis', 'redis/native'], ...redis])}`
   return table(lines)
 }
 
@@ -176,6 +248,7 @@ async function allRows(fixtures, builds, settings, now) {
   rows.push(...(await cachedRows(fixtures.cache, builds, tokensOf[fixtures.cache.alg], settings)))
   rows.push(...(await authorizeRows(fixtures.authorize, builds, settings)))
   rows.push(...(await filterRows(fixtures.filter, builds, settings)))
+  rows.push(...(await revocationRows(fixtures.revocation, builds, now, settings)))
   return addRatios(rows, LIBRARY.native)
 }
 

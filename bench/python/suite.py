@@ -26,6 +26,13 @@ each row)`` selecting every row and keeping those ``engine.authorize`` allows; b
 the same row tuples. 100,000 rows (10,000 under ``--quick``), built once per run; the two
 ``list`` sides run interleaved with each other, after the others.
 
+Revocation (the fixtures' ``revocation`` case): ``verify-revocation`` (``engine.verify`` of an
+EdDSA token with ``sid`` and ``jti`` claims) and ``verify-cached-revocation`` (a verified-token
+cache hit of it), each as ``wardgate`` (no ``revocation`` section) and ``wardgate (redis)``
+(``revocation.redis_url``: bench/run's own server, holding the fixtures' revoked set). Each
+Redis engine must report ``revocation_status()`` ``ready`` with every entry, and refuse the
+same claims with a revoked ``sid``, before it is timed.
+
 Timing (bench/README.md, "Method"): every side runs interleaved with all the others, for
 ``rounds`` rounds (full 30, quick 5); in each round each side runs for about ``batch``
 (full 20 ms, quick 5 ms), in an order that rotates every round. A sample is the time of
@@ -298,6 +305,68 @@ def cached_side(fixtures: dict[str, Any]) -> tuple[Side, wardgate.Engine]:
     if engine.verify(cache["token"]).id != "user_1":
         abort("verify-cached: the cache token did not verify as user_1")
     return Side("wardgate", "verify-cached", cache["alg"], wardgate_timer(engine, cache["token"])), engine
+
+
+#: The library names of the revocation sides: no revocation section, and a Redis source.
+REVOCATION_LIBRARIES = {"policy": "wardgate", "redis_policy": "wardgate (redis)",
+                        "cache_policy": "wardgate", "redis_cache_policy": "wardgate (redis)"}
+#: How long a Redis engine's mirror may take to hold the whole set (s).
+READY_WITHIN_S = 10.0
+
+
+def wait_ready(engine: wardgate.Engine, entries: int, label: str) -> None:
+    """Waits until ``engine``'s Redis mirror is ``ready`` and holds ``entries`` entries."""
+    deadline = time.monotonic() + READY_WITHIN_S
+    while True:
+        status = engine.revocation_status()
+        if status is not None and status["state"] == "ready" and status["entries"] == entries:
+            return
+        if time.monotonic() > deadline:
+            abort(f"{label}: the Redis mirror is not ready with {entries} entries after {READY_WITHIN_S:g} s: {status}")
+        time.sleep(0.01)
+
+
+def refusal(engine: wardgate.Engine, token: str) -> str | None:
+    """The reason ``engine`` refuses ``token`` with, or None when it accepts it."""
+    try:
+        engine.verify(token)
+    except wardgate.AuthError as error:
+        return error.reason
+    return None
+
+
+def revocation_sides(fixtures: dict[str, Any]) -> list[Side]:
+    """The revocation case: each operation without, then with, the Redis source; each engine
+    checked first (the token accepted, its payload tampered with refused, the revoked-``sid``
+    token refused by the Redis engines only, a cache hit for the cache engines)."""
+    spec = fixtures["revocation"]
+    token, revoked, entries = spec["token"], spec["revoked_token"], int(spec["entries"]["total"])
+    header, payload, signature = token.split(".")
+    tampered = f"{header}.{b64(json.dumps({**json.loads(b64decode(payload)), 'role': 'admin'}).encode())}.{signature}"
+    sides = []
+    for operation, keys in (("verify-revocation", ("policy", "redis_policy")),
+                            ("verify-cached-revocation", ("cache_policy", "redis_cache_policy"))):
+        for key in keys:
+            library, label = REVOCATION_LIBRARIES[key], f"{operation}, {REVOCATION_LIBRARIES[key]}"
+            engine = wardgate.Engine(spec[key])
+            if key.startswith("redis"):
+                wait_ready(engine, entries, label)
+                if refusal(engine, revoked) != "revoked":
+                    abort(f"{label}: the token with a revoked sid is not refused as revoked")
+            elif refusal(engine, revoked) is not None:
+                abort(f"{label}: without a revocation set, the token with a revoked sid is refused")
+            principal = engine.verify(token)
+            if principal.id != "user_1" or "sid" not in principal.claims or "jti" not in principal.claims:
+                abort(f"{label}: the revocation token did not verify as user_1 with its sid and jti")
+            if refusal(engine, tampered) != "bad_signature":
+                abort(f"{label}: the revocation token with its payload tampered with is not refused")
+            if key.endswith("cache_policy"):
+                engine.verify(token)
+                status = engine.cache_status()
+                if not status or status["hits"] <= 0:
+                    abort(f"{label}: the second verification is not a cache hit")
+            sides.append(Side(library, operation, spec["alg"], wardgate_timer(engine, token)))
+    return sides
 
 
 def authorize_sides(fixtures: dict[str, Any]) -> list[Side]:
@@ -706,7 +775,8 @@ def main() -> int:
     began = time.perf_counter()
     settings = Settings.of(args.quick)
     cached, cached_engine = cached_side(fixtures)
-    sides = verify_sides(fixtures) + [cached] + authorize_sides(fixtures) + filter_sides(fixtures)
+    sides = (verify_sides(fixtures) + [cached] + authorize_sides(fixtures) + filter_sides(fixtures)
+             + revocation_sides(fixtures))
     measure(sides, settings)
     # The list endpoint's sides take milliseconds a call and churn memory: they run
     # interleaved with each other only.

@@ -8,7 +8,15 @@
 //! `load/<alg>` loads a policy whose JWK Set holds eight keys of one kind: what reading,
 //! checking (Ed25519 points of small order, EC points off their curve, ROCA) and preparing
 //! keys costs, once per policy or fetched set, never per token.
+//!
+//! `verify/EdDSA-cache/hit-redis-3000` (cargo feature `redis`, which `bench/core` turns on)
+//! starts a `redis-server` of its own (as the Redis tests do; skipped, with a message, when
+//! there is none) holding the same 3,000 entries as `hit-revocation-3000` holds inline.
 
+#[cfg(feature = "redis")]
+#[path = "../tests/support/redis_server.rs"]
+#[allow(dead_code)] // restarts and single commands serve the tests only
+mod redis_server;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -100,7 +108,8 @@ fn verify_remote(c: &mut Criterion) {
 /// A verified-token cache hit (`"cache": {"max_entries": 10000}`) beside the whole
 /// verification of the same token; and a hit of a token with `sid` and `jti` claims,
 /// without and with an inline revocation set of 1,000 entries of each kind (which its
-/// `sid`, `jti` and subject are checked against, none matching).
+/// `sid`, `jti` and subject are checked against, none matching), and (feature `redis`) with
+/// the same entries mirrored from a Redis server.
 fn verify_cache_hit(c: &mut Criterion) {
     let signer = Signer::ed25519();
     let plain = Engine::from_value(&policy(&signer, "k1", json!([]))).unwrap();
@@ -134,8 +143,70 @@ fn verify_cache_hit(c: &mut Criterion) {
     group.bench_function(BenchmarkId::from_parameter("hit-revocation-3000"), |b| {
         b.iter(|| revoking.verify(black_box(&live), NOW).unwrap())
     });
+    // The same 3,000 entries from a Redis source: what the mirror adds to the lookups.
+    #[cfg(feature = "redis")]
+    if let Some(server) = redis_server::RedisServer::start() {
+        let mut commands: Vec<Vec<String>> = Vec::new();
+        let set = |key: String, value: String| vec!["SET".into(), key, value, "EX".into(), "86400".into()];
+        for (kind, prefix) in [("sid", "sess"), ("jti", "tok")] {
+            commands.extend(ids(prefix).into_iter().map(|id| set(format!("wardgate:revoked:{kind}:{id}"), "1".into())));
+        }
+        commands.extend(
+            ids("user").into_iter().map(|id| set(format!("wardgate:revoked:sub:{id}"), (NOW - 3600).to_string())),
+        );
+        pipeline(server.port, &commands);
+        doc["revocation"] = json!({"redis_url": server.url(0)});
+        let mirrored = Engine::from_value(&doc).unwrap();
+        wait_ready(&mirrored, 3000);
+        let mut revoked = with_ids.clone();
+        revoked["sid"] = json!("sess-0042");
+        assert_eq!(mirrored.verify(&signer.sign("k1", &revoked), NOW).unwrap_err().reason(), wardgate::Reason::Revoked);
+        assert!(mirrored.verify(&live, NOW).is_ok());
+        group.bench_function(BenchmarkId::from_parameter("hit-redis-3000"), |b| {
+            b.iter(|| mirrored.verify(black_box(&live), NOW).unwrap())
+        });
+        drop(mirrored);
+    }
+    #[cfg(not(feature = "redis"))]
+    eprintln!("verify/EdDSA-cache/hit-redis-3000: skipped: built without the `redis` feature (bench/core turns it on)");
     group.finish();
     assert!(cached.cache_status().unwrap().hits > 0);
+}
+
+/// Sends `commands` to the Redis server on 127.0.0.1:`port` in one pipeline; every answer
+/// must be `+OK`.
+#[cfg(feature = "redis")]
+fn pipeline(port: u16, commands: &[Vec<String>]) {
+    use std::io::{BufRead, BufReader, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to redis-server");
+    let mut request = String::new();
+    for words in commands {
+        request.push_str(&format!("*{}\r\n", words.len()));
+        for w in words {
+            request.push_str(&format!("${}\r\n{w}\r\n", w.len()));
+        }
+    }
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answers = BufReader::new(stream);
+    for _ in commands {
+        let mut line = String::new();
+        answers.read_line(&mut line).unwrap();
+        assert_eq!(line.trim_end(), "+OK", "redis-server refused a SET");
+    }
+}
+
+/// Waits (at most 10 s) until `engine`'s Redis mirror is ready with `entries` entries.
+#[cfg(feature = "redis")]
+fn wait_ready(engine: &Engine, entries: usize) {
+    let start = std::time::Instant::now();
+    loop {
+        let status = engine.revocation_status().unwrap();
+        if status.state == wardgate::RevocationState::Ready && status.entries == entries {
+            return;
+        }
+        assert!(start.elapsed().as_secs() < 10, "the Redis mirror is not ready with {entries} entries: {status:?}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
 
 fn authorize(c: &mut Criterion) {

@@ -81,6 +81,21 @@ pub struct MemoryCase {
     pub secret: String,
 }
 
+/// The revocation case: one token with `sid` and `jti` claims, and the EdDSA policy without
+/// and with a Redis source (`revocation.redis_url`), each without and with a cache.
+pub struct RevocationCase {
+    pub alg: String,
+    pub token: String,
+    /// The same claims with a revoked `sid`: the Redis engines must refuse it.
+    pub revoked_token: String,
+    pub policy: Value,
+    pub redis_policy: Value,
+    pub cache_policy: Value,
+    pub redis_cache_policy: Value,
+    /// How many entries the Redis server holds: what a Redis engine's mirror must report.
+    pub entries: usize,
+}
+
 pub struct Fixtures {
     pub issuer: String,
     pub audience: String,
@@ -89,6 +104,7 @@ pub struct Fixtures {
     pub authorize: AuthorizeCase,
     pub filter: FilterCase,
     pub memory: MemoryCase,
+    pub revocation: RevocationCase,
 }
 
 impl Fixtures {
@@ -112,6 +128,7 @@ impl Fixtures {
         let filter = member(&doc, "filter");
         let list = member(filter, "list");
         let memory = member(&doc, "memory");
+        let revocation = member(&doc, "revocation");
         Fixtures {
             issuer: string(&doc, "issuer"),
             audience: string(&doc, "audience"),
@@ -157,6 +174,16 @@ impl Fixtures {
                 cache_policy: member(memory, "cache_policy").clone(),
                 claims: member(memory, "claims").clone(),
                 secret: string(memory, "secret"),
+            },
+            revocation: RevocationCase {
+                alg: string(revocation, "alg"),
+                token: string(revocation, "token"),
+                revoked_token: string(revocation, "revoked_token"),
+                policy: member(revocation, "policy").clone(),
+                redis_policy: member(revocation, "redis_policy").clone(),
+                cache_policy: member(revocation, "cache_policy").clone(),
+                redis_cache_policy: member(revocation, "redis_cache_policy").clone(),
+                entries: count(member(revocation, "entries"), "total"),
             },
         }
     }

@@ -1,7 +1,8 @@
 //! The Rust harness of the benchmark suite (bench/README.md): Wardgate beside the bare
 //! signature check (ring; p521 for ES512), jsonwebtoken on its `aws_lc_rs` and its
 //! `rust_crypto` backend, and cedar-policy, all interleaved in one process; then its list
-//! filters: planning, SQL, and a list endpoint on SQLite against authorizing each row.
+//! filters: planning, SQL, and a list endpoint on SQLite against authorizing each row; and
+//! the cost of a Redis revocation source (verification and a cache hit without and with it).
 //!
 //! ```sh
 //! cargo bench --manifest-path bench/rust/Cargo.toml --target-dir target/bench-rust \
@@ -18,6 +19,7 @@ mod measure;
 mod memory;
 mod output;
 mod provider;
+mod revocation;
 mod verify;
 
 use fixtures::Fixtures;
@@ -82,6 +84,7 @@ fn main() {
     let mut sides = verify::sides(&fx, now);
     sides.extend(authorize::sides(&fx, now));
     sides.extend(filter::sides(&fx, now));
+    sides.extend(revocation::sides(&fx, now));
     eprintln!(
         "rust: {} sides checked; {} rounds of {} ms per side{}",
         sides.len(),

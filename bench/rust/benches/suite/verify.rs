@@ -49,7 +49,7 @@ pub fn sides(fx: &Fixtures, now: UnixTime) -> Vec<Side> {
 
 /// A side verifying whole tokens, after checking that it accepts the case's token and
 /// refuses it with the payload or the signature tampered with.
-fn token_side<T: 'static, E: Debug + 'static>(
+pub fn token_side<T: 'static, E: Debug + 'static>(
     library: &str,
     operation: &'static str,
     case: &Case,
