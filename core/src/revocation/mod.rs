@@ -71,7 +71,7 @@ impl Revocation {
             }
             Revocation::Url(source) => source.check(claims, id_claim, access),
             #[cfg(feature = "redis")]
-            Revocation::Redis(source) => source.mirror().check(claims, id_claim, monotonic_ms()).map(|()| true),
+            Revocation::Redis(source) => source.mirror().check(claims, id_claim, monotonic_ms).map(|()| true),
         }
     }
 

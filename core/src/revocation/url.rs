@@ -124,7 +124,7 @@ impl UrlSource {
             KeyAccess::IfReady if self.verdict(&self.lock(), monotonic_ms()) != Verdict::Ready => return Ok(false),
             _ => {}
         }
-        self.mirror.check(claims, id_claim, monotonic_ms()).map(|()| true)
+        self.mirror.check(claims, id_claim, monotonic_ms).map(|()| true)
     }
 
     /// The URL and timing the source was made with.
@@ -213,7 +213,7 @@ mod tests {
     /// The revocation step for a token of session `sid`, at `clock`, with the set as held.
     fn check(s: &UrlSource, sid: &str, clock: u64) -> Result<(), Reason> {
         let claims = json!({"sub": "u1", "sid": sid, "iat": 1});
-        s.mirror.check(claims.as_object().unwrap(), "sub", clock).map_err(|e| e.reason())
+        s.mirror.check(claims.as_object().unwrap(), "sub", || clock).map_err(|e| e.reason())
     }
 
     fn state(s: &UrlSource, clock: u64) -> RevocationState {
