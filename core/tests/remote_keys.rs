@@ -6,12 +6,11 @@ mod http_stub;
 mod support;
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use http_stub::endpoint::{Endpoint, Gate};
 use http_stub::{read_request_head, write_json_response};
 use serde_json::{json, Value};
 use support::{claims, Signer, AUDIENCE, ISSUER, NOW};
@@ -36,6 +35,7 @@ enum Mode {
     GzipBomb,
 }
 
+#[derive(Clone)]
 struct Shared {
     mode: Mode,
     keys: Vec<Value>,
@@ -45,100 +45,45 @@ struct Shared {
 }
 
 /// A JWKS endpoint on 127.0.0.1 that counts the requests it answers.
-struct JwksServer {
-    addr: SocketAddr,
-    shared: Arc<Mutex<Shared>>,
-    hits: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-}
+type JwksServer = Endpoint<Shared>;
 
 impl JwksServer {
-    fn start(keys: Vec<Value>) -> JwksServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let shared =
-            Arc::new(Mutex::new(Shared { mode: Mode::Serve, keys, delay: Duration::ZERO, cache_control: None }));
-        let hits = Arc::new(AtomicUsize::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (s, h, st) = (shared.clone(), hits.clone(), stop.clone());
-        thread::spawn(move || serve(Some(listener), addr, s, h, st));
-        JwksServer { addr, shared, hits, stop }
+    fn serving(keys: Vec<Value>) -> JwksServer {
+        let gate = |s: &Shared| match s.mode {
+            Mode::Hang => Gate::Hang,
+            Mode::Down => Gate::Down,
+            _ => Gate::Answer,
+        };
+        Endpoint::start(Shared { mode: Mode::Serve, keys, delay: Duration::ZERO, cache_control: None }, gate, answer)
     }
 
     fn url(&self) -> String {
-        format!("http://{}/api/auth/jwks", self.addr)
+        format!("http://{}/api/auth/jwks", self.addr())
     }
 
     fn set_mode(&self, mode: Mode) {
-        self.shared.lock().unwrap().mode = mode;
-        // Give the server loop time to close or reopen its socket.
-        thread::sleep(Duration::from_millis(50));
+        self.update_gate(|s| s.mode = mode);
     }
 
     fn set_delay(&self, delay: Duration) {
-        self.shared.lock().unwrap().delay = delay;
+        self.update(|s| s.delay = delay);
     }
 
     fn add_key(&self, jwk: Value) {
-        self.shared.lock().unwrap().keys.push(jwk);
+        self.update(|s| s.keys.push(jwk));
     }
 
     /// Serves exactly `keys` from now on (a key left out is revoked).
     fn set_keys(&self, keys: Vec<Value>) {
-        self.shared.lock().unwrap().keys = keys;
+        self.update(|s| s.keys = keys);
     }
 
     fn set_cache_control(&self, value: &str) {
-        self.shared.lock().unwrap().cache_control = Some(value.to_owned());
-    }
-
-    fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
+        self.update(|s| s.cache_control = Some(value.to_owned()));
     }
 }
 
-impl Drop for JwksServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn serve(
-    mut listener: Option<TcpListener>,
-    addr: SocketAddr,
-    shared: Arc<Mutex<Shared>>,
-    hits: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-) {
-    let mut hung = Vec::new();
-    while !stop.load(Ordering::SeqCst) {
-        let mode = shared.lock().unwrap().mode;
-        if mode == Mode::Down {
-            listener = None;
-            thread::sleep(Duration::from_millis(5));
-            continue;
-        }
-        let l = listener.get_or_insert_with(|| TcpListener::bind(addr).unwrap());
-        l.set_nonblocking(true).unwrap();
-        let Ok((stream, _)) = l.accept() else {
-            thread::sleep(Duration::from_millis(2));
-            continue;
-        };
-        stream.set_nonblocking(false).unwrap();
-        hits.fetch_add(1, Ordering::SeqCst);
-        if mode == Mode::Hang {
-            hung.push(stream);
-            continue;
-        }
-        let (keys, delay, cache_control) = {
-            let s = shared.lock().unwrap();
-            (s.keys.clone(), s.delay, s.cache_control.clone())
-        };
-        thread::spawn(move || answer(stream, mode, keys, delay, cache_control));
-    }
-}
-
-fn answer(mut stream: TcpStream, mode: Mode, keys: Vec<Value>, delay: Duration, cache_control: Option<String>) {
+fn answer(mut stream: TcpStream, Shared { mode, keys, delay, cache_control }: Shared) {
     if !read_request_head(&mut stream) {
         return;
     }
@@ -157,7 +102,8 @@ fn answer(mut stream: TcpStream, mode: Mode, keys: Vec<Value>, delay: Duration, 
         Mode::Labelled(coding) => ("200 OK", Some(coding), set.into_bytes()),
         Mode::BadGzip => ("200 OK", Some("gzip"), set.into_bytes()),
         Mode::GzipBomb => ("200 OK", Some("gzip"), gzip_bomb(&set)),
-        Mode::Hang | Mode::Down => unreachable!(),
+        // The mode changed as the connection came: it closes unanswered.
+        Mode::Hang | Mode::Down => return,
     };
     let mut headers = cache_control.map(|value| format!("cache-control: {value}\r\n")).unwrap_or_default();
     if let Some(coding) = coding {
@@ -199,7 +145,7 @@ fn reason(engine: &Engine, token: &str) -> Option<Reason> {
 #[test]
 fn first_use_fetches_once_then_serves_from_the_cache() {
     let k1 = Signer::ed25519();
-    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    let server = JwksServer::serving(vec![k1.jwk("k1").unwrap()]);
     let engine = engine(&server.url(), json!({}));
     assert_eq!(engine.key_status().state, wardgate::KeyState::Empty);
     for _ in 0..5 {
@@ -219,7 +165,7 @@ fn first_use_fetches_once_then_serves_from_the_cache() {
 #[test]
 fn a_newly_rotated_key_verifies_after_one_refetch() {
     let (k1, k2) = (Signer::ed25519(), Signer::ed25519());
-    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    let server = JwksServer::serving(vec![k1.jwk("k1").unwrap()]);
     let engine = engine(&server.url(), json!({"cooldown": 1}));
     assert!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).is_ok());
     server.add_key(k2.jwk("k2").unwrap());
@@ -239,7 +185,7 @@ fn a_newly_rotated_key_verifies_after_one_refetch() {
 fn a_thousand_concurrent_unknown_kids_fetch_at_most_once_per_cooldown() {
     let k1 = Signer::ed25519();
     let stranger = Signer::ed25519();
-    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    let server = JwksServer::serving(vec![k1.jwk("k1").unwrap()]);
     server.set_delay(Duration::from_millis(200));
     let engine = engine(&server.url(), json!({"cooldown": 1}));
     let tokens: Vec<String> = (0..1000).map(|i| stranger.sign(&format!("unknown-{i}"), &claims("x"))).collect();
@@ -267,7 +213,7 @@ fn a_thousand_concurrent_unknown_kids_fetch_at_most_once_per_cooldown() {
 #[test]
 fn a_removed_key_stops_verifying_within_max_age_whatever_cache_control_says() {
     let (k1, k2) = (Signer::ed25519(), Signer::ed25519());
-    let server = JwksServer::start(vec![k1.jwk("k1").unwrap(), k2.jwk("k2").unwrap()]);
+    let server = JwksServer::serving(vec![k1.jwk("k1").unwrap(), k2.jwk("k2").unwrap()]);
     // The server would have its keys trusted for a day; refresh.max_age says 1 s.
     server.set_cache_control("public, max-age=86400");
     let engine = engine(&server.url(), json!({"max_age": 1, "cooldown": 0}));
@@ -287,7 +233,7 @@ fn a_removed_key_stops_verifying_within_max_age_whatever_cache_control_says() {
 #[test]
 fn cached_keys_keep_working_while_the_server_is_down() {
     let k1 = Signer::ed25519();
-    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    let server = JwksServer::serving(vec![k1.jwk("k1").unwrap()]);
     let engine = engine(&server.url(), json!({"cooldown": 0, "max_age": 0}));
     let token = k1.sign("k1", &claims("u1"));
     assert!(engine.verify(&token, NOW).is_ok());
@@ -313,7 +259,7 @@ fn cached_keys_keep_working_while_the_server_is_down() {
 #[test]
 fn bad_responses_do_not_evict_good_keys() {
     let k1 = Signer::ed25519();
-    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    let server = JwksServer::serving(vec![k1.jwk("k1").unwrap()]);
     let engine = engine(&server.url(), json!({"cooldown": 0, "max_age": 0}));
     let token = k1.sign("k1", &claims("u1"));
     assert!(engine.verify(&token, NOW).is_ok());
@@ -331,7 +277,7 @@ fn bad_responses_do_not_evict_good_keys() {
 #[test]
 fn a_gzip_encoded_key_set_is_taken_and_other_codings_are_refused() {
     let (k1, k2) = (Signer::ed25519(), Signer::ed25519());
-    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    let server = JwksServer::serving(vec![k1.jwk("k1").unwrap()]);
     server.set_mode(Mode::Gzip);
     let engine = engine(&server.url(), json!({"cooldown": 0}));
     assert_eq!(engine.verify(&k1.sign("k1", &claims("u1")), NOW).unwrap().id(), "u1");
@@ -367,7 +313,7 @@ fn a_gzip_encoded_key_set_is_taken_and_other_codings_are_refused() {
 #[test]
 fn a_hanging_server_fails_closed_within_the_timeout() {
     let k1 = Signer::ed25519();
-    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    let server = JwksServer::serving(vec![k1.jwk("k1").unwrap()]);
     server.set_mode(Mode::Hang);
     let engine = engine(&server.url(), json!({"timeout": 1}));
     let started = Instant::now();
@@ -381,7 +327,7 @@ fn a_hanging_server_fails_closed_within_the_timeout() {
 #[test]
 fn nothing_to_fetch_from_fails_closed_and_broken_tokens_fetch_nothing() {
     let k1 = Signer::ed25519();
-    let server = JwksServer::start(vec![k1.jwk("k1").unwrap()]);
+    let server = JwksServer::serving(vec![k1.jwk("k1").unwrap()]);
     server.set_mode(Mode::Down);
     let engine = engine(&server.url(), json!({}));
     let err = engine.verify(&k1.sign("k1", &claims("u1")), NOW).unwrap_err();

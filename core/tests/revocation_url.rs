@@ -5,12 +5,12 @@
 mod http_stub;
 mod support;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::net::TcpStream;
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use http_stub::endpoint::{self, Gate};
 use http_stub::{read_request_head, write_json_response};
 use serde_json::{json, Value};
 use support::{claims, policy, Signer, NOW};
@@ -30,6 +30,7 @@ enum Mode {
     Down,
 }
 
+#[derive(Clone)]
 struct Shared {
     mode: Mode,
     set: Value,
@@ -37,88 +38,36 @@ struct Shared {
 }
 
 /// A revocation endpoint on 127.0.0.1 that counts the requests it answers.
-struct Endpoint {
-    addr: SocketAddr,
-    shared: Arc<Mutex<Shared>>,
-    hits: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-}
+type Endpoint = endpoint::Endpoint<Shared>;
 
 impl Endpoint {
-    fn start(set: Value) -> Endpoint {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let shared = Arc::new(Mutex::new(Shared { mode: Mode::Serve, set, delay: Duration::ZERO }));
-        let (hits, stop) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
-        let (s, h, st) = (shared.clone(), hits.clone(), stop.clone());
-        thread::spawn(move || serve(Some(listener), addr, s, h, st));
-        Endpoint { addr, shared, hits, stop }
+    fn serving(set: Value) -> Endpoint {
+        let gate = |s: &Shared| match s.mode {
+            Mode::Hang => Gate::Hang,
+            Mode::Down => Gate::Down,
+            _ => Gate::Answer,
+        };
+        Endpoint::start(Shared { mode: Mode::Serve, set, delay: Duration::ZERO }, gate, answer)
     }
 
     fn url(&self) -> String {
-        format!("http://{}/api/auth/wardgate/revoked?key=s3cret-query", self.addr)
+        format!("http://{}/api/auth/wardgate/revoked?key=s3cret-query", self.addr())
     }
 
     fn set_mode(&self, mode: Mode) {
-        self.shared.lock().unwrap().mode = mode;
-        thread::sleep(Duration::from_millis(30));
+        self.update_gate(|s| s.mode = mode);
     }
 
     fn serve_set(&self, set: Value) {
-        self.shared.lock().unwrap().set = set;
+        self.update(|s| s.set = set);
     }
 
     fn set_delay(&self, delay: Duration) {
-        self.shared.lock().unwrap().delay = delay;
-    }
-
-    fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
+        self.update(|s| s.delay = delay);
     }
 }
 
-impl Drop for Endpoint {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn serve(
-    mut listener: Option<TcpListener>,
-    addr: SocketAddr,
-    shared: Arc<Mutex<Shared>>,
-    hits: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-) {
-    let mut hung = Vec::new();
-    while !stop.load(Ordering::SeqCst) {
-        let mode = shared.lock().unwrap().mode;
-        if mode == Mode::Down {
-            listener = None;
-            thread::sleep(Duration::from_millis(5));
-            continue;
-        }
-        let l = listener.get_or_insert_with(|| TcpListener::bind(addr).unwrap());
-        l.set_nonblocking(true).unwrap();
-        let Ok((stream, _)) = l.accept() else {
-            thread::sleep(Duration::from_millis(2));
-            continue;
-        };
-        stream.set_nonblocking(false).unwrap();
-        hits.fetch_add(1, Ordering::SeqCst);
-        if mode == Mode::Hang {
-            hung.push(stream);
-            continue;
-        }
-        let (set, delay) = {
-            let s = shared.lock().unwrap();
-            (s.set.clone(), s.delay)
-        };
-        thread::spawn(move || answer(stream, mode, &set, delay));
-    }
-}
-
-fn answer(mut stream: TcpStream, mode: Mode, set: &Value, delay: Duration) {
+fn answer(mut stream: TcpStream, Shared { mode, set, delay }: Shared) {
     if !read_request_head(&mut stream) {
         return;
     }
@@ -132,7 +81,8 @@ fn answer(mut stream: TcpStream, mode: Mode, set: &Value, delay: Duration) {
             let text = set.to_string();
             ("200 OK", format!("{}{}}}", &text[..text.len() - 1], " ".repeat(1 << 20)))
         }
-        Mode::Hang | Mode::Down => unreachable!(),
+        // The mode changed as the connection came: it closes unanswered.
+        Mode::Hang | Mode::Down => return,
     };
     write_json_response(&mut stream, status, "cache-control: no-store\r\n", body);
 }
@@ -163,7 +113,7 @@ fn revoked(sids: &[&str]) -> Value {
 #[test]
 fn a_revocation_at_the_endpoint_is_refused_within_max_age() {
     let signer = Signer::ed25519();
-    let endpoint = Endpoint::start(revoked(&["s-old"]));
+    let endpoint = Endpoint::serving(revoked(&["s-old"]));
     let engine = engine(&signer, &endpoint.url(), json!({"max_age": 1, "cooldown": 0, "timeout": 2}), 60);
     let live = token(&signer, "s-live");
     assert_eq!(outcome(&engine, &token(&signer, "s-old")), Err(Reason::Revoked));
@@ -179,7 +129,7 @@ fn a_revocation_at_the_endpoint_is_refused_within_max_age() {
     assert_eq!(outcome(&engine, &live), Err(Reason::Revoked), "the cache hit is refused too");
     let status = engine.revocation_status().unwrap();
     assert_eq!((status.source, status.state, status.sids), (RevocationSource::Url, RevocationState::Ready, 2));
-    assert_eq!(status.url, Some(format!("http://{}/api/auth/wardgate/revoked", endpoint.addr)));
+    assert_eq!(status.url, Some(format!("http://{}/api/auth/wardgate/revoked", endpoint.addr())));
     assert_eq!(engine.revocation_set(), Some(revoked(&["s-live", "s-old"])));
 }
 
@@ -188,7 +138,7 @@ fn a_revocation_at_the_endpoint_is_refused_within_max_age() {
 /// recovers. Gives the last error seen while failing.
 fn fails_then_recovers(mode: Mode) -> String {
     let signer = Signer::ed25519();
-    let endpoint = Endpoint::start(revoked(&["s-gone"]));
+    let endpoint = Endpoint::serving(revoked(&["s-gone"]));
     // Fresh for 1 s, served 4 s more; a fetch may take 1 s, and the next one comes 1 s after
     // it (a hanging endpoint holds each verification that fetches for 1 s).
     let engine = engine(&signer, &endpoint.url(), json!({"max_age": 1, "cooldown": 1, "timeout": 1}), 4);
@@ -249,7 +199,7 @@ fn failed_refreshes_serve_the_last_set_for_stale_for_then_fail_closed_then_recov
 #[test]
 fn a_first_fetch_that_fails_is_a_503_until_one_succeeds() {
     let signer = Signer::ed25519();
-    let endpoint = Endpoint::start(revoked(&[]));
+    let endpoint = Endpoint::serving(revoked(&[]));
     endpoint.set_mode(Mode::Down);
     let engine = engine(&signer, &endpoint.url(), json!({"cooldown": 30}), 60);
     assert_eq!(engine.revocation_status().unwrap().state, RevocationState::Starting);
@@ -273,7 +223,7 @@ fn a_first_fetch_that_fails_is_a_503_until_one_succeeds() {
 #[test]
 fn access_cached_never_fetches_and_if_ready_says_a_fetch_is_due() {
     let signer = Signer::ed25519();
-    let endpoint = Endpoint::start(revoked(&["s-gone"]));
+    let endpoint = Endpoint::serving(revoked(&["s-gone"]));
     let engine = engine(&signer, &endpoint.url(), json!({}), 60);
     let live = token(&signer, "s-live");
     let at = Options::at(NOW);
@@ -296,7 +246,7 @@ fn access_cached_never_fetches_and_if_ready_says_a_fetch_is_due() {
 #[test]
 fn concurrent_verifications_share_one_fetch() {
     let signer = Signer::ed25519();
-    let endpoint = Endpoint::start(revoked(&["s-gone"]));
+    let endpoint = Endpoint::serving(revoked(&["s-gone"]));
     endpoint.set_delay(Duration::from_millis(300));
     let engine = Arc::new(engine(&signer, &endpoint.url(), json!({"timeout": 5}), 60));
     let (gone, live) = (token(&signer, "s-gone"), token(&signer, "s-live"));
@@ -316,7 +266,7 @@ fn concurrent_verifications_share_one_fetch() {
 #[test]
 fn a_url_source_cannot_be_revoked_at_and_never_shows_its_query() {
     let signer = Signer::ed25519();
-    let endpoint = Endpoint::start(revoked(&[]));
+    let endpoint = Endpoint::serving(revoked(&[]));
     endpoint.set_mode(Mode::Invalid);
     let engine = engine(&signer, &endpoint.url(), json!({}), 60);
     let err = engine.verify(token(&signer, "s-live").as_str(), NOW).unwrap_err();

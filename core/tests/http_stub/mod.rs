@@ -1,7 +1,9 @@
 //! The two halves of one HTTP/1.1 exchange, for the tests' JWKS endpoints on 127.0.0.1
 //! (`core/tests/remote_keys.rs`, `core/tests/jwks_urls.rs`, `core/tests/leaks.rs`,
-//! `cli/tests/leaks.rs`).
+//! `cli/tests/leaks.rs`), and in [`endpoint`] an endpoint a test can change while it serves.
 #![allow(dead_code)] // each test crate uses its part
+
+pub mod endpoint;
 
 use std::io::{Read, Write};
 
