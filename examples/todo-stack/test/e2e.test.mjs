@@ -151,9 +151,10 @@ describe('the todo stack', { timeout: 240_000 }, () => {
 
   test('proxy.ts runs on Node with the native addon; the pages load only the light modules', async () => {
     const server = new URL('../.next/server/', import.meta.url)
-    // `next build` made a Node proxy, and no Edge middleware.
+    // `next build` made a Node proxy, no Edge middleware, and one Edge function: the route
+    // of app/api/edge/me (the WebAssembly build, revocation.url).
     const edge = JSON.parse(readFileSync(new URL('middleware-manifest.json', server), 'utf8'))
-    assert.deepEqual([edge.middleware, edge.functions], [{}, {}], 'an Edge function in middleware-manifest.json')
+    assert.deepEqual([edge.middleware, Object.keys(edge.functions)], [{}, ['/api/edge/me/route']], 'the Edge functions in middleware-manifest.json')
     const functions = JSON.parse(readFileSync(new URL('functions-config-manifest.json', server), 'utf8')).functions
     assert.equal(functions['/_middleware']?.runtime, 'nodejs', JSON.stringify(functions))
     assert.deepEqual(functions['/_middleware'].matchers.map((m) => m.originalSource), ['/dashboard', '/dashboard/:path*'])
@@ -381,8 +382,10 @@ describe('the todo stack', { timeout: 240_000 }, () => {
   }
 
   const propagation = []
+  const edgePropagation = []
   after(() => {
     if (propagation.length) console.log(`# revocation reached FastAPI and the Node route in: ${propagation.map((p) => p.toFixed(1)).join(', ')} ms`)
+    if (edgePropagation.length) console.log(`# and the Edge route (revocation.url, max_age 1 s) in: ${edgePropagation.map((p) => p.toFixed(1)).join(', ')} ms`)
   })
 
   // Each client from an address of its own (x-forwarded-for): Better Auth's rate limits
@@ -402,17 +405,30 @@ describe('the todo stack', { timeout: 240_000 }, () => {
     return all
   }
 
-  test("sign-out revokes the session's token in FastAPI, the Node route and the proxy within a second", async () => {
+  test("sign-out revokes the session's token in FastAPI, the Node route and the proxy within a second, and on the Edge", async () => {
     const [d] = await signedUp({ email: 'd@example.com', password: 'd-test-password', name: 'D' })
     const token = await d.token()
     assert.equal(typeof claims(token).sid, 'string', 'tokens carry their session id')
     assert.equal((await api(token, 'GET', '/todos')).status, 200)
     assert.equal((await me(token)).status, 200)
+    const edge = await fetch(`${WEB_URL}/api/edge/me`, { headers: { authorization: `Bearer ${token}` } })
+    assert.equal(edge.status, 200, await edge.text())
     const since = performance.now()
     assert.equal((await d.post('/api/auth/sign-out')).status, 200)
     propagation.push(await refusedEverywhere(token, since))
     const dashboard = await page('/dashboard', { cookie: token })
     assert.equal(dashboard.status, 307, 'the proxy sends a revoked token to sign-in')
+    // The Edge route (WebAssembly, revocation.url: the set Better Auth's plugin serves,
+    // fetched again once a second old) refuses it within its refresh interval.
+    for (;;) {
+      const edge = await fetch(`${WEB_URL}/api/edge/me`, { headers: { authorization: `Bearer ${token}` } })
+      const body = await edge.json()
+      if (edge.status === 401 && body.reason === 'revoked') break
+      assert.equal(edge.status, 200, JSON.stringify(body))
+      assert.ok(performance.now() - since < 3000, 'the Edge route still accepts the token 3 s after the sign-out')
+      await sleep(0.05)
+    }
+    edgePropagation.push(performance.now() - since)
     const refused = await api(token, 'GET', '/todos')
     assert.deepEqual(refused.body, { detail: 'the token has been revoked', code: 'TOKEN_INVALID', status: 401, reason: 'revoked' })
   })
